@@ -1,0 +1,7 @@
+"""sksynth: synthetic tabular data with GANs and VAEs, the scikit-learn way."""
+
+from .preprocessing import TableTransformer
+
+__version__ = "0.1.0"
+
+__all__ = ["TableTransformer", "__version__"]

@@ -1,0 +1,168 @@
+"""Column-level conversions: containers, dtype inference, numbers in and out.
+
+Everything here is numpy/pandas only. The transformer records what came in
+(:class:`Container`) and restores it in one place on the way out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pandas.api import types as ptypes
+
+# Object columns whose values are of these kinds are accepted as discrete.
+_ACCEPTED_OBJECT_KINDS = {
+    "string",
+    "boolean",
+    "integer",
+    "floating",
+    "mixed-integer-float",
+    "categorical",
+    "empty",
+    "datetime",
+    "date",
+    "decimal",
+    "bytes",
+}
+# Datetime steps, coarsest first, in nanoseconds.
+_DATETIME_STEPS_NS = (86_400 * 10**9, 3_600 * 10**9, 60 * 10**9, 10**9, 10**6, 10**3, 1)
+_NS_PER_UNIT = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}
+
+
+@dataclass
+class Container:
+    """What the user passed: a DataFrame or an ndarray, with its columns and dtypes."""
+
+    is_frame: bool
+    columns: list[Any]
+    dtypes: list[Any]
+    array_dtype: Any = None
+    index_name: Any = None
+    extra: dict = field(default_factory=dict)
+
+    def restore(self, frame: pd.DataFrame) -> pd.DataFrame | np.ndarray:
+        """Give ``frame`` (columns already in the recorded dtypes) the input's container."""
+        if self.is_frame:
+            frame.columns = pd.Index(self.columns)
+            return frame
+        return frame.to_numpy(dtype=self.array_dtype)
+
+
+def as_frame(X: pd.DataFrame | np.ndarray) -> tuple[pd.DataFrame, Container]:
+    """View ``X`` as a DataFrame with a fresh RangeIndex, and record its container."""
+    if isinstance(X, pd.DataFrame):
+        frame = X.reset_index(drop=True)
+        container = Container(True, list(X.columns), list(X.dtypes))
+        return frame, container
+    arr = np.asarray(X)
+    frame = pd.DataFrame(arr, columns=list(range(arr.shape[1])), copy=False)
+    container = Container(False, list(frame.columns), list(frame.dtypes), arr.dtype)
+    return frame, container
+
+
+def is_datetime(dtype: Any) -> bool:
+    return ptypes.is_datetime64_any_dtype(dtype)
+
+
+def is_numeric(dtype: Any) -> bool:
+    """Numbers a continuous encoder can model (bool excluded)."""
+    if ptypes.is_bool_dtype(dtype) or ptypes.is_complex_dtype(dtype):
+        return False
+    return ptypes.is_numeric_dtype(dtype) or is_datetime(dtype)
+
+
+def is_discrete_by_default(dtype: Any) -> bool:
+    """``discrete_columns="auto"``: bool, category, string and object columns."""
+    return not is_numeric(dtype)
+
+
+def check_supported(series: pd.Series, name: Any) -> None:
+    """Reject dtypes the transformer cannot encode, naming the column."""
+    dtype = series.dtype
+    if ptypes.is_complex_dtype(dtype):
+        raise ValueError(f"Column {name!r} has complex dtype {dtype}, which is not supported.")
+    if ptypes.is_timedelta64_dtype(dtype) or isinstance(
+        dtype, pd.PeriodDtype | pd.IntervalDtype | pd.SparseDtype
+    ):
+        raise ValueError(f"Column {name!r} has unsupported dtype {dtype}.")
+    if dtype == object:
+        kind = ptypes.infer_dtype(series, skipna=True)
+        if kind not in _ACCEPTED_OBJECT_KINDS:
+            raise ValueError(
+                f"Column {name!r} is an object column holding {kind!r} values; expected "
+                "strings, numbers or booleans of one kind. Convert it to one type first."
+            )
+        if kind == "floating" or kind == "mixed-integer-float":
+            values = np.asarray(series.dropna(), dtype=float)
+            if np.isinf(values).any():
+                raise ValueError(f"Column {name!r} contains inf, which is not supported.")
+
+
+@dataclass
+class NumericInfo:
+    """How a continuous column maps to float64 and back."""
+
+    kind: str  # "float", "int" or "datetime"
+    step: int = 1  # datetime: step in the column's unit; values are counted in steps
+    unit: str = "ns"
+    tz: Any = None
+
+
+def to_float(series: pd.Series, info: NumericInfo | None = None) -> tuple[np.ndarray, NumericInfo]:
+    """Float64 values of a continuous column (NaN where missing) and how to restore them.
+
+    Datetimes are counted in their coarsest exact step (days, hours, ... nanoseconds),
+    so their values stay small enough to round-trip exactly.
+    """
+    dtype = series.dtype
+    if is_datetime(dtype):
+        tz = getattr(dtype, "tz", None)
+        naive = series.dt.tz_convert("UTC").dt.tz_localize(None) if tz is not None else series
+        unit = getattr(naive.dt, "unit", "ns")
+        raw = naive.to_numpy()
+        missing = np.isnat(raw)
+        ints = raw.view("int64")
+        if info is None:
+            observed = ints[~missing]
+            scale = _NS_PER_UNIT[unit]
+            step = 1
+            for step_ns in _DATETIME_STEPS_NS:
+                if step_ns % scale == 0 and np.all(observed % (step_ns // scale) == 0):
+                    step = step_ns // scale
+                    break
+            info = NumericInfo("datetime", step=step, unit=unit, tz=tz)
+        out = (ints // info.step).astype(np.float64)
+        out[missing] = np.nan
+        return out, info
+    if info is None:
+        kind = "int" if ptypes.is_integer_dtype(dtype) else "float"
+        info = NumericInfo(kind)
+    return series.to_numpy(dtype=np.float64, na_value=np.nan), info
+
+
+def from_float(values: np.ndarray, info: NumericInfo, dtype: Any) -> pd.Series:
+    """Inverse of :func:`to_float`: rebuild a column of ``dtype`` from float64 (NaN = missing)."""
+    missing = np.isnan(values)
+    if info.kind == "datetime":
+        ints = np.where(missing, 0, np.rint(values)).astype(np.int64) * info.step
+        arr = ints.view(f"datetime64[{info.unit}]").copy()
+        arr[missing] = np.datetime64("NaT")
+        series = pd.Series(arr)
+        if info.tz is not None:
+            series = series.dt.tz_localize("UTC").dt.tz_convert(info.tz)
+        return series.astype(dtype)
+    if info.kind == "int":
+        values = np.rint(values)
+        if isinstance(dtype, pd.api.extensions.ExtensionDtype):
+            return pd.Series(pd.array(np.where(missing, 0, values).astype(np.int64))).mask(
+                missing
+            ).astype(dtype)
+        if missing.any():  # an int column cannot hold NaN: happens only for float dtypes
+            return pd.Series(values).astype(dtype)
+        return pd.Series(values.astype(dtype))
+    if isinstance(dtype, pd.api.extensions.ExtensionDtype):
+        return pd.Series(values).astype(dtype)
+    return pd.Series(values.astype(dtype, copy=False))

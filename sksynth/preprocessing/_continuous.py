@@ -1,0 +1,129 @@
+"""Mode-specific normalisation of one continuous column, with atoms and bounds.
+
+A value is encoded as the one-hot of its mode plus a scalar within that mode:
+``(x - mean_k) / (4 * std_k)`` for a Gaussian mode of a variational Gaussian
+mixture, ``0`` for an atom (a value repeated in a large share of the rows, such
+as Adult's ``capital-gain == 0``), which decodes exactly. Decoded values are
+clipped to the observed ``[min, max]``.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.mixture import BayesianGaussianMixture
+
+_MIN_STD = 1e-6
+
+
+class ContinuousEncoder:
+    """Encoder of one continuous column given as float64 with NaN for missing.
+
+    Parameters
+    ----------
+    n_modes : int
+        Upper bound on the Gaussian components of the mixture.
+    atom_threshold : float
+        A value that occurs more than once and in at least this share of the
+        observed rows becomes an atom.
+    weight_threshold : float
+        Mixture components below this weight are dropped.
+    max_fit_samples : int
+        The mixture is fitted on at most this many values (a random subsample).
+    rng : numpy.random.Generator
+        Source of the subsample and of the mixture's seed.
+    """
+
+    def __init__(self, n_modes, atom_threshold, weight_threshold, max_fit_samples, rng):
+        self.n_modes = n_modes
+        self.atom_threshold = atom_threshold
+        self.weight_threshold = weight_threshold
+        self.max_fit_samples = max_fit_samples
+        self.rng = rng
+
+    def fit(self, values: np.ndarray) -> ContinuousEncoder:
+        missing = np.isnan(values)
+        observed = values[~missing]
+        self.has_missing = bool(missing.any())
+        self.min_ = float(observed.min())
+        self.max_ = float(observed.max())
+        uniques, counts = np.unique(observed, return_counts=True)
+        is_atom = (counts > 1) & (counts >= self.atom_threshold * observed.size)
+        rest = ~is_atom
+        if 0 < rest.sum() < 2:  # a single leftover value: keep it exact too
+            is_atom |= rest
+        self.atoms_ = uniques[is_atom]
+        non_atom = observed[~np.isin(observed, self.atoms_)]
+        self.means_, self.stds_, self.log_weights_ = self._fit_mixture(non_atom, uniques[~is_atom])
+        del self.rng
+        return self
+
+    def _fit_mixture(self, values, distinct):
+        if values.size == 0:
+            empty = np.empty(0)
+            return empty, empty, empty
+        n_components = int(min(self.n_modes, distinct.size))
+        sample = values
+        if values.size > self.max_fit_samples:
+            sample = self.rng.choice(values, self.max_fit_samples, replace=False)
+        mixture = BayesianGaussianMixture(
+            n_components=n_components,
+            weight_concentration_prior_type="dirichlet_process",
+            weight_concentration_prior=1e-3,
+            max_iter=100,
+            n_init=1,
+            random_state=int(self.rng.integers(2**31 - 1)),
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            mixture.fit(sample.reshape(-1, 1))
+        keep = mixture.weights_ > self.weight_threshold
+        # a component must also own some data, else it is never chosen
+        owners = np.bincount(mixture.predict(sample.reshape(-1, 1)), minlength=n_components)
+        keep &= owners > 0
+        if not keep.any():
+            keep[np.argmax(mixture.weights_)] = True
+        means = mixture.means_.ravel()[keep]
+        stds = np.sqrt(mixture.covariances_.ravel()[keep])
+        stds = np.maximum(stds, _MIN_STD * max(1.0, np.abs(values).max()))
+        weights = mixture.weights_[keep]
+        return means, stds, np.log(weights / weights.sum())
+
+    @property
+    def n_outputs(self) -> int:
+        """Number of modes: atoms first, then Gaussian components."""
+        return self.atoms_.size + self.means_.size
+
+    def transform(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Return ``(scalar, mode, missing)``; ``mode`` is ``-1`` on missing rows."""
+        missing = np.isnan(values)
+        n_atoms = self.atoms_.size
+        mode = np.full(values.shape, -1, dtype=np.int64)
+        scalar = np.zeros(values.shape, dtype=np.float64)
+        atom_pos = np.searchsorted(self.atoms_, values) if n_atoms else np.zeros_like(mode)
+        atom_pos = np.minimum(atom_pos, max(n_atoms - 1, 0))
+        is_atom = ~missing & (self.atoms_[atom_pos] == values) if n_atoms else np.zeros_like(missing)
+        mode[is_atom] = atom_pos[is_atom]
+        rest = ~missing & ~is_atom
+        if rest.any():
+            if self.means_.size == 0:
+                raise ValueError("a value is not among the atoms of a column without modes")
+            x = values[rest]
+            z = (x[:, None] - self.means_) / self.stds_
+            log_post = self.log_weights_ - np.log(self.stds_) - 0.5 * z * z
+            best = np.argmax(log_post, axis=1)
+            mode[rest] = n_atoms + best
+            scalar[rest] = (x - self.means_[best]) / (4.0 * self.stds_[best])
+        return scalar, mode, missing
+
+    def inverse_transform(self, scalar: np.ndarray, mode: np.ndarray, missing: np.ndarray):
+        """Decode to float64 (NaN on missing rows), clipped to the observed range."""
+        n_atoms = self.atoms_.size
+        centers = np.concatenate([self.atoms_, self.means_])
+        widths = np.concatenate([np.zeros(n_atoms), 4.0 * self.stds_])
+        values = centers[mode] + scalar * widths[mode]
+        np.clip(values, self.min_, self.max_, out=values)
+        values[missing] = np.nan
+        return values

@@ -1,0 +1,79 @@
+"""One-hot encoding of one discrete column; a missing value is a category of its own."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+
+class DiscreteEncoder:
+    """Map a discrete column to integer codes and back, keeping its dtype.
+
+    Categories are the observed non-missing values (sorted when they can be);
+    when the column had missing values at fit, code ``len(categories_)`` means
+    missing.
+    """
+
+    def fit(self, series: pd.Series, name: Any) -> DiscreteEncoder:
+        self.name = name
+        self.dtype = series.dtype
+        missing = series.isna().to_numpy()
+        self.has_missing = bool(missing.any())
+        if isinstance(self.dtype, pd.CategoricalDtype):
+            used = np.unique(series.cat.codes.to_numpy()[~missing])
+            self.categories_ = self.dtype.categories[used]
+        else:
+            uniques = pd.unique(series[~missing])
+            try:
+                uniques = np.sort(np.asarray(uniques, dtype=object))
+            except TypeError:
+                uniques = np.asarray(uniques, dtype=object)
+            self.categories_ = pd.Index(uniques, dtype=object)
+        return self
+
+    @property
+    def n_outputs(self) -> int:
+        return len(self.categories_) + int(self.has_missing)
+
+    def codes(self, series: pd.Series) -> np.ndarray:
+        """Integer codes of ``series``; raise on unseen values or unexpected missing ones."""
+        missing = series.isna().to_numpy()
+        if isinstance(self.dtype, pd.CategoricalDtype) and isinstance(
+            series.dtype, pd.CategoricalDtype
+        ):
+            values = series.astype(object)
+        else:
+            values = series
+        codes = self.categories_.get_indexer(pd.Index(values.astype(object)))
+        unseen = (codes < 0) & ~missing
+        if unseen.any():
+            examples = pd.unique(series[unseen])[:5].tolist()
+            raise ValueError(
+                f"Column {self.name!r} holds categories not seen during fit: {examples}."
+            )
+        if missing.any():
+            if not self.has_missing:
+                raise ValueError(
+                    f"Column {self.name!r} has missing values, but had none during fit."
+                )
+            codes[missing] = len(self.categories_)
+        return codes.astype(np.int64)
+
+    def decode(self, codes: np.ndarray) -> pd.Series:
+        """Series of the fitted dtype from codes (the missing code gives NaN)."""
+        missing = codes >= len(self.categories_)
+        safe = np.where(missing, 0, codes)
+        if isinstance(self.dtype, pd.CategoricalDtype):
+            positions = self.dtype.categories.get_indexer(self.categories_)[safe]
+            positions[missing] = -1
+            return pd.Series(pd.Categorical.from_codes(positions, dtype=self.dtype))
+        values = np.asarray(self.categories_, dtype=object)[safe]
+        if missing.any():
+            values[missing] = np.nan
+            return pd.Series(values, dtype=object).astype(self.dtype)
+        try:
+            return pd.Series(values, dtype=object).astype(self.dtype)
+        except (TypeError, ValueError):
+            return pd.Series(values, dtype=object)

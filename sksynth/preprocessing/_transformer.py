@@ -1,0 +1,330 @@
+"""``TableTransformer``: the reversible encoder between a user's table and the networks."""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, check_random_state, validate_data
+
+from ._columns import (
+    as_frame,
+    check_supported,
+    from_float,
+    is_discrete_by_default,
+    is_numeric,
+    to_float,
+)
+from ._continuous import ContinuousEncoder
+from ._discrete import DiscreteEncoder
+from ._spans import Span
+
+
+def validate_table(estimator, X, *, reset: bool) -> pd.DataFrame | np.ndarray:
+    """Validate a user's table without coercing it to float.
+
+    DataFrames keep their dtypes (feature names and count are checked); anything
+    else goes through :func:`~sklearn.utils.check_array` with ``dtype=None``.
+    """
+    if isinstance(X, pd.DataFrame):
+        validate_data(estimator, X, reset=reset, skip_check_array=True)
+        if X.shape[0] == 0 or X.shape[1] == 0:
+            raise ValueError(
+                f"Found an empty table of shape {X.shape}: at least one row and one column "
+                "are required."
+            )
+        return X
+    return validate_data(
+        estimator, X, reset=reset, dtype=None, ensure_all_finite="allow-nan", ensure_min_samples=1
+    )
+
+
+def resolve_discrete_columns(frame: pd.DataFrame, discrete_columns) -> list[Any]:
+    """Column labels that are discrete, from ``"auto"`` or a list of names or indices."""
+    columns = list(frame.columns)
+    if isinstance(discrete_columns, str) and discrete_columns == "auto":
+        return [c for c in columns if is_discrete_by_default(frame[c].dtype)]
+    chosen = []
+    for key in discrete_columns:
+        if key in columns:
+            chosen.append(key)
+        elif isinstance(key, Integral) and not isinstance(key, bool) and 0 <= key < len(columns):
+            chosen.append(columns[int(key)])
+        else:
+            raise ValueError(
+                f"discrete_columns names {key!r}, which is not a column of X; the columns "
+                f"are {columns[:20]}{'...' if len(columns) > 20 else ''}."
+            )
+    for c in columns:
+        if c not in chosen and not is_numeric(frame[c].dtype):
+            raise ValueError(
+                f"Column {c!r} of dtype {frame[c].dtype} is not numeric, so it cannot be "
+                "continuous: add it to discrete_columns (or use discrete_columns='auto')."
+            )
+    return [c for c in columns if c in chosen]
+
+
+class TableTransformer(TransformerMixin, BaseEstimator):
+    """Reversible mixed-type encoder from a table to a float32 matrix.
+
+    Continuous columns get mode-specific normalisation: a variational Gaussian
+    mixture per column, each value encoded as its mode's one-hot plus a scalar
+    within the mode. Values that fill a large share of a column (such as zeros)
+    are atoms, restored exactly; decoded values stay within the observed range.
+    Discrete columns are one-hot encoded, missing values being a category.
+    Missing values of continuous columns get a ``[present, missing]`` block.
+
+    Parameters
+    ----------
+    discrete_columns : "auto" or list of str or int, default="auto"
+        ``"auto"`` makes bool, category, string and object columns discrete and
+        numbers and datetimes continuous. A list of column names (or positions)
+        replaces the inference; non-numeric columns must be in it.
+    n_modes : int, default=10
+        Maximum number of Gaussian modes per continuous column.
+    atom_threshold : float, default=0.05
+        A value repeated in at least this share of a continuous column's
+        observed rows is modelled as an atom. Use ``1.0`` to disable atoms.
+    weight_threshold : float, default=0.005
+        Mixture modes lighter than this are dropped.
+    max_fit_samples : int, default=20_000
+        The mixture of each column is fitted on a random subsample of at most
+        this many values, which keeps ``fit`` fast on large tables.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the subsampling and the mixtures.
+
+    Attributes
+    ----------
+    output_spans_ : list of Span
+        What each block of output columns is (column, kind, slice).
+    discrete_columns_ : list
+        Labels of the discrete columns.
+    continuous_columns_ : list
+        Labels of the continuous columns.
+    n_features_in_ : int
+        Number of input columns.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Input column names, when ``X`` was a DataFrame with string column names.
+    n_output_features_ : int
+        Width of the encoded matrix.
+
+    See Also
+    --------
+    VAESynthesizer, GANSynthesizer : the models that train on this encoding.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sksynth import TableTransformer
+    >>> X = pd.DataFrame({"age": [23, 35, 47, 23, 61, 35],
+    ...                   "city": ["Oslo", "Rome", "Oslo", "Lima", "Rome", "Oslo"]})
+    >>> tt = TableTransformer(random_state=0).fit(X)
+    >>> Z = tt.transform(X)
+    >>> Z.dtype
+    dtype('float32')
+    >>> [span.kind for span in tt.output_spans_]
+    ['scalar', 'mode', 'category']
+    >>> tt.inverse_transform(Z).equals(X)
+    True
+    """
+
+    _parameter_constraints: dict = {
+        "discrete_columns": [StrOptions({"auto"}), list, tuple],
+        "n_modes": [Interval(Integral, 1, None, closed="left")],
+        "atom_threshold": [Interval(Real, 0, 1, closed="right")],
+        "weight_threshold": [Interval(Real, 0, 1, closed="left")],
+        "max_fit_samples": [Interval(Integral, 2, None, closed="left")],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        *,
+        discrete_columns="auto",
+        n_modes=10,
+        atom_threshold=0.05,
+        weight_threshold=0.005,
+        max_fit_samples=20_000,
+        random_state=None,
+    ):
+        self.discrete_columns = discrete_columns
+        self.n_modes = n_modes
+        self.atom_threshold = atom_threshold
+        self.weight_threshold = weight_threshold
+        self.max_fit_samples = max_fit_samples
+        self.random_state = random_state
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Fit the per-column encoders.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_features)
+            The table. Object arrays are discrete; numeric arrays continuous.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : TableTransformer
+            The fitted transformer.
+        """
+        X = validate_table(self, X, reset=True)
+        frame, self._container = as_frame(X)
+        rng = np.random.default_rng(check_random_state(self.random_state).randint(2**31 - 1))
+        self.discrete_columns_ = resolve_discrete_columns(frame, self.discrete_columns)
+        self.continuous_columns_ = [c for c in frame.columns if c not in self.discrete_columns_]
+        self._encoders = {}
+        self._numeric_info = {}
+        spans, start = [], 0
+        for name in frame.columns:
+            series = frame[name]
+            check_supported(series, name)
+            if series.isna().all():
+                raise ValueError(f"Column {name!r} holds only missing values.")
+            if name in self.discrete_columns_:
+                encoder = DiscreteEncoder().fit(series, name)
+                spans.append(Span(name, "category", start, start + encoder.n_outputs))
+                start += encoder.n_outputs
+            else:
+                values, self._numeric_info[name] = to_float(series)
+                if np.isinf(values).any():
+                    raise ValueError(f"Column {name!r} contains inf, which is not supported.")
+                encoder = ContinuousEncoder(
+                    self.n_modes,
+                    self.atom_threshold,
+                    self.weight_threshold,
+                    self.max_fit_samples,
+                    rng,
+                ).fit(values)
+                spans.append(Span(name, "scalar", start, start + 1))
+                spans.append(Span(name, "mode", start + 1, start + 1 + encoder.n_outputs))
+                start += 1 + encoder.n_outputs
+                if encoder.has_missing:
+                    spans.append(Span(name, "missing", start, start + 2))
+                    start += 2
+            self._encoders[name] = encoder
+        self.output_spans_ = spans
+        self.n_output_features_ = start
+        return self
+
+    def transform(self, X):
+        """Encode ``X`` into a float32 matrix laid out as ``output_spans_``.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_features_in_)
+            A table with the columns seen in ``fit``.
+
+        Returns
+        -------
+        Xt : ndarray of shape (n_samples, n_output_features_), dtype float32
+            The encoded table.
+        """
+        check_is_fitted(self)
+        X = validate_table(self, X, reset=False)
+        frame, _ = as_frame(X)
+        frame.columns = self._container.columns
+        out = np.zeros((len(frame), self.n_output_features_), dtype=np.float32)
+        rows = np.arange(len(frame))
+        for span in self.output_spans_:
+            name = span.column
+            encoder = self._encoders[name]
+            if span.kind == "category":
+                check_supported(frame[name], name)
+                out[rows, span.start + encoder.codes(frame[name])] = 1.0
+            elif span.kind == "scalar":
+                values, _ = to_float(frame[name], self._numeric_info[name])
+                if np.isinf(values).any():
+                    raise ValueError(f"Column {name!r} contains inf, which is not supported.")
+                scalar, mode, missing = encoder.transform(values)
+                if missing.any() and not encoder.has_missing:
+                    raise ValueError(
+                        f"Column {name!r} has missing values, but had none during fit."
+                    )
+                out[:, span.start] = scalar
+                present = ~missing
+                out[rows[present], span.start + 1 + mode[present]] = 1.0
+                if encoder.has_missing:
+                    miss_start = span.start + 1 + encoder.n_outputs
+                    out[rows, miss_start + missing.astype(np.int64)] = 1.0
+        return out
+
+    def inverse_transform(self, X):
+        """Decode an encoded matrix (or raw network output) back into a table.
+
+        One-hot blocks are read by their argmax, so soft or noisy outputs are
+        fine; numbers are clipped to the observed range and rounded for ints.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_output_features_)
+            Encoded rows.
+
+        Returns
+        -------
+        table : DataFrame or ndarray
+            Same container, columns, order and dtypes as the table given to ``fit``
+            (DataFrames get a fresh RangeIndex).
+        """
+        check_is_fitted(self)
+        X = np.asarray(X)
+        if X.ndim != 2 or X.shape[1] != self.n_output_features_:
+            raise ValueError(
+                f"X has shape {X.shape}; expected (n_samples, {self.n_output_features_})."
+            )
+        columns = {}
+        for span in self.output_spans_:
+            name = span.column
+            encoder = self._encoders[name]
+            if span.kind == "category":
+                columns[name] = encoder.decode(np.argmax(X[:, span.slice], axis=1))
+            elif span.kind == "scalar":
+                width = encoder.n_outputs
+                mode = np.argmax(X[:, span.start + 1 : span.start + 1 + width], axis=1)
+                if encoder.has_missing:
+                    miss = X[:, span.start + 1 + width : span.start + 3 + width]
+                    missing = miss[:, 1] > miss[:, 0]
+                else:
+                    missing = np.zeros(len(X), dtype=bool)
+                values = encoder.inverse_transform(
+                    X[:, span.start].astype(np.float64), mode, missing
+                )
+                dtype = self._container.dtypes[self._container.columns.index(name)]
+                columns[name] = from_float(values, self._numeric_info[name], dtype)
+        frame = pd.DataFrame(columns, copy=False)
+        return self._container.restore(frame)
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the encoded columns: ``<column>__<kind><k>``.
+
+        Parameters
+        ----------
+        input_features : None
+            Ignored; the names come from ``fit``.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            One name per output column.
+        """
+        check_is_fitted(self)
+        names = []
+        for span in self.output_spans_:
+            if span.kind == "scalar":
+                names.append(f"{span.column}__value")
+            else:
+                names.extend(f"{span.column}__{span.kind}{k}" for k in range(span.width))
+        return np.asarray(names, dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.input_tags.string = True
+        tags.input_tags.categorical = True
+        return tags
