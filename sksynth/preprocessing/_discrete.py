@@ -21,6 +21,10 @@ class DiscreteEncoder:
         self.dtype = series.dtype
         missing = series.isna().to_numpy()
         self.has_missing = bool(missing.any())
+        # object columns keep their own missing marker (None or NaN)
+        self.na_value = series[missing].iloc[0] if self.has_missing else np.nan
+        if self.dtype != object:
+            self.na_value = np.nan
         if isinstance(self.dtype, pd.CategoricalDtype):
             used = np.unique(series.cat.codes.to_numpy()[~missing])
             self.categories_ = self.dtype.categories[used]
@@ -71,7 +75,7 @@ class DiscreteEncoder:
             return pd.Series(pd.Categorical.from_codes(positions, dtype=self.dtype))
         values = np.asarray(self.categories_, dtype=object)[safe]
         if missing.any():
-            values[missing] = np.nan
+            values[missing] = self.na_value
             return pd.Series(values, dtype=object).astype(self.dtype)
         try:
             return pd.Series(values, dtype=object).astype(self.dtype)

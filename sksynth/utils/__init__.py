@@ -1,0 +1,1 @@
+"""Utilities for users and for the project's own tests."""

@@ -1,0 +1,183 @@
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from sksynth import TableTransformer
+from sksynth.utils.estimator_checks import expected_failed_checks
+
+
+@parametrize_with_checks(
+    [TableTransformer(max_fit_samples=200)], expected_failed_checks=expected_failed_checks
+)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+def test_adult_round_trip_is_exact(adult):
+    tt = TableTransformer(random_state=0).fit(adult)
+    Z = tt.transform(adult)
+    assert Z.dtype == np.float32
+    assert Z.shape == (len(adult), tt.n_output_features_)
+    pd.testing.assert_frame_equal(tt.inverse_transform(Z), adult)
+    assert len(tt.get_feature_names_out()) == Z.shape[1]
+
+
+def test_spans_tile_the_output(mixed):
+    tt = TableTransformer(random_state=0).fit(mixed)
+    spans = tt.output_spans_
+    assert spans[0].start == 0 and spans[-1].stop == tt.n_output_features_
+    assert all(a.stop == b.start for a, b in zip(spans[:-1], spans[1:]))
+    kinds = {(s.column, s.kind) for s in spans}
+    assert ("f", "missing") in kinds and ("i", "mode") in kinds and ("c", "category") in kinds
+    assert ("i", "missing") not in kinds
+    assert tt.discrete_columns_ == ["b", "c", "s"]
+
+
+def test_mixed_round_trip(mixed):
+    tt = TableTransformer(random_state=0).fit(mixed)
+    back = tt.inverse_transform(tt.transform(mixed.set_index(mixed.index + 100)))
+    pd.testing.assert_frame_equal(back, mixed, check_exact=False, rtol=1e-5)
+
+
+def test_atoms_are_exact_and_values_bounded(adult):
+    tt = TableTransformer(random_state=0).fit(adult[["capital-gain", "age"]])
+    rng = np.random.default_rng(0)
+    noise = rng.normal(scale=3.0, size=(5000, tt.n_output_features_)).astype(np.float32)
+    out = tt.inverse_transform(noise)
+    for col in ["capital-gain", "age"]:
+        assert out[col].between(adult[col].min(), adult[col].max()).all()
+        assert out[col].dtype == np.int64
+    # zeros are an atom: a zero row decodes to exactly zero
+    Z = tt.transform(adult[["capital-gain", "age"]].head(50))
+    back = tt.inverse_transform(Z)
+    assert (back["capital-gain"] == adult["capital-gain"].head(50)).all()
+
+
+def test_noisy_output_is_a_valid_table(mixed):
+    tt = TableTransformer(random_state=0).fit(mixed)
+    noise = np.random.default_rng(1).normal(size=(300, tt.n_output_features_))
+    out = tt.inverse_transform(noise)
+    assert list(out.dtypes) == list(mixed.dtypes)
+    assert set(out["c"].dropna()) <= set(mixed["c"].dropna())
+    assert set(out["s"].dropna()) <= set(mixed["s"].dropna())
+    assert out["i"].between(mixed["i"].min(), mixed["i"].max()).all()
+
+
+def test_numpy_arrays():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(50, 3))
+    tt = TableTransformer(random_state=0).fit(X)
+    back = tt.inverse_transform(tt.transform(X))
+    assert isinstance(back, np.ndarray) and back.dtype == X.dtype
+    np.testing.assert_allclose(back, X, rtol=1e-5, atol=1e-6)
+    Xo = rng.choice(["a", "b", "c"], size=(40, 2)).astype(object)
+    tt = TableTransformer().fit(Xo)
+    assert all(s.kind == "category" for s in tt.output_spans_)
+    back = tt.inverse_transform(tt.transform(Xo))
+    assert back.dtype == object and (back == Xo).all()
+
+
+def test_discrete_columns_by_name_and_index(mixed):
+    tt = TableTransformer(discrete_columns=["i", 3, "c", "s"]).fit(mixed)
+    assert tt.discrete_columns_ == ["i", "b", "c", "s"]
+    assert tt.discrete_columns == ["i", 3, "c", "s"]  # parameter untouched
+
+
+def test_high_cardinality_and_constant_columns():
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"id": [f"u{k}" for k in rng.integers(0, 500, 2000)], "k": 3, "z": 1.5})
+    tt = TableTransformer(random_state=0).fit(X)
+    pd.testing.assert_frame_equal(tt.inverse_transform(tt.transform(X)), X)
+
+
+@pytest.mark.parametrize(
+    "frame, match",
+    [
+        (pd.DataFrame({"a": []}), "empty"),
+        (pd.DataFrame({"a": [np.nan, np.nan], "b": [1.0, 2.0]}), "'a' holds only missing"),
+        (pd.DataFrame({"a": [1.0, np.inf]}), "'a' contains inf"),
+        (pd.DataFrame({"a": np.array([1j, 2j])}), "'a' has complex dtype"),
+        (pd.DataFrame({"a": pd.Series([1, "x", 2.5], dtype=object)}), "'a' is an object column"),
+        (pd.DataFrame({"a": pd.to_timedelta([1, 2], unit="D")}), "'a' has unsupported dtype"),
+    ],
+)
+def test_bad_tables(frame, match):
+    with pytest.raises(ValueError, match=match):
+        TableTransformer().fit(frame)
+
+
+def test_bad_discrete_columns(mixed):
+    with pytest.raises(ValueError, match="discrete_columns names 'nope'"):
+        TableTransformer(discrete_columns=["nope"]).fit(mixed)
+    with pytest.raises(ValueError, match="Column 's' of dtype object is not numeric"):
+        TableTransformer(discrete_columns=["b", "c"]).fit(mixed)
+    with pytest.raises(ValueError, match="discrete_columns"):
+        TableTransformer(discrete_columns="all").fit(mixed)
+
+
+def test_transform_errors(mixed):
+    tt = TableTransformer(random_state=0).fit(mixed)
+    bad = mixed.copy()
+    bad["s"] = bad["s"].replace("aa", "zz")
+    with pytest.raises(ValueError, match=r"Column 's' holds categories not seen during fit: \['zz'\]"):
+        tt.transform(bad)
+    with pytest.raises(ValueError, match="feature names"):
+        tt.transform(mixed.drop(columns="f"))
+    clean = mixed.dropna()
+    tt = TableTransformer(random_state=0).fit(clean)
+    with pytest.raises(ValueError, match="Column 'f' has missing values, but had none"):
+        tt.transform(mixed)
+    with pytest.raises(ValueError, match="expected"):
+        tt.inverse_transform(np.zeros((3, 2)))
+
+
+def _frames():
+    n = st.integers(2, 30)
+
+    @st.composite
+    def build(draw):
+        rows = draw(n)
+        seed = draw(st.integers(0, 2**16))
+        rng = np.random.default_rng(seed)
+        cols = {}
+        kinds = draw(st.lists(st.sampled_from(list("fiIbcsdo")), min_size=1, max_size=6))
+        for k, kind in enumerate(kinds):
+            nan = rng.random(rows) < draw(st.sampled_from([0.0, 0.3]))
+            nan[0] = False  # never an all-missing column
+            name = f"{kind}{k}"
+            if kind == "f":
+                v = pd.Series(rng.normal(scale=draw(st.sampled_from([1e-3, 1.0, 1e4])), size=rows))
+            elif kind == "i":
+                v = pd.Series(rng.integers(-1000, 1000, rows))
+                nan[:] = False
+            elif kind == "I":
+                v = pd.Series(pd.array(rng.integers(0, 50, rows), dtype="Int64"))
+            elif kind == "b":
+                v = pd.Series(rng.random(rows) > 0.5)
+                nan[:] = False
+            elif kind == "c":
+                v = pd.Series(pd.Categorical(rng.choice(["p", "q", "r"], rows)))
+            elif kind == "s":
+                v = pd.Series(rng.choice(["u", "v", "w", "x"], rows), dtype=object)
+            elif kind == "o":
+                v = pd.Series(rng.choice(["u", "v"], rows)).astype("str")
+            else:
+                v = pd.Series(
+                    pd.to_datetime("2001-02-03")
+                    + pd.to_timedelta(rng.integers(0, 10**6, rows), unit="min")
+                )
+            cols[name] = v.mask(nan) if nan.any() else v
+        return pd.DataFrame(cols)
+
+    return build()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(frame=_frames())
+def test_round_trip_property(frame):
+    tt = TableTransformer(random_state=0).fit(frame)
+    back = tt.inverse_transform(tt.transform(frame))
+    pd.testing.assert_frame_equal(back, frame, check_exact=False, rtol=1e-5, atol=1e-7)
