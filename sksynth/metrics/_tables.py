@@ -1,0 +1,58 @@
+"""Turning a pair of tables into aligned columns for the metrics."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..preprocessing._columns import as_frame, is_discrete_by_default, to_float
+
+
+def align(real, synthetic, discrete_columns="auto"):
+    """DataFrames with the same columns, and the list of discrete ones.
+
+    Raises a ``ValueError`` naming the columns when the tables differ.
+    """
+    real, _ = as_frame(real)
+    synthetic, _ = as_frame(synthetic)
+    if list(real.columns) != list(synthetic.columns):
+        missing = [c for c in real.columns if c not in synthetic.columns]
+        extra = [c for c in synthetic.columns if c not in real.columns]
+        raise ValueError(
+            "real and synthetic must have the same columns in the same order; "
+            f"missing from synthetic: {missing}, extra in synthetic: {extra}."
+        )
+    if len(real) == 0 or len(synthetic) == 0:
+        raise ValueError("real and synthetic must each have at least one row.")
+    if isinstance(discrete_columns, str) and discrete_columns == "auto":
+        discrete = [c for c in real.columns if is_discrete_by_default(real[c].dtype)]
+    else:
+        discrete = list(discrete_columns)
+        unknown = [c for c in discrete if c not in real.columns]
+        if unknown:
+            raise ValueError(f"discrete_columns names columns not in the tables: {unknown}.")
+    return real, synthetic, discrete
+
+
+def as_labels(real: pd.Series, synthetic: pd.Series) -> tuple[np.ndarray, np.ndarray, int]:
+    """Integer codes over the union of both columns' values; missing is a value of its own."""
+    both = pd.concat([real.astype(object), synthetic.astype(object)], ignore_index=True)
+    codes, uniques = pd.factorize(both, use_na_sentinel=False)
+    return codes[: len(real)], codes[len(real) :], max(len(uniques), 1)
+
+
+def as_numbers(series: pd.Series) -> np.ndarray:
+    """Float64 values of a continuous column (datetimes in their step), NaN for missing."""
+    values, _ = to_float(series)
+    return values
+
+
+def binned(real: np.ndarray, synthetic: np.ndarray, bins: int = 10):
+    """Quantile bins of the real values applied to both; missing is its own bin."""
+    observed = real[~np.isnan(real)]
+    edges = np.unique(np.quantile(observed, np.linspace(0, 1, bins + 1)[1:-1])) if observed.size else []
+    def code(values):
+        out = np.searchsorted(edges, values, side="right")
+        out[np.isnan(values)] = len(edges) + 1
+        return out
+    return code(real), code(synthetic), len(edges) + 2

@@ -1,0 +1,1 @@
+"""PyTorch modules, span-wise losses and the internal skorch nets (private)."""

@@ -1,0 +1,117 @@
+"""Building blocks shared by the networks: seeded layers and span-wise activations.
+
+Every random draw takes an explicit ``torch.Generator``; nothing here touches
+torch's global random state.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from ..preprocessing import Span
+
+
+def seeded_linear(n_in: int, n_out: int, generator: torch.Generator) -> nn.Linear:
+    """A ``Linear`` layer initialised like PyTorch's default, from ``generator``."""
+    layer = nn.utils.skip_init(nn.Linear, n_in, n_out)
+    bound = 1.0 / math.sqrt(n_in) if n_in > 0 else 0.0
+    with torch.no_grad():
+        layer.weight.uniform_(-bound, bound, generator=generator)
+        layer.bias.uniform_(-bound, bound, generator=generator)
+    return layer
+
+
+def seeded_mlp(
+    n_in: int, sizes: Sequence[int], generator: torch.Generator, *, leaky: float = 0.0
+) -> tuple[nn.Sequential, int]:
+    """Linear + (Leaky)ReLU blocks; returns the stack and its output width."""
+    layers: list[nn.Module] = []
+    for size in sizes:
+        layers.append(seeded_linear(n_in, size, generator))
+        layers.append(nn.LeakyReLU(leaky) if leaky else nn.ReLU())
+        n_in = size
+    return nn.Sequential(*layers), n_in
+
+
+class SpanLayout:
+    """Index tensors of a ``TableTransformer`` layout, for vectorised span-wise work.
+
+    One-hot blocks of equal width are grouped so that a softmax or a Gumbel draw
+    runs once per width instead of once per block.
+    """
+
+    def __init__(self, spans: Sequence[Span]):
+        self.spans = list(spans)
+        self.n_features = max((s.stop for s in self.spans), default=0)
+        self.scalar_index = torch.tensor(
+            [s.start for s in self.spans if s.kind == "scalar"], dtype=torch.long
+        )
+        groups: dict[int, list[int]] = {}
+        for s in self.spans:
+            if s.is_onehot:
+                groups.setdefault(s.width, []).append(s.start)
+        # (n_blocks, width) column indices of each group of equal-width blocks
+        self.groups = [
+            (torch.tensor(starts)[:, None] + torch.arange(width)[None, :])
+            for width, starts in sorted(groups.items())
+        ]
+
+    def to(self, device) -> SpanLayout:
+        self.scalar_index = self.scalar_index.to(device)
+        self.groups = [g.to(device) for g in self.groups]
+        return self
+
+
+def gumbel_noise(shape, generator: torch.Generator, device, dtype=torch.float32) -> torch.Tensor:
+    """Standard Gumbel noise drawn from ``generator``."""
+    u = torch.rand(shape, generator=generator, device=device, dtype=dtype)
+    return -torch.log(-torch.log(u.clamp_(1e-10, 1.0 - 1e-7)))
+
+
+def apply_activations(
+    raw: torch.Tensor,
+    layout: SpanLayout,
+    *,
+    onehot: str = "softmax",
+    tau: float = 0.2,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
+    """tanh on scalar columns; on one-hot blocks, depending on ``onehot``:
+
+    ``"softmax"``: probabilities; ``"gumbel"``: Gumbel-softmax with temperature
+    ``tau`` (differentiable); ``"sample"``: a hard one-hot drawn from the
+    block's categorical distribution (Gumbel-max); ``"argmax"``: the most
+    likely category as a hard one-hot.
+    """
+    out = torch.empty_like(raw)
+    if layout.scalar_index.numel():
+        out[:, layout.scalar_index] = torch.tanh(raw[:, layout.scalar_index])
+    for index in layout.groups:
+        logits = raw[:, index]  # (batch, n_blocks, width)
+        if onehot in ("gumbel", "sample"):
+            logits = logits + gumbel_noise(logits.shape, generator, raw.device, raw.dtype)
+        if onehot == "gumbel":
+            values = F.softmax(logits / tau, dim=-1)
+        elif onehot == "softmax":
+            values = F.softmax(logits, dim=-1)
+        else:
+            values = F.one_hot(logits.argmax(dim=-1), index.shape[1]).to(raw.dtype)
+        out[:, index] = values
+    return out
+
+
+def onehot_cross_entropy(raw: torch.Tensor, target: torch.Tensor, layout: SpanLayout):
+    """Per-row sum over one-hot blocks of the cross-entropy of ``raw`` logits.
+
+    Targets are (possibly all-zero) one-hot blocks; an all-zero block adds 0.
+    """
+    total = raw.new_zeros(raw.shape[0])
+    for index in layout.groups:
+        log_p = F.log_softmax(raw[:, index], dim=-1)
+        total = total - (target[:, index] * log_p).sum(dim=(1, 2))
+    return total

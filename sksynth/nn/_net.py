@@ -1,0 +1,65 @@
+"""What sksynth's skorch nets share: seeded batches, a NaN guard, picklable state."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from skorch import NeuralNet
+
+from ..exceptions import TrainingDivergedError
+from ._data import TensorBatches
+
+
+def make_generator(seed: int, device) -> torch.Generator:
+    """A ``torch.Generator`` on ``device`` seeded with ``seed``."""
+    device = torch.device(device)
+    return torch.Generator(device=device).manual_seed(int(seed))
+
+
+class SeededNet(NeuralNet):
+    """A skorch ``NeuralNet`` that draws all its randomness from its own generator.
+
+    ``seed`` seeds the module's weights (passed as ``module__seed``) and
+    ``rng_``, the generator used for shuffling and noise during ``fit``.
+    Training data is one tensor, iterated in whole-batch slices.
+    """
+
+    batch_multiple = 1
+
+    def __init__(self, *args, seed=0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.seed = seed
+
+    def initialize(self):
+        super().initialize()
+        self.rng_ = make_generator(self.seed, self.device)
+        return self
+
+    def get_iterator(self, dataset, training=False):
+        X = dataset.X.to(self.device)
+        return TensorBatches(
+            X,
+            self.batch_size,
+            shuffle=training,
+            generator=self.rng_,
+            multiple_of=self.batch_multiple,
+        )
+
+    def check_finite(self, loss: torch.Tensor, name: str = "loss") -> float:
+        value = float(loss.item())
+        if not math.isfinite(value):
+            raise TrainingDivergedError(
+                f"The {name} became {value} in epoch {len(self.history)}; training stopped. "
+                "Try a lower learning rate (lr) or a larger batch_size."
+            )
+        return value
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("rng_", None)  # torch generators do not pickle; only used in fit
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        self.rng_ = make_generator(self.seed, self.device)

@@ -1,0 +1,142 @@
+"""The VAE: encoder, reparameterisation, decoder, and the negative-ELBO loss."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from ._layers import SpanLayout, apply_activations, onehot_cross_entropy, seeded_linear, seeded_mlp
+from ._net import SeededNet
+
+_HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
+
+
+class VAEModule(nn.Module):
+    """Encoder q(z|x) = N(mu, diag(exp(logvar))) and decoder p(x|z) over the spans.
+
+    The decoder outputs raw values: scalar columns are the means (through tanh)
+    of Gaussians with a learned per-column scale; one-hot blocks are logits.
+    """
+
+    def __init__(
+        self,
+        spans,
+        encoder_columns=None,
+        latent_dim=16,
+        encoder_sizes=(128, 128),
+        decoder_sizes=(128, 128),
+        seed=0,
+    ):
+        super().__init__()
+        g = torch.Generator().manual_seed(int(seed))
+        self.layout = SpanLayout(spans)
+        n = self.layout.n_features
+        if encoder_columns is None:
+            encoder_columns = range(n)
+        # columns the encoder sees (a target modelled jointly is left out of q(z|x))
+        self.register_buffer("encoder_columns", torch.tensor(list(encoder_columns)))
+        self.latent_dim = latent_dim
+        self.encoder, width = seeded_mlp(len(self.encoder_columns), encoder_sizes, g)
+        self.to_stats = seeded_linear(width, 2 * latent_dim, g)
+        decoder, width = seeded_mlp(latent_dim, decoder_sizes, g)
+        self.decoder = nn.Sequential(decoder, seeded_linear(width, n, g))
+        self.log_scale = nn.Parameter(torch.full((len(self.layout.scalar_index),), -2.0))
+
+    def _apply(self, fn, *args, **kwargs):
+        super()._apply(fn, *args, **kwargs)
+        self.layout.to(self.log_scale.device)
+        return self
+
+    def encode(self, x):
+        mu, logvar = self.to_stats(self.encoder(x[:, self.encoder_columns])).chunk(2, dim=1)
+        return mu, logvar.clamp(-20.0, 10.0)
+
+    def decode(self, z):
+        return self.decoder(z)
+
+    def forward(self, x, eps):
+        mu, logvar = self.encode(x)
+        z = mu + eps * torch.exp(0.5 * logvar)
+        return self.decode(z), mu, logvar
+
+    def reconstruction_nll(self, raw, x, layout=None):
+        """Per-row negative log-likelihood of ``x`` under the decoder output ``raw``.
+
+        ``layout`` restricts it to some spans (default: all).
+        """
+        layout = self.layout if layout is None else layout
+        nll = onehot_cross_entropy(raw, x, layout)
+        idx = layout.scalar_index
+        if idx.numel():
+            # learned scales are indexed by position among all scalar columns
+            pos = torch.searchsorted(self.layout.scalar_index, idx)
+            log_scale = self.log_scale[pos]
+            z = (x[:, idx] - torch.tanh(raw[:, idx])) * torch.exp(-log_scale)
+            nll = nll + (0.5 * z * z + log_scale + _HALF_LOG_2PI).sum(dim=1)
+        return nll
+
+    @staticmethod
+    def kl(mu, logvar):
+        """Per-row KL(q(z|x) || N(0, I))."""
+        return -0.5 * (1.0 + logvar - mu * mu - torch.exp(logvar)).sum(dim=1)
+
+    def sample_rows(self, z, generator, hard=True):
+        """Rows drawn from p(x|z): Gaussian scalars, categorical one-hots."""
+        raw = self.decode(z)
+        out = apply_activations(raw, self.layout, onehot="sample", generator=generator)
+        idx = self.layout.scalar_index
+        if idx.numel():
+            noise = torch.randn(
+                (raw.shape[0], idx.numel()), generator=generator, device=raw.device
+            )
+            out[:, idx] = out[:, idx] + noise * torch.exp(self.log_scale)
+        return out
+
+    def decode_mode(self, z):
+        """The most likely row for each latent vector."""
+        raw = self.decode(z)
+        return apply_activations(raw, self.layout, onehot="argmax")
+
+
+class ELBOLoss(nn.Module):
+    """Negative ELBO averaged over a batch: reconstruction NLL + beta * KL."""
+
+    def __init__(self, beta=1.0):
+        super().__init__()
+        self.beta = beta
+
+    def forward(self, recon_nll, kl):
+        return (recon_nll + self.beta * kl).mean()
+
+
+class VAENet(SeededNet):
+    """skorch net training :class:`VAEModule` on the negative ELBO."""
+
+    def train_step_single(self, batch, **fit_params):
+        self._set_training(True)
+        x, _ = batch
+        module = self.module_
+        eps = torch.randn(
+            (x.shape[0], module.latent_dim), generator=self.rng_, device=x.device
+        )
+        raw, mu, logvar = module(x, eps)
+        recon = module.reconstruction_nll(raw, x)
+        kl = module.kl(mu, logvar)
+        loss = self.criterion_(recon, kl)
+        self.check_finite(loss)
+        loss.backward()
+        self.history.record_batch("reconstruction", recon.mean().item())
+        self.history.record_batch("kl", kl.mean().item())
+        return {"loss": loss, "y_pred": raw}
+
+    def elbo(self, x, eps, layout=None):
+        """Per-row ELBO, averaged over the rows of ``eps`` (k, latent_dim) shared by all rows."""
+        module = self.module_
+        mu, logvar = module.encode(x)
+        total = torch.zeros(x.shape[0], device=x.device)
+        for e in eps:
+            z = mu + e[None, :] * torch.exp(0.5 * logvar)
+            total += module.reconstruction_nll(module.decode(z), x, layout)
+        return -(total / len(eps) + module.kl(mu, logvar))

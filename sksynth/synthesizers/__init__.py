@@ -1,0 +1,5 @@
+"""The scikit-learn estimators that generate synthetic tables."""
+
+from ._vae import VAESynthesizer
+
+__all__ = ["VAESynthesizer"]

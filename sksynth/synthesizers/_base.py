@@ -1,0 +1,309 @@
+"""The template-method base of both synthesizers: fit, sample, score written once."""
+
+from __future__ import annotations
+
+import copy
+from abc import ABC, abstractmethod
+from numbers import Integral
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.base import BaseEstimator, _fit_context
+from sklearn.utils import check_consistent_length
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import check_is_fitted
+from skorch.callbacks import ProgressBar
+
+from ..metrics import quality_score
+from ..nn._net import make_generator
+from ..preprocessing import TableTransformer
+from ..preprocessing._columns import as_frame
+from ..preprocessing._transformer import resolve_discrete_columns, validate_table
+from ._device import resolve_device
+
+TARGET = "__sksynth_target__"
+#: Rows drawn per seeded block: sampling is a function of (seed, block), so
+#: ``sample_chunks`` concatenates exactly to ``sample`` for any chunk size.
+BLOCK_ROWS = 8192
+#: Candidate rows drawn per requested row before conditional sampling gives up.
+CONDITION_BUDGET = 200
+SCORE_SEED = 0
+
+
+def _seed_from(random_state) -> int:
+    """An int seed; ``None`` takes fresh OS entropy (never numpy's global state)."""
+    if random_state is None:
+        return int(np.random.SeedSequence().generate_state(1)[0])
+    if isinstance(random_state, Integral):
+        return int(random_state)
+    if isinstance(random_state, np.random.RandomState):
+        return int(random_state.randint(2**31 - 1))
+    raise ValueError(f"random_state must be None, an int or a RandomState; got {random_state!r}.")
+
+
+def _block_seed(seed: int, block: int) -> int:
+    return int(np.random.SeedSequence([seed, block]).generate_state(1, dtype=np.uint64)[0] >> 1)
+
+
+def _check_n_samples(n_samples, name="n_samples") -> int:
+    if isinstance(n_samples, bool) or not isinstance(n_samples, Integral) or n_samples < 1:
+        raise ValueError(f"{name} must be an int >= 1; got {n_samples!r}.")
+    return int(n_samples)
+
+
+class BaseSynthesizer(BaseEstimator, ABC):
+    """Shared ``fit``/``sample``/``score`` of the synthesizers; subclasses fill the hooks
+    ``_build_net`` (a skorch net for the encoded data) and ``_generate`` (encoded rows).
+    """
+
+    _parameter_constraints: dict = {
+        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "discrete_columns": [StrOptions({"auto"}), list, tuple],
+        "device": [str, torch.device],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "callbacks": [None, list],
+    }
+
+    # ---- hooks -----------------------------------------------------------------------
+    @abstractmethod
+    def _build_net(self, seed: int):
+        """Return an unfitted skorch net for ``self.transformer_.output_spans_``."""
+
+    @abstractmethod
+    def _generate(self, n: int, generator: torch.Generator) -> torch.Tensor:
+        """Return ``n`` encoded rows (hard one-hots) drawn with ``generator``."""
+
+    def _check_data(self, n_rows: int) -> None:
+        """Raise a ``ValueError`` when the model cannot train on ``n_rows`` rows."""
+
+    # ---- fit -------------------------------------------------------------------------
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Fit the synthesizer on a table.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_features)
+            The table: float, int, nullable int, bool, category, string/object
+            and datetime columns, missing values allowed.
+        y : array-like of shape (n_samples,), default=None
+            Optional target, modelled jointly with ``X``; class labels set
+            ``classes_`` and make ``sample`` return ``(X, y)``.
+
+        Returns
+        -------
+        self : object
+            The fitted synthesizer.
+        """
+        X = validate_table(self, X, reset=True)
+        frame, self._container = as_frame(X)
+        self.discrete_columns_ = resolve_discrete_columns(frame, self.discrete_columns)
+        discrete = list(self.discrete_columns_)
+        self._target = None
+        if hasattr(self, "classes_"):
+            del self.classes_
+        if y is not None:
+            frame = frame.copy()
+            frame[TARGET], is_class = self._check_target(y, len(frame))
+            if is_class:
+                discrete.append(TARGET)
+        self._check_data(len(frame))
+        seed = _seed_from(self.random_state)
+        rng = np.random.default_rng(seed)
+        self.transformer_ = TableTransformer(
+            discrete_columns=discrete, random_state=int(rng.integers(2**31 - 1))
+        ).fit(frame)
+        data = torch.from_numpy(self.transformer_.transform(frame))
+        self.device_ = resolve_device(self.device)
+        self.net_ = self._build_net(int(rng.integers(2**31 - 1)))
+        self.net_.fit(data, None)
+        self.history_ = self.net_.history
+        self._sample_rng = np.random.default_rng(int(rng.integers(2**63)))
+        return self
+
+    def _check_target(self, y, n_rows):
+        name = y.name if isinstance(y, pd.Series) else None
+        values = y.reset_index(drop=True) if isinstance(y, pd.Series) else np.asarray(y)
+        if values.ndim != 1:
+            values = np.ravel(values) if values.ndim == 2 and values.shape[1] == 1 else values
+        if values.ndim != 1:
+            raise ValueError(f"y must be 1-D; got an array of shape {np.shape(y)}.")
+        check_consistent_length(np.empty(n_rows), values)
+        kind = type_of_target(values)
+        if kind not in ("binary", "multiclass", "continuous"):
+            raise ValueError(f"Unknown label type: y is {kind!r}; expected class labels or numbers.")
+        is_class = kind != "continuous"
+        if is_class:
+            self.classes_ = np.unique(np.asarray(values))
+        self._target = {"series": isinstance(y, pd.Series), "name": name, "dtype": values.dtype}
+        return pd.Series(values), is_class
+
+    @staticmethod
+    def _check_target_like(y, n_rows):
+        if np.ndim(y) != 1:
+            raise ValueError(f"y must be 1-D; got an array of shape {np.shape(y)}.")
+        check_consistent_length(np.empty(n_rows), y)
+
+    # ---- sampling --------------------------------------------------------------------
+    def sample(self, n_samples=1, *, random_state=None):
+        """Draw synthetic rows.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of rows.
+        random_state : int, RandomState instance or None, default=None
+            An int gives the same rows every call; ``None`` continues the
+            estimator's own stream. Global random states are never touched.
+
+        Returns
+        -------
+        X_synth : DataFrame or ndarray of shape (n_samples, n_features_in_)
+            Same container, columns, order and dtypes as the ``X`` of ``fit``.
+        y_synth : ndarray or Series of shape (n_samples,)
+            Only when fitted with ``y``.
+        """
+        check_is_fitted(self)
+        n = _check_n_samples(n_samples)
+        blocks = list(self._blocks(n, random_state))
+        return self._decode(np.concatenate(blocks) if len(blocks) > 1 else blocks[0])
+
+    def sample_chunks(self, n_samples, *, chunk_size=100_000, random_state=None):
+        """Draw rows as an iterator of tables of at most ``chunk_size`` rows.
+
+        Their concatenation is what :meth:`sample` returns with the same
+        arguments; memory stays bounded by the chunk.
+
+        Parameters
+        ----------
+        n_samples : int
+            Total number of rows.
+        chunk_size : int, default=100_000
+            Rows per chunk (the last one may be smaller).
+        random_state : int, RandomState instance or None, default=None
+            As in :meth:`sample`.
+
+        Returns
+        -------
+        chunks : iterator
+            Tables (or ``(X, y)`` pairs when fitted with ``y``).
+        """
+        check_is_fitted(self)
+        n = _check_n_samples(n_samples)
+        chunk_size = _check_n_samples(chunk_size, "chunk_size")
+        blocks = self._blocks(n, random_state)  # draws the seed now, not lazily
+
+        def chunks():
+            buffer, buffered = [], 0
+            for block in blocks:
+                buffer.append(block)
+                buffered += len(block)
+                while buffered >= chunk_size:
+                    joined = np.concatenate(buffer)
+                    yield self._decode(joined[:chunk_size])
+                    buffer, buffered = [joined[chunk_size:]], buffered - chunk_size
+            if buffered:
+                yield self._decode(np.concatenate(buffer))
+
+        return chunks()
+
+    def _next_seed(self, random_state) -> int:
+        if random_state is None:
+            return int(self._sample_rng.integers(2**63))
+        return _seed_from(random_state)
+
+    def _blocks(self, n: int, random_state):
+        """Encoded rows in seeded blocks of ``BLOCK_ROWS`` (numpy float32)."""
+        seed = self._next_seed(random_state)
+        net = self.net_
+        device = net.device
+
+        def blocks():
+            net.module_.eval()
+            with torch.no_grad():
+                for b, start in enumerate(range(0, n, BLOCK_ROWS)):
+                    generator = make_generator(_block_seed(seed, b), device)
+                    rows = self._generate(min(BLOCK_ROWS, n - start), generator)
+                    yield rows.to("cpu").numpy()
+
+        return blocks()
+
+    def _decode(self, encoded: np.ndarray):
+        table = self.transformer_.inverse_transform(encoded)
+        if self._target is None:
+            return self._container.restore(table)
+        y = table.pop(TARGET)
+        if y.dtype != self._target["dtype"]:
+            y = y.astype(self._target["dtype"])
+        y = y.rename(self._target["name"]) if self._target["series"] else y.to_numpy()
+        return self._container.restore(table), y
+
+    # ---- scoring ---------------------------------------------------------------------
+    def score(self, X, y=None):
+        """Quality of a fixed-seed synthetic sample of ``len(X)`` rows against ``X``.
+
+        ``sksynth.metrics.quality_score(X, self.sample(len(X), random_state=0))``,
+        so a grid over either synthesizer can be compared.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_features_in_)
+            Real rows, such as a validation split.
+        y : array-like of shape (n_samples,), default=None
+            Scored as one more column when the model was fitted with ``y``.
+
+        Returns
+        -------
+        score : float
+            In [0, 1], higher is better.
+        """
+        check_is_fitted(self)
+        X = validate_table(self, X, reset=False)
+        real, _ = as_frame(X)
+        real.columns = self._container.columns
+        synthetic = self.sample(len(real), random_state=SCORE_SEED)
+        discrete = list(self.discrete_columns_)
+        if self._target is not None:
+            synthetic, y_synth = synthetic
+        synthetic = as_frame(synthetic)[0]
+        synthetic.columns = real.columns
+        if self._target is not None and y is not None:
+            self._check_target_like(y, len(real))
+            real[TARGET] = np.asarray(y)
+            synthetic[TARGET] = np.asarray(y_synth)
+            if hasattr(self, "classes_"):
+                discrete.append(TARGET)
+        return quality_score(real, synthetic, discrete_columns=discrete)
+
+    # ---- shared pieces for subclasses --------------------------------------------------
+    def _net_kwargs(self, seed: int) -> dict:
+        callbacks = [copy.deepcopy(cb) for cb in (self.callbacks or [])]
+        if self.verbose:
+            callbacks.append(ProgressBar())
+        return {
+            "max_epochs": self.epochs,
+            "batch_size": self.batch_size,
+            "train_split": None,
+            "device": self.device_,
+            "callbacks": callbacks,
+            "verbose": int(self.verbose),
+            "seed": seed,
+        }
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        net = state.get("net_")
+        if net is not None and "device_" in state:
+            self.device_ = str(net.device)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.input_tags.string = True
+        tags.input_tags.categorical = True
+        tags.non_deterministic = False
+        return tags

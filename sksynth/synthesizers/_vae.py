@@ -1,0 +1,282 @@
+"""``VAESynthesizer``: a variational autoencoder for tables, trained through skorch."""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import check_is_fitted
+from skorch.callbacks import PassthroughScoring
+
+from ..nn._layers import SpanLayout
+from ..nn._net import make_generator
+from ..nn._vae import ELBOLoss, VAEModule, VAENet
+from ..preprocessing._columns import as_frame
+from ..preprocessing._transformer import validate_table
+from ._base import TARGET, BaseSynthesizer
+
+_ELBO_DRAWS = 8
+_ELBO_SEED = 0
+
+
+class VAESynthesizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseSynthesizer):
+    """Variational autoencoder for mixed-type tables (a TVAE-style model).
+
+    Each row is encoded by :class:`~sksynth.TableTransformer`; an encoder maps
+    it to the mean and log-variance of a Gaussian posterior, a latent vector is
+    drawn by reparameterisation and the decoder rebuilds the row. Training
+    minimises the negative ELBO: a reconstruction loss per output block
+    (Gaussian with a learned scale on scalars, cross-entropy on one-hot blocks)
+    plus ``beta`` times the KL divergence to N(0, I). Sampling decodes
+    N(0, I) draws and samples each block from the decoder's distribution.
+
+    Parameters
+    ----------
+    epochs : int, default=100
+        Passes over the training data.
+    batch_size : int, default=500
+        Rows per optimisation step.
+    latent_dim : int, default=64
+        Size of the latent space (and of ``transform``'s output).
+    encoder_sizes : tuple of int, default=(128, 128)
+        Hidden layer widths of the encoder.
+    decoder_sizes : tuple of int, default=(128, 128)
+        Hidden layer widths of the decoder.
+    lr : float, default=1e-3
+        Adam learning rate.
+    weight_decay : float, default=1e-5
+        Adam weight decay.
+    beta : float, default=1.0
+        Weight of the KL term (1.0 is the ELBO).
+    discrete_columns : "auto" or list of str or int, default="auto"
+        Discrete columns; ``"auto"`` takes bool, category, string and object ones.
+    device : str or torch.device, default="cpu"
+        ``"cpu"``, ``"cuda"``, ``"cuda:N"``, ``"mps"`` or ``"auto"``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weights, shuffling and noise; global random states are untouched.
+    verbose : int, default=0
+        1 shows a progress bar and per-epoch losses.
+    callbacks : list of skorch callbacks, default=None
+        Extra callbacks for the internal net (copied at each ``fit``).
+
+    Attributes
+    ----------
+    transformer_ : TableTransformer
+        The fitted table encoder.
+    net_ : skorch.NeuralNet
+        The trained internal net (module ``net_.module_``).
+    history_ : skorch.History
+        Per-epoch ``train_loss`` (negative ELBO), ``reconstruction`` and ``kl``.
+    discrete_columns_ : list
+        Labels of the discrete columns of ``X``.
+    device_ : str
+        The device the model lives on.
+    classes_ : ndarray
+        Class labels, when fitted with class labels ``y``.
+    n_features_in_ : int
+        Number of columns of ``X``.
+    feature_names_in_ : ndarray
+        Column names of ``X``, when it was a DataFrame with string names.
+
+    See Also
+    --------
+    GANSynthesizer : the adversarial model.
+    TableTransformer : the encoding the networks train on.
+
+    Examples
+    --------
+    >>> from sksynth import VAESynthesizer
+    >>> from sksynth.datasets import load_adult
+    >>> X = load_adult().frame.iloc[:2000]
+    >>> vae = VAESynthesizer(epochs=5, random_state=0).fit(X)
+    >>> vae.sample(3, random_state=0).shape
+    (3, 15)
+    >>> vae.transform(X.iloc[:4]).shape
+    (4, 64)
+    """
+
+    _parameter_constraints: dict = {
+        **BaseSynthesizer._parameter_constraints,
+        "latent_dim": [Interval(Integral, 1, None, closed="left")],
+        "encoder_sizes": [tuple, list],
+        "decoder_sizes": [tuple, list],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "beta": [Interval(Real, 0, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        *,
+        epochs=100,
+        batch_size=500,
+        latent_dim=64,
+        encoder_sizes=(128, 128),
+        decoder_sizes=(128, 128),
+        lr=1e-3,
+        weight_decay=1e-5,
+        beta=1.0,
+        discrete_columns="auto",
+        device="cpu",
+        random_state=None,
+        verbose=0,
+        callbacks=None,
+    ):
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.latent_dim = latent_dim
+        self.encoder_sizes = encoder_sizes
+        self.decoder_sizes = decoder_sizes
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.beta = beta
+        self.discrete_columns = discrete_columns
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.callbacks = callbacks
+
+    # ---- hooks -----------------------------------------------------------------------
+    def _build_net(self, seed):
+        kwargs = self._net_kwargs(seed)
+        kwargs["callbacks"] = [
+            PassthroughScoring(name="reconstruction", on_train=True),
+            PassthroughScoring(name="kl", on_train=True),
+            *kwargs["callbacks"],
+        ]
+        return VAENet(
+            module=VAEModule,
+            module__spans=self.transformer_.output_spans_,
+            module__encoder_columns=self._encoder_columns(),
+            module__latent_dim=self.latent_dim,
+            module__encoder_sizes=tuple(self.encoder_sizes),
+            module__decoder_sizes=tuple(self.decoder_sizes),
+            module__seed=seed,
+            criterion=ELBOLoss,
+            criterion__beta=self.beta,
+            optimizer=torch.optim.Adam,
+            lr=self.lr,
+            optimizer__weight_decay=self.weight_decay,
+            **kwargs,
+        )
+
+    def _encoder_columns(self):
+        """Encoded columns the encoder sees: all but the target's (q(z|x) needs no y)."""
+        hidden = {
+            k
+            for span in self.transformer_.output_spans_
+            if span.column == TARGET
+            for k in range(span.start, span.stop)
+        }
+        return [k for k in range(self.transformer_.n_output_features_) if k not in hidden]
+
+    def _generate(self, n, generator):
+        module = self.net_.module_
+        z = torch.randn((n, self.latent_dim), generator=generator, device=generator.device)
+        return module.sample_rows(z.to(self.net_.device), generator)
+
+    # ---- VAE-only methods ------------------------------------------------------------
+    def _encode(self, X) -> torch.Tensor:
+        """The encoder's input for ``X`` (the target's columns, if any, left at zero)."""
+        X = validate_table(self, X, reset=False)
+        frame, _ = as_frame(X)
+        frame.columns = self._container.columns
+        if self._target is not None:  # the encoder never sees these columns
+            frame = frame.copy()
+            frame[TARGET] = self._placeholder_target(len(frame))
+        encoded = self.transformer_.transform(frame)
+        return torch.from_numpy(encoded).to(self.net_.device)
+
+    def _placeholder_target(self, n):
+        if hasattr(self, "classes_"):
+            return np.repeat(self.classes_[:1], n)
+        encoder = self.transformer_._encoders[TARGET]
+        return np.full(n, encoder.min_)
+
+    def transform(self, X):
+        """Posterior means of the latent vectors of ``X``.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_features_in_)
+            Rows with the columns seen in ``fit`` (no target needed).
+
+        Returns
+        -------
+        Z : ndarray of shape (n_samples, latent_dim), dtype float32
+            Latent means.
+        """
+        check_is_fitted(self)
+        x = self._encode(X)
+        module = self.net_.module_
+        module.eval()
+        with torch.no_grad():
+            mu, _ = module.encode(x)
+        return mu.cpu().numpy()
+
+    def inverse_transform(self, Z):
+        """Decode latent vectors into the most likely table rows.
+
+        Parameters
+        ----------
+        Z : array-like of shape (n_samples, latent_dim)
+            Latent vectors.
+
+        Returns
+        -------
+        X : DataFrame or ndarray
+            Rows shaped like the ``X`` of ``fit`` (the target is not returned).
+        """
+        check_is_fitted(self)
+        Z = np.asarray(Z, dtype=np.float32)
+        if Z.ndim != 2 or Z.shape[1] != self.latent_dim:
+            raise ValueError(f"Z has shape {Z.shape}; expected (n_samples, {self.latent_dim}).")
+        module = self.net_.module_
+        module.eval()
+        with torch.no_grad():
+            rows = module.decode_mode(torch.from_numpy(Z).to(self.net_.device))
+        out = self._decode(rows.cpu().numpy())
+        return out[0] if self._target is not None else out
+
+    def score_samples(self, X):
+        """Per-row evidence lower bound (ELBO) in nats of the encoded rows of ``X``.
+
+        Uses 8 fixed draws of the reparameterisation noise shared by all rows,
+        so the result is deterministic and does not depend on the other rows.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_features_in_)
+            Rows to score (the target, if the model was fitted with one, is not
+            scored).
+
+        Returns
+        -------
+        elbo : ndarray of shape (n_samples,)
+            Higher is more likely.
+        """
+        check_is_fitted(self)
+        x = self._encode(X)
+        module = self.net_.module_
+        module.eval()
+        layout = module.layout
+        if self._target is not None:
+            layout = SpanLayout([s for s in self.transformer_.output_spans_ if s.column != TARGET])
+            layout.to(self.net_.device)
+        generator = make_generator(_ELBO_SEED, "cpu")
+        eps = torch.randn((_ELBO_DRAWS, self.latent_dim), generator=generator)
+        with torch.no_grad():
+            elbo = self.net_.elbo(x, eps.to(x.device), layout)
+        return elbo.cpu().numpy().astype(np.float64)
+
+    @property
+    def _n_features_out(self):
+        return self.latent_dim
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = []  # latents are float32
+        return tags
