@@ -131,11 +131,11 @@ class VAENet(SeededNet):
         self.history.record_batch("kl", kl.mean().item())
         return {"loss": loss, "y_pred": raw}
 
-    def elbo(self, x, eps, layout=None):
+    def elbo(self, x, eps, layout=None, module=None):
         """Per-row ELBO, averaged over the rows of ``eps`` (k, latent_dim) shared by all rows."""
-        module = self.module_
+        module = self.module_ if module is None else module
         mu, logvar = module.encode(x)
-        total = torch.zeros(x.shape[0], device=x.device)
+        total = x.new_zeros(x.shape[0])
         for e in eps:
             z = mu + e[None, :] * torch.exp(0.5 * logvar)
             total += module.reconstruction_nll(module.decode(z), x, layout)

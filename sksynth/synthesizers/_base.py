@@ -102,7 +102,8 @@ class BaseSynthesizer(BaseEstimator, ABC):
         X = validate_table(self, X, reset=True)
         frame, self._container = as_frame(X)
         self.discrete_columns_ = resolve_discrete_columns(frame, self.discrete_columns)
-        discrete = list(self.discrete_columns_)
+        frame = self._internal(frame)
+        discrete = self._internal_names(self.discrete_columns_)
         self._target = None
         if hasattr(self, "classes_"):
             del self.classes_
@@ -124,6 +125,14 @@ class BaseSynthesizer(BaseEstimator, ABC):
         self.history_ = self.net_.history
         self._sample_rng = np.random.default_rng(int(rng.integers(2**63)))
         return self
+
+    def _internal(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """``frame`` with the positional string names the transformer works with."""
+        frame.columns = [f"x{k}" for k in range(frame.shape[1])]
+        return frame
+
+    def _internal_names(self, labels) -> list[str]:
+        return [f"x{self._container.columns.index(label)}" for label in labels]
 
     def _check_target(self, y, n_rows):
         name = y.name if isinstance(y, pd.Series) else None
@@ -264,9 +273,9 @@ class BaseSynthesizer(BaseEstimator, ABC):
         check_is_fitted(self)
         X = validate_table(self, X, reset=False)
         real, _ = as_frame(X)
-        real.columns = self._container.columns
+        real = self._internal(real)
         synthetic = self.sample(len(real), random_state=SCORE_SEED)
-        discrete = list(self.discrete_columns_)
+        discrete = self._internal_names(self.discrete_columns_)
         if self._target is not None:
             synthetic, y_synth = synthetic
         synthetic = as_frame(synthetic)[0]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from numbers import Integral, Real
 
+import copy
+
 import numpy as np
 import torch
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
@@ -183,12 +185,16 @@ class VAESynthesizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseSynt
         """The encoder's input for ``X`` (the target's columns, if any, left at zero)."""
         X = validate_table(self, X, reset=False)
         frame, _ = as_frame(X)
-        frame.columns = self._container.columns
+        frame = self._internal(frame)
         if self._target is not None:  # the encoder never sees these columns
             frame = frame.copy()
             frame[TARGET] = self._placeholder_target(len(frame))
         encoded = self.transformer_.transform(frame)
-        return torch.from_numpy(encoded).to(self.net_.device)
+        return torch.from_numpy(encoded).to(self.net_.device, torch.float64)
+
+    def _module64(self):
+        """A float64 copy of the module in eval mode: row results independent of batching."""
+        return copy.deepcopy(self.net_.module_).double().eval()
 
     def _placeholder_target(self, n):
         if hasattr(self, "classes_"):
@@ -206,15 +212,13 @@ class VAESynthesizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseSynt
 
         Returns
         -------
-        Z : ndarray of shape (n_samples, latent_dim), dtype float32
+        Z : ndarray of shape (n_samples, latent_dim), dtype float64
             Latent means.
         """
         check_is_fitted(self)
         x = self._encode(X)
-        module = self.net_.module_
-        module.eval()
         with torch.no_grad():
-            mu, _ = module.encode(x)
+            mu, _ = self._module64().encode(x)
         return mu.cpu().numpy()
 
     def inverse_transform(self, Z):
@@ -260,23 +264,16 @@ class VAESynthesizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseSynt
         """
         check_is_fitted(self)
         x = self._encode(X)
-        module = self.net_.module_
-        module.eval()
-        layout = module.layout
+        layout = self.net_.module_.layout
         if self._target is not None:
             layout = SpanLayout([s for s in self.transformer_.output_spans_ if s.column != TARGET])
             layout.to(self.net_.device)
         generator = make_generator(_ELBO_SEED, "cpu")
         eps = torch.randn((_ELBO_DRAWS, self.latent_dim), generator=generator)
         with torch.no_grad():
-            elbo = self.net_.elbo(x, eps.to(x.device), layout)
-        return elbo.cpu().numpy().astype(np.float64)
+            elbo = self.net_.elbo(x, eps.to(x), layout, module=self._module64())
+        return elbo.cpu().numpy()
 
     @property
     def _n_features_out(self):
         return self.latent_dim
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = []  # latents are float32
-        return tags

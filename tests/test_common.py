@@ -1,0 +1,17 @@
+"""scikit-learn's common checks for every sksynth estimator, with tiny fast settings."""
+
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from sksynth import VAESynthesizer
+from sksynth.utils.estimator_checks import expected_failed_checks
+
+TINY = dict(epochs=2, batch_size=64, random_state=0)
+
+ESTIMATORS = [
+    VAESynthesizer(latent_dim=4, encoder_sizes=(16,), decoder_sizes=(16,), **TINY),
+]
+
+
+@parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failed_checks)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
