@@ -1,0 +1,159 @@
+"""Behaviour both synthesizers share (the base class), run for each of them."""
+
+import pickle
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from conftest import make_mixed
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from synth_helpers import assert_global_states_untouched, global_states
+
+from sksynth import VAESynthesizer
+from sksynth.exceptions import TrainingDivergedError
+
+FAST = {
+    "vae": lambda **kw: VAESynthesizer(
+        epochs=3, batch_size=64, latent_dim=8, encoder_sizes=(32,), decoder_sizes=(32,), **kw
+    ),
+}
+
+
+@pytest.fixture(params=sorted(FAST))
+def make(request):
+    return FAST[request.param]
+
+
+def test_dataframe_round_trip_keeps_dtypes(make):
+    X = make_mixed(200)
+    model = make(random_state=0).fit(X)
+    out = model.sample(300, random_state=1)
+    assert isinstance(out, pd.DataFrame)
+    assert list(out.columns) == list(X.columns)
+    assert out.dtypes.equals(X.dtypes)
+    assert out.index.equals(pd.RangeIndex(300))
+    assert set(out["c"].dropna()) <= set(X["c"].dropna())
+    assert set(out["s"].dropna()) <= set(X["s"].dropna())
+    assert out["i"].between(X["i"].min(), X["i"].max()).all()
+    assert out["d"].isna().any() and out["f"].isna().any()
+
+
+def test_ndarray_in_ndarray_out(make):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(150, 3))
+    out = make(random_state=0).fit(X).sample(20, random_state=0)
+    assert isinstance(out, np.ndarray) and out.shape == (20, 3) and out.dtype == X.dtype
+    Xo = rng.choice(["a", "b"], size=(100, 2)).astype(object)
+    out = make(random_state=0).fit(Xo).sample(10, random_state=0)
+    assert out.dtype == object and set(np.unique(out)) <= {"a", "b"}
+
+
+def test_same_seed_same_model_and_samples_without_global_state(make, adult_small):
+    X = adult_small.iloc[:500]
+    before = global_states()
+    a = make(random_state=7).fit(X)
+    b = make(random_state=7).fit(X)
+    sa, sb = a.sample(100, random_state=3), b.sample(100, random_state=3)
+    pd.testing.assert_frame_equal(sa, sb)
+    pd.testing.assert_frame_equal(a.sample(100, random_state=3), sa)
+    a.sample(10)
+    assert_global_states_untouched(before)
+    # None continues the estimator's own stream
+    assert not a.sample(50).equals(a.sample(50))
+
+
+def test_sample_chunks_concatenate_to_sample(make, adult_small):
+    model = make(random_state=0).fit(adult_small.iloc[:400])
+    whole = model.sample(20_000, random_state=5)
+    chunks = list(model.sample_chunks(20_000, chunk_size=6_000, random_state=5))
+    assert [len(c) for c in chunks] == [6000, 6000, 6000, 2000]
+    pd.testing.assert_frame_equal(pd.concat(chunks, ignore_index=True), whole)
+
+
+def test_pickle_and_joblib_round_trip(make, adult_small, tmp_path):
+    model = make(random_state=0).fit(adult_small.iloc[:300])
+    expected = model.sample(50, random_state=2)
+    loaded = pickle.loads(pickle.dumps(model))
+    pd.testing.assert_frame_equal(loaded.sample(50, random_state=2), expected)
+    joblib.dump(model, tmp_path / "m.joblib")
+    loaded = joblib.load(tmp_path / "m.joblib")
+    pd.testing.assert_frame_equal(loaded.sample(50, random_state=2), expected)
+
+
+def test_cuda_fitted_model_loads_on_cpu_only_machine(make, adult_small, monkeypatch):
+    model = make(random_state=0).fit(adult_small.iloc[:300])
+    expected = model.sample(20, random_state=2)
+    model.net_.device = "cuda"  # as if fitted on a GPU
+    model.device_ = "cuda"
+    data = pickle.dumps(model)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.warns(UserWarning, match="CUDA"):
+        loaded = pickle.loads(data)
+    assert loaded.device_ == "cpu" and str(loaded.net_.device) == "cpu"
+    pd.testing.assert_frame_equal(loaded.sample(20, random_state=2), expected)
+
+
+def test_clone_keeps_parameters(make):
+    model = make(random_state=3)
+    assert clone(model).get_params() == model.get_params()
+
+
+def test_device_errors(make, monkeypatch, mixed):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(ValueError, match="device='cuda' was requested, but CUDA is not available"):
+        make(device="cuda").fit(mixed)
+    with pytest.raises(ValueError, match="device must be"):
+        make(device="tpu9").fit(mixed)
+    model = make(device="auto", random_state=0).fit(mixed)
+    assert model.device_ == "cpu" and model.device == "auto"
+    assert make(device=torch.device("cpu"), random_state=0).fit(mixed).device_ == "cpu"
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_cuda_end_to_end(make, adult_small):
+    model = make(device="cuda", random_state=0).fit(adult_small)
+    assert model.device_.startswith("cuda")
+    out = model.sample(1000, random_state=0)
+    assert out.dtypes.equals(adult_small.dtypes)
+    assert 0 < model.score(adult_small) <= 1
+
+
+def test_unfitted_and_bad_arguments(make, mixed):
+    model = make()
+    with pytest.raises(NotFittedError):
+        model.sample(3)
+    with pytest.raises(NotFittedError):
+        model.score(mixed)
+    model = make(random_state=0).fit(mixed)
+    for bad in [0, -1, 2.5, "3", True]:
+        with pytest.raises(ValueError, match="n_samples must be an int >= 1"):
+            model.sample(bad)
+    with pytest.raises(ValueError, match="chunk_size must be an int >= 1"):
+        model.sample_chunks(10, chunk_size=0)
+    with pytest.raises(ValueError, match="feature names"):
+        model.score(mixed.drop(columns="f"))
+    with pytest.raises(ValueError, match="'epochs' parameter"):
+        type(model)(epochs=0).fit(mixed)
+    with pytest.raises(ValueError, match="'batch_size' parameter"):
+        type(model)(batch_size=-3).fit(mixed)
+
+
+def test_nan_loss_stops_training(make, mixed):
+    huge = {k: 1e30 for k in make().get_params() if k.endswith("lr")}
+    with pytest.raises(TrainingDivergedError, match="became nan"):
+        make(random_state=0, **huge).fit(mixed)
+
+
+def test_fit_with_labels_returns_pairs(make, adult_small):
+    X = adult_small.drop(columns="income").iloc[:500]
+    y = adult_small["income"].iloc[:500]
+    model = make(random_state=0).fit(X, y)
+    assert list(model.classes_) == ["<=50K", ">50K"]
+    Xs, ys = model.sample(200, random_state=0)
+    assert Xs.dtypes.equals(X.dtypes) and isinstance(ys, pd.Series)
+    assert ys.dtype == y.dtype and ys.name == "income"
+    assert set(ys) <= set(y)
+    assert 0 < model.score(X, y) <= 1 and 0 < model.score(X) <= 1
