@@ -1,5 +1,6 @@
 """The scikit-learn estimators that generate synthetic tables."""
 
+from ._gan import GANSynthesizer
 from ._vae import VAESynthesizer
 
-__all__ = ["VAESynthesizer"]
+__all__ = ["GANSynthesizer", "VAESynthesizer"]

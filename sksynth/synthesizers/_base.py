@@ -80,6 +80,10 @@ class BaseSynthesizer(BaseEstimator, ABC):
     def _check_data(self, n_rows: int) -> None:
         """Raise a ``ValueError`` when the model cannot train on ``n_rows`` rows."""
 
+    def _prepare_net(self, data: torch.Tensor) -> None:
+        """Initialise ``self.net_`` for training on the encoded ``data``."""
+        self.net_.initialize()
+
     # ---- fit -------------------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -121,7 +125,8 @@ class BaseSynthesizer(BaseEstimator, ABC):
         data = torch.from_numpy(self.transformer_.transform(frame))
         self.device_ = resolve_device(self.device)
         self.net_ = self._build_net(int(rng.integers(2**31 - 1)))
-        self.net_.fit(data, None)
+        self._prepare_net(data)
+        self.net_.partial_fit(data, None)
         self.history_ = self.net_.history
         self._sample_rng = np.random.default_rng(int(rng.integers(2**63)))
         return self

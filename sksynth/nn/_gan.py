@@ -1,0 +1,272 @@
+"""The conditional tabular GAN: generator, packed discriminator, alternating updates."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from ._conditions import ConditionSampler
+from ._layers import SpanLayout, apply_activations, seeded_linear
+from ._net import SeededNet
+
+
+class SeededDropout(nn.Module):
+    """Dropout drawing its masks from ``self.generator`` (set by the net while training)."""
+
+    def __init__(self, p):
+        super().__init__()
+        self.p = p
+        self.generator = None
+
+    def forward(self, x):
+        if not self.training or self.p == 0 or self.generator is None:
+            return x
+        keep = torch.rand(x.shape, generator=self.generator, device=self.generator.device)
+        return x * (keep.to(x.device) >= self.p) / (1.0 - self.p)
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state["generator"] = None
+        return state
+
+
+class _Residual(nn.Module):
+    def __init__(self, n_in, n_out, generator):
+        super().__init__()
+        self.linear = seeded_linear(n_in, n_out, generator)
+        self.norm = nn.BatchNorm1d(n_out)
+
+    def forward(self, x):
+        return torch.cat([F.relu(self.norm(self.linear(x))), x], dim=1)
+
+
+class Generator(nn.Module):
+    """Noise + conditional vector -> raw row (residual blocks with batch norm)."""
+
+    def __init__(self, spans, noise_dim=128, cond_dim=0, sizes=(256, 256), seed=0):
+        super().__init__()
+        g = torch.Generator().manual_seed(int(seed))
+        self.layout = SpanLayout(spans)
+        self.noise_dim = noise_dim
+        blocks, width = [], noise_dim + cond_dim
+        for size in sizes:
+            blocks.append(_Residual(width, size, g))
+            width += size
+        self.blocks = nn.Sequential(*blocks)
+        self.out = seeded_linear(width, self.layout.n_features, g)
+        self._discriminator_seed = int(torch.randint(2**31 - 1, (1,), generator=g))
+
+    def _apply(self, fn, *args, **kwargs):
+        super()._apply(fn, *args, **kwargs)
+        self.layout.to(self.out.weight.device)
+        return self
+
+    def forward(self, noise, cond):
+        return self.out(self.blocks(torch.cat([noise, cond], dim=1)))
+
+
+class Discriminator(nn.Module):
+    """Scores packs of ``pac`` rows (with their conditional vectors) as real or fake."""
+
+    def __init__(self, n_in, pac=10, sizes=(256, 256), dropout=0.5, seed=0):
+        super().__init__()
+        g = torch.Generator().manual_seed(int(seed))
+        self.pac = pac
+        layers, width = [], n_in * pac
+        for size in sizes:
+            layers += [seeded_linear(width, size, g), nn.LeakyReLU(0.2), SeededDropout(dropout)]
+            width = size
+        layers.append(seeded_linear(width, 1, g))
+        self.net = nn.Sequential(*layers)
+
+    def set_generator(self, generator):
+        for layer in self.net:
+            if isinstance(layer, SeededDropout):
+                layer.generator = generator
+
+    def forward(self, x):
+        return self.net(x.reshape(-1, x.shape[1] * self.pac))
+
+
+class GANNet(SeededNet):
+    """skorch net with the generator as ``module_`` and a second module ``discriminator_``.
+
+    ``train_step`` alternates ``discriminator_steps`` discriminator updates and
+    one generator update per batch and records both losses per batch.
+    """
+
+    def __init__(
+        self,
+        *args,
+        loss="wgan-gp",
+        pac=10,
+        discriminator_steps=1,
+        gradient_penalty=10.0,
+        tau=0.2,
+        discriminator_sizes=(256, 256),
+        discriminator_dropout=0.5,
+        discriminator_lr=2e-4,
+        discriminator_weight_decay=1e-6,
+        **kwargs,
+    ):
+        super().__init__(*args, **kwargs)
+        self.loss = loss
+        self.pac = pac
+        self.discriminator_steps = discriminator_steps
+        self.gradient_penalty = gradient_penalty
+        self.tau = tau
+        self.discriminator_sizes = discriminator_sizes
+        self.discriminator_dropout = discriminator_dropout
+        self.discriminator_lr = discriminator_lr
+        self.discriminator_weight_decay = discriminator_weight_decay
+
+    @property
+    def batch_multiple(self):
+        return self.pac
+
+    def initialize_module(self):
+        super().initialize_module()
+        codes = getattr(self, "condition_codes_", None)
+        widths = getattr(self, "condition_widths_", [])
+        if codes is None:
+            codes = torch.zeros((1, 0), dtype=torch.long)
+        self.sampler_ = ConditionSampler(widths, codes)
+        self.condition_codes_ = None
+        n_in = self.module_.layout.n_features + self.sampler_.cond_dim
+        self.discriminator_ = Discriminator(
+            n_in,
+            self.pac,
+            self.discriminator_sizes,
+            self.discriminator_dropout,
+            seed=self.module_._discriminator_seed,
+        )
+        return self
+
+    def initialize_optimizer(self, *args, **kwargs):
+        super().initialize_optimizer(*args, **kwargs)
+        self.optimizer_discriminator_ = torch.optim.Adam(
+            self.discriminator_.parameters(),
+            lr=self.discriminator_lr,
+            betas=(0.5, 0.9),
+            weight_decay=self.discriminator_weight_decay,
+        )
+        return self
+
+    # ---- pieces of a step -------------------------------------------------------------
+    def _conditions(self, n, *, log_frequency=True):
+        if self.sampler_.n_spans == 0:
+            return None, None, None
+        return self.sampler_.draw(n, self.rng_, log_frequency=log_frequency)
+
+    def _fake(self, n, cond, *, onehot="gumbel", generator=None):
+        generator = self.rng_ if generator is None else generator
+        module = self.module_
+        noise = torch.randn((n, module.noise_dim), generator=generator, device=generator.device)
+        noise = noise.to(self.device)
+        if cond is None:
+            cond = noise.new_zeros((n, 0))
+        raw = module(noise, cond)
+        rows = apply_activations(
+            raw, module.layout, onehot=onehot, tau=self.tau, generator=generator
+        )
+        return raw, rows, cond
+
+    def _judge(self, rows, cond):
+        return self.discriminator_(torch.cat([rows, cond], dim=1))
+
+    def _penalty(self, real, fake):
+        pac = self.pac
+        alpha = torch.rand((real.shape[0] // pac, 1, 1), generator=self.rng_, device=self.rng_.device)
+        alpha = alpha.to(real.device)
+        shape = real.shape
+        mixed = alpha * real.reshape(-1, pac, shape[1]) + (1 - alpha) * fake.reshape(-1, pac, shape[1])
+        mixed = mixed.reshape(shape).requires_grad_(True)
+        score = self.discriminator_(mixed)
+        (grad,) = torch.autograd.grad(score.sum(), mixed, create_graph=True)
+        norm = grad.reshape(-1, pac * shape[1]).norm(2, dim=1)
+        return ((norm - 1.0) ** 2).mean()
+
+    def _condition_loss(self, raw, span, category):
+        """Cross-entropy making the generator honour its conditional vector."""
+        if span is None:
+            return raw.new_zeros(())
+        losses = raw.new_zeros(raw.shape[0])
+        for j, s in enumerate(self.condition_spans_):
+            chosen = span == j
+            target = torch.where(chosen, category, torch.zeros_like(category))
+            ce = F.cross_entropy(raw[:, s.start : s.stop], target, reduction="none")
+            losses = losses + torch.where(chosen, ce, torch.zeros_like(ce))
+        return losses.mean()
+
+    def train_step(self, batch, **fit_params):
+        x, _ = batch
+        n = x.shape[0]
+        generator_module, discriminator = self.module_, self.discriminator_
+        generator_module.train()
+        discriminator.train()
+        discriminator.set_generator(self.rng_)
+        bce = self.loss == "bce"
+
+        for _ in range(self.discriminator_steps):
+            cond, span, category = self._conditions(n)
+            if cond is None:
+                real, cond_real = x, x.new_zeros((n, 0))
+            else:
+                real = self.data_[self.sampler_.real_rows(span, category, self.rng_)]
+                cond_real = cond
+            with torch.no_grad():
+                _, fake, cond_fake = self._fake(n, cond)
+            real_in = torch.cat([real, cond_real], dim=1)
+            fake_in = torch.cat([fake, cond_fake], dim=1)
+            d_real, d_fake = discriminator(real_in), discriminator(fake_in)
+            if bce:
+                loss_d = F.binary_cross_entropy_with_logits(
+                    d_real, torch.ones_like(d_real)
+                ) + F.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake))
+            else:
+                loss_d = d_fake.mean() - d_real.mean()
+                loss_d = loss_d + self.gradient_penalty * self._penalty(real_in, fake_in)
+            self.check_finite(loss_d, "discriminator loss")
+            self.optimizer_discriminator_.zero_grad(set_to_none=True)
+            loss_d.backward()
+            self.optimizer_discriminator_.step()
+
+        cond, span, category = self._conditions(n)
+        discriminator.requires_grad_(False)
+        try:
+            raw, fake, cond_fake = self._fake(n, cond)
+            d_fake = self._judge(fake, cond_fake)
+            if bce:
+                adversarial = F.binary_cross_entropy_with_logits(d_fake, torch.ones_like(d_fake))
+            else:
+                adversarial = -d_fake.mean()
+            condition = self._condition_loss(raw, span, category)
+            loss_g = adversarial + condition
+            self.check_finite(loss_g, "generator loss")
+            self.optimizer_.zero_grad(set_to_none=True)
+            loss_g.backward()
+            self.optimizer_.step()
+        finally:
+            discriminator.requires_grad_(True)
+        self.history.record_batch("discriminator_loss", loss_d.item())
+        self.history.record_batch("condition_loss", condition.item())
+        return {"loss": loss_g.detach(), "y_pred": None}
+
+    def get_iterator(self, dataset, training=False):
+        iterator = super().get_iterator(dataset, training)
+        self.data_ = iterator.X
+        return iterator
+
+    def generate(self, n, generator):
+        """``n`` encoded rows with hard one-hots, conditions drawn at data frequencies."""
+        cond = None
+        if self.sampler_.n_spans:
+            cond, _, _ = self.sampler_.draw(n, generator, log_frequency=False)
+        _, rows, _ = self._fake(n, cond, onehot="sample", generator=generator)
+        return rows
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("data_", None)
+        return state
