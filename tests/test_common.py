@@ -2,13 +2,17 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sksynth import VAESynthesizer
+from sksynth import GANSynthesizer, VAESynthesizer
 from sksynth.utils.estimator_checks import expected_failed_checks
 
 TINY = dict(epochs=2, batch_size=64, random_state=0)
 
+
 ESTIMATORS = [
     VAESynthesizer(latent_dim=4, encoder_sizes=(16,), decoder_sizes=(16,), **TINY),
+    GANSynthesizer(
+        noise_dim=8, generator_sizes=(16,), discriminator_sizes=(16,), pac=2, **TINY
+    ),
 ]
 
 

@@ -12,12 +12,21 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from synth_helpers import assert_global_states_untouched, global_states
 
-from sksynth import VAESynthesizer
+from sksynth import GANSynthesizer, VAESynthesizer
 from sksynth.exceptions import TrainingDivergedError
 
 FAST = {
     "vae": lambda **kw: VAESynthesizer(
         epochs=3, batch_size=64, latent_dim=8, encoder_sizes=(32,), decoder_sizes=(32,), **kw
+    ),
+    "gan": lambda **kw: GANSynthesizer(
+        epochs=3,
+        batch_size=60,
+        noise_dim=16,
+        generator_sizes=(32,),
+        discriminator_sizes=(32,),
+        pac=4,
+        **kw,
     ),
 }
 
