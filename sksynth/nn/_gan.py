@@ -199,59 +199,64 @@ class GANNet(SeededNet):
             losses = losses + torch.where(chosen, ce, torch.zeros_like(ce))
         return losses.mean()
 
-    def train_step(self, batch, **fit_params):
-        x, _ = batch
+    def discriminator_step(self, x):
+        """Step 1: update the discriminator on real rows and detached generated rows."""
         n = x.shape[0]
-        generator_module, discriminator = self.module_, self.discriminator_
-        generator_module.train()
-        discriminator.train()
-        discriminator.set_generator(self.rng_)
-        bce = self.loss == "bce"
-
-        for _ in range(self.discriminator_steps):
-            cond, span, category = self._conditions(n)
-            if cond is None:
-                real, cond_real = x, x.new_zeros((n, 0))
-            else:
-                real = self.data_[self.sampler_.real_rows(span, category, self.rng_)]
-                cond_real = cond
-            with torch.no_grad():
-                _, fake, cond_fake = self._fake(n, cond)
-            real_in = torch.cat([real, cond_real], dim=1)
-            fake_in = torch.cat([fake, cond_fake], dim=1)
-            d_real, d_fake = discriminator(real_in), discriminator(fake_in)
-            if bce:
-                loss_d = F.binary_cross_entropy_with_logits(
-                    d_real, torch.ones_like(d_real)
-                ) + F.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake))
-            else:
-                loss_d = d_fake.mean() - d_real.mean()
-                loss_d = loss_d + self.gradient_penalty * self._penalty(real_in, fake_in)
-            self.check_finite(loss_d, "discriminator loss")
-            self.optimizer_discriminator_.zero_grad(set_to_none=True)
-            loss_d.backward()
-            self.optimizer_discriminator_.step()
-
         cond, span, category = self._conditions(n)
-        discriminator.requires_grad_(False)
+        if cond is None:
+            real, cond = x, x.new_zeros((n, 0))
+        else:
+            real = self.data_[self.sampler_.real_rows(span, category, self.rng_)]
+        with torch.no_grad():
+            _, fake, _ = self._fake(n, cond)
+        real_in = torch.cat([real, cond], dim=1)
+        fake_in = torch.cat([fake, cond], dim=1)
+        d_real, d_fake = self.discriminator_(real_in), self.discriminator_(fake_in)
+        if self.loss == "bce":
+            loss = F.binary_cross_entropy_with_logits(
+                d_real, torch.ones_like(d_real)
+            ) + F.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake))
+        else:
+            loss = d_fake.mean() - d_real.mean()
+            loss = loss + self.gradient_penalty * self._penalty(real_in, fake_in)
+        self.check_finite(loss, "discriminator loss")
+        self.optimizer_discriminator_.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer_discriminator_.step()
+        return loss.detach()
+
+    def generator_step(self, n):
+        """Step 2: update the generator through the (frozen) discriminator's judgement."""
+        cond, span, category = self._conditions(n)
+        self.discriminator_.requires_grad_(False)
         try:
-            raw, fake, cond_fake = self._fake(n, cond)
-            d_fake = self._judge(fake, cond_fake)
-            if bce:
+            raw, fake, cond = self._fake(n, cond)
+            d_fake = self._judge(fake, cond)
+            if self.loss == "bce":
                 adversarial = F.binary_cross_entropy_with_logits(d_fake, torch.ones_like(d_fake))
             else:
                 adversarial = -d_fake.mean()
             condition = self._condition_loss(raw, span, category)
-            loss_g = adversarial + condition
-            self.check_finite(loss_g, "generator loss")
+            loss = adversarial + condition
+            self.check_finite(loss, "generator loss")
             self.optimizer_.zero_grad(set_to_none=True)
-            loss_g.backward()
+            loss.backward()
             self.optimizer_.step()
         finally:
-            discriminator.requires_grad_(True)
+            self.discriminator_.requires_grad_(True)
+        return loss.detach(), condition.detach()
+
+    def train_step(self, batch, **fit_params):
+        x, _ = batch
+        self.module_.train()
+        self.discriminator_.train()
+        self.discriminator_.set_generator(self.rng_)
+        for _ in range(self.discriminator_steps):
+            loss_d = self.discriminator_step(x)
+        loss_g, condition = self.generator_step(x.shape[0])
         self.history.record_batch("discriminator_loss", loss_d.item())
         self.history.record_batch("condition_loss", condition.item())
-        return {"loss": loss_g.detach(), "y_pred": None}
+        return {"loss": loss_g, "y_pred": None}
 
     def get_iterator(self, dataset, training=False):
         iterator = super().get_iterator(dataset, training)
