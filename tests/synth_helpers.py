@@ -5,7 +5,7 @@ import torch
 
 
 def global_states():
-    return np.random.get_state()[1].copy(), torch.random.get_rng_state().clone()
+    return np.random.get_state()[1].copy(), torch.random.get_rng_state().clone()  # noqa: NPY002
 
 
 def assert_global_states_untouched(before):

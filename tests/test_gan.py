@@ -12,7 +12,11 @@ from sksynth.nn._layers import SpanLayout, apply_activations
 
 def small(**kw):
     params = dict(
-        epochs=2, batch_size=60, noise_dim=16, generator_sizes=(32,), discriminator_sizes=(32,),
+        epochs=2,
+        batch_size=60,
+        noise_dim=16,
+        generator_sizes=(32,),
+        discriminator_sizes=(32,),
         pac=4,
     )
     params.update(kw)
@@ -76,7 +80,9 @@ def test_hard_gumbel_outputs_are_one_hot():
     gan = small(random_state=0).fit(three_discrete(100))
     layout: SpanLayout = gan.net_.module_.layout
     raw = torch.randn(50, layout.n_features)
-    out = apply_activations(raw, layout, onehot="sample", generator=torch.Generator().manual_seed(0))
+    out = apply_activations(
+        raw, layout, onehot="sample", generator=torch.Generator().manual_seed(0)
+    )
     for span in layout.spans:
         block = out[:, span.start : span.stop]
         if span.is_onehot:
@@ -136,8 +142,9 @@ def test_grid_search_pipeline_and_clone(adult_small):
 
 def test_adult_few_epochs(adult):
     train = adult.sample(6000, random_state=2)
-    untrained = GANSynthesizer(epochs=1, generator_lr=1e-12, discriminator_lr=1e-12,
-                               random_state=0).fit(train)
+    untrained = GANSynthesizer(
+        epochs=1, generator_lr=1e-12, discriminator_lr=1e-12, random_state=0
+    ).fit(train)
     gan = GANSynthesizer(epochs=8, random_state=0).fit(train)
     synth = gan.sample(6000, random_state=0)
     assert synth.dtypes.equals(train.dtypes)

@@ -122,7 +122,9 @@ def test_transform_errors(mixed):
     tt = TableTransformer(random_state=0).fit(mixed)
     bad = mixed.copy()
     bad["s"] = bad["s"].replace("aa", "zz")
-    with pytest.raises(ValueError, match=r"Column 's' holds categories not seen during fit: \['zz'\]"):
+    with pytest.raises(
+        ValueError, match=r"Column 's' holds categories not seen during fit: \['zz'\]"
+    ):
         tt.transform(bad)
     with pytest.raises(ValueError, match="feature names"):
         tt.transform(mixed.drop(columns="f"))

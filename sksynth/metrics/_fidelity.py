@@ -64,9 +64,7 @@ def column_shapes(real, synthetic, *, discrete_columns="auto", aggregate=True):
         if column in discrete:
             scores[column] = _tvd_complement(*as_labels(real[column], synthetic[column]))
         else:
-            scores[column] = _ks_complement(
-                as_numbers(real[column]), as_numbers(synthetic[column])
-            )
+            scores[column] = _ks_complement(as_numbers(real[column]), as_numbers(synthetic[column]))
     scores = pd.Series(scores, dtype=float)
     return float(scores.mean()) if aggregate else scores
 

@@ -50,9 +50,13 @@ def as_numbers(series: pd.Series) -> np.ndarray:
 def binned(real: np.ndarray, synthetic: np.ndarray, bins: int = 10):
     """Quantile bins of the real values applied to both; missing is its own bin."""
     observed = real[~np.isnan(real)]
-    edges = np.unique(np.quantile(observed, np.linspace(0, 1, bins + 1)[1:-1])) if observed.size else []
+    edges = (
+        np.unique(np.quantile(observed, np.linspace(0, 1, bins + 1)[1:-1])) if observed.size else []
+    )
+
     def code(values):
         out = np.searchsorted(edges, values, side="right")
         out[np.isnan(values)] = len(edges) + 1
         return out
+
     return code(real), code(synthetic), len(edges) + 2

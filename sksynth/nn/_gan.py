@@ -177,10 +177,14 @@ class GANNet(SeededNet):
 
     def _penalty(self, real, fake):
         pac = self.pac
-        alpha = torch.rand((real.shape[0] // pac, 1, 1), generator=self.rng_, device=self.rng_.device)
+        alpha = torch.rand(
+            (real.shape[0] // pac, 1, 1), generator=self.rng_, device=self.rng_.device
+        )
         alpha = alpha.to(real.device)
         shape = real.shape
-        mixed = alpha * real.reshape(-1, pac, shape[1]) + (1 - alpha) * fake.reshape(-1, pac, shape[1])
+        mixed = alpha * real.reshape(-1, pac, shape[1]) + (1 - alpha) * fake.reshape(
+            -1, pac, shape[1]
+        )
         mixed = mixed.reshape(shape).requires_grad_(True)
         score = self.discriminator_(mixed)
         (grad,) = torch.autograd.grad(score.sum(), mixed, create_graph=True)

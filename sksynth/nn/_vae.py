@@ -88,9 +88,7 @@ class VAEModule(nn.Module):
         out = apply_activations(raw, self.layout, onehot="sample", generator=generator)
         idx = self.layout.scalar_index
         if idx.numel():
-            noise = torch.randn(
-                (raw.shape[0], idx.numel()), generator=generator, device=raw.device
-            )
+            noise = torch.randn((raw.shape[0], idx.numel()), generator=generator, device=raw.device)
             out[:, idx] = out[:, idx] + noise * torch.exp(self.log_scale)
         return out
 
@@ -118,9 +116,7 @@ class VAENet(SeededNet):
         self._set_training(True)
         x, _ = batch
         module = self.module_
-        eps = torch.randn(
-            (x.shape[0], module.latent_dim), generator=self.rng_, device=x.device
-        )
+        eps = torch.randn((x.shape[0], module.latent_dim), generator=self.rng_, device=x.device)
         raw, mu, logvar = module(x, eps)
         recon = module.reconstruction_nll(raw, x)
         kl = module.kl(mu, logvar)

@@ -88,7 +88,7 @@ def check_supported(series: pd.Series, name: Any) -> None:
         dtype, pd.PeriodDtype | pd.IntervalDtype | pd.SparseDtype
     ):
         raise ValueError(f"Column {name!r} has unsupported dtype {dtype}.")
-    if dtype == object:
+    if ptypes.is_object_dtype(dtype):
         kind = ptypes.infer_dtype(series, skipna=True)
         if kind not in _ACCEPTED_OBJECT_KINDS:
             raise ValueError(
@@ -157,9 +157,11 @@ def from_float(values: np.ndarray, info: NumericInfo, dtype: Any) -> pd.Series:
     if info.kind == "int":
         values = np.rint(values)
         if isinstance(dtype, pd.api.extensions.ExtensionDtype):
-            return pd.Series(pd.array(np.where(missing, 0, values).astype(np.int64))).mask(
-                missing
-            ).astype(dtype)
+            return (
+                pd.Series(pd.array(np.where(missing, 0, values).astype(np.int64)))
+                .mask(missing)
+                .astype(dtype)
+            )
         if missing.any():  # an int column cannot hold NaN: happens only for float dtypes
             return pd.Series(values).astype(dtype)
         return pd.Series(values.astype(dtype))

@@ -104,7 +104,9 @@ class ContinuousEncoder:
         scalar = np.zeros(values.shape, dtype=np.float64)
         atom_pos = np.searchsorted(self.atoms_, values) if n_atoms else np.zeros_like(mode)
         atom_pos = np.minimum(atom_pos, max(n_atoms - 1, 0))
-        is_atom = ~missing & (self.atoms_[atom_pos] == values) if n_atoms else np.zeros_like(missing)
+        is_atom = (
+            ~missing & (self.atoms_[atom_pos] == values) if n_atoms else np.zeros_like(missing)
+        )
         mode[is_atom] = atom_pos[is_atom]
         rest = ~missing & ~is_atom
         if rest.any():

@@ -149,7 +149,9 @@ class BaseSynthesizer(BaseEstimator, ABC):
         check_consistent_length(np.empty(n_rows), values)
         kind = type_of_target(values)
         if kind not in ("binary", "multiclass", "continuous"):
-            raise ValueError(f"Unknown label type: y is {kind!r}; expected class labels or numbers.")
+            raise ValueError(
+                f"Unknown label type: y is {kind!r}; expected class labels or numbers."
+            )
         is_class = kind != "continuous"
         if is_class:
             self.classes_ = np.unique(np.asarray(values))
