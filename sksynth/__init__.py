@@ -1,8 +1,16 @@
 """sksynth: synthetic tabular data with GANs and VAEs, the scikit-learn way."""
 
 from .preprocessing import TableTransformer
+from ._persistence import load, save
 from .synthesizers import GANSynthesizer, VAESynthesizer
 
 __version__ = "0.1.0"
 
-__all__ = ["GANSynthesizer", "TableTransformer", "VAESynthesizer", "__version__"]
+__all__ = [
+    "GANSynthesizer",
+    "TableTransformer",
+    "VAESynthesizer",
+    "__version__",
+    "load",
+    "save",
+]

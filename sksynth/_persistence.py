@@ -1,0 +1,249 @@
+"""``sksynth.save`` / ``sksynth.load``: a single-file model format that runs no code on load.
+
+The file is a zip holding ``sksynth.json`` (format name and version, the
+estimator's class and parameters, the table encoder's state, the training
+history and the sampling stream) and ``weights.pt`` (tensors only, read with
+``torch.load(weights_only=True)``). Only sksynth's own classes are rebuilt.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import warnings
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import torch
+from sklearn.utils.validation import check_is_fitted
+from skorch.history import History
+
+from . import _serialize as ser
+from .exceptions import PersistenceError
+from .preprocessing import TableTransformer
+from .synthesizers import GANSynthesizer, VAESynthesizer
+from .synthesizers._device import resolve_device
+
+FORMAT = "sksynth-model"
+VERSION = 1
+_CLASSES = {cls.__name__: cls for cls in (GANSynthesizer, VAESynthesizer)}
+_MODULES = ("module_", "discriminator_", "sampler_")
+
+
+def _params(model) -> dict:
+    params = model.get_params(deep=False)
+    if params.get("callbacks"):
+        warnings.warn("callbacks are not saved; the loaded model has callbacks=None.", UserWarning)
+    params["callbacks"] = None
+    if isinstance(params.get("device"), torch.device):
+        params["device"] = str(params["device"])
+    if not isinstance(params.get("random_state"), int | type(None)):
+        params["random_state"] = None
+    params["__tuples__"] = [k for k, v in params.items() if isinstance(v, tuple)]
+    for key, value in list(params.items()):
+        if isinstance(value, tuple):
+            params[key] = list(value)
+        if key == "discrete_columns" and not isinstance(value, str):
+            params[key] = [ser.encode_value(v) for v in value]
+    return params
+
+
+def _transformer_state(tt: TableTransformer) -> dict:
+    encoders = {}
+    for span in tt.output_spans_:
+        if span.kind == "category":
+            encoders[span.column] = ser.encode_discrete(tt._encoders[span.column])
+        elif span.kind == "scalar":
+            encoders[span.column] = ser.encode_continuous(
+                tt._encoders[span.column], tt._numeric_info[span.column]
+            )
+    return {
+        "params": {k: v for k, v in tt.get_params().items() if k != "discrete_columns"},
+        "discrete_columns": list(tt.discrete_columns_),
+        "container": ser.encode_container(tt._container),
+        "spans": ser.encode_spans(tt.output_spans_),
+        "n_output_features": tt.n_output_features_,
+        "n_features_in": tt.n_features_in_,
+        "encoders": encoders,
+    }
+
+
+def _load_transformer(state: dict) -> TableTransformer:
+    tt = TableTransformer(discrete_columns=state["discrete_columns"], **state["params"])
+    tt._container = ser.decode_container(state["container"])
+    tt.discrete_columns_ = state["discrete_columns"]
+    tt.continuous_columns_ = [c for c in tt._container.columns if c not in tt.discrete_columns_]
+    tt.output_spans_ = ser.decode_spans(state["spans"])
+    tt.n_output_features_ = state["n_output_features"]
+    tt.n_features_in_ = state["n_features_in"]
+    tt.feature_names_in_ = np.asarray(tt._container.columns, dtype=object)
+    tt._encoders, tt._numeric_info = {}, {}
+    for name, enc in state["encoders"].items():
+        if enc["kind"] == "discrete":
+            tt._encoders[name] = ser.decode_discrete(enc)
+        else:
+            tt._encoders[name], tt._numeric_info[name] = ser.decode_continuous(enc)
+    return tt
+
+
+def save(model, path) -> None:
+    """Save a fitted synthesizer to a single file that :func:`load` reads safely.
+
+    Parameters
+    ----------
+    model : GANSynthesizer or VAESynthesizer
+        A fitted synthesizer. Callbacks are not saved (a warning says so).
+    path : str or path-like
+        Destination file.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from sksynth import VAESynthesizer, save, load
+    >>> from sksynth.datasets import load_adult
+    >>> X = load_adult().frame.iloc[:500, :5]
+    >>> vae = VAESynthesizer(epochs=2, random_state=0).fit(X)
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "vae.sksynth"
+    >>> save(vae, path)
+    >>> load(path).sample(2, random_state=0).equals(vae.sample(2, random_state=0))
+    True
+    """
+    if type(model).__name__ not in _CLASSES:
+        raise TypeError(f"save expects a GANSynthesizer or VAESynthesizer; got {type(model)!r}.")
+    check_is_fitted(model)
+    net = model.net_
+    target = model._target
+    state = {
+        "format": FORMAT,
+        "version": VERSION,
+        "class": type(model).__name__,
+        "params": _params(model),
+        "fitted": {
+            "n_features_in": model.n_features_in_,
+            "feature_names_in": (
+                list(model.feature_names_in_) if hasattr(model, "feature_names_in_") else None
+            ),
+            "discrete_columns": [ser.encode_value(c) for c in model.discrete_columns_],
+            "container": ser.encode_container(model._container),
+            "target": None
+            if target is None
+            else {
+                "series": target["series"],
+                "name": ser.encode_value(target["name"]),
+                "dtype": ser.encode_dtype(target["dtype"]),
+            },
+            "classes": (
+                [ser.encode_value(v) for v in model.classes_]
+                if hasattr(model, "classes_")
+                else None
+            ),
+            "sample_rng": model._sample_rng.bit_generator.state,
+            "sampler_rows": int(net.sampler_.n_rows) if hasattr(net, "sampler_") else None,
+            "transformer": _transformer_state(model.transformer_),
+            "history": list(model.history_),
+        },
+    }
+    weights = {}
+    for name in _MODULES:
+        if hasattr(net, name):
+            for key, tensor in getattr(net, name).state_dict().items():
+                weights[f"{name}.{key}"] = tensor.detach().cpu()
+    buffer = io.BytesIO()
+    torch.save(weights, buffer)
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("sksynth.json", json.dumps(state))
+        archive.writestr("weights.pt", buffer.getvalue())
+
+
+def _read(path) -> tuple[dict, dict]:
+    path = Path(path)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            state = json.loads(archive.read("sksynth.json"))
+            weights = torch.load(
+                io.BytesIO(archive.read("weights.pt")), map_location="cpu", weights_only=True
+            )
+    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise PersistenceError(f"{str(path)!r} is not a sksynth model file ({exc}).") from exc
+    except Exception as exc:  # torch's unpickler refuses anything but tensors
+        raise PersistenceError(f"{str(path)!r} holds unreadable weights ({exc}).") from exc
+    if not isinstance(state, dict) or state.get("format") != FORMAT:
+        raise PersistenceError(f"{str(path)!r} is not a sksynth model file.")
+    if state.get("version", 0) > VERSION:
+        raise PersistenceError(
+            f"{str(path)!r} was written by a newer sksynth (format version "
+            f"{state['version']}; this one reads up to {VERSION})."
+        )
+    if state.get("class") not in _CLASSES:
+        raise PersistenceError(
+            f"{str(path)!r} holds an unknown model class {state.get('class')!r}."
+        )
+    return state, weights
+
+
+def load(path):
+    """Load a synthesizer written by :func:`save`; no code from the file is run.
+
+    A model saved from a GPU loads on a CPU-only machine (its ``device_`` is
+    then ``"cpu"``).
+
+    Parameters
+    ----------
+    path : str or path-like
+        A file written by :func:`save`.
+
+    Returns
+    -------
+    model : GANSynthesizer or VAESynthesizer
+        The fitted synthesizer.
+
+    Raises
+    ------
+    PersistenceError
+        For a corrupt, foreign or newer file.
+    """
+    state, weights = _read(path)
+    params = dict(state["params"])
+    for key in params.pop("__tuples__", []):
+        params[key] = tuple(params[key])
+    if isinstance(params.get("discrete_columns"), list):
+        params["discrete_columns"] = [ser.decode_value(v) for v in params["discrete_columns"]]
+    model = _CLASSES[state["class"]](**params)
+    fitted = state["fitted"]
+    model.n_features_in_ = fitted["n_features_in"]
+    if fitted["feature_names_in"] is not None:
+        model.feature_names_in_ = np.asarray(fitted["feature_names_in"], dtype=object)
+    model.discrete_columns_ = [ser.decode_value(c) for c in fitted["discrete_columns"]]
+    model._container = ser.decode_container(fitted["container"])
+    target = fitted["target"]
+    model._target = None
+    if target is not None:
+        model._target = {
+            "series": target["series"],
+            "name": ser.decode_value(target["name"]),
+            "dtype": ser.decode_dtype(target["dtype"]),
+        }
+    if fitted["classes"] is not None:
+        model.classes_ = np.asarray([ser.decode_value(v) for v in fitted["classes"]])
+    model._sample_rng = np.random.default_rng()
+    model._sample_rng.bit_generator.state = fitted["sample_rng"]
+    model.transformer_ = _load_transformer(fitted["transformer"])
+    device = str(params["device"])
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        device = "cpu"  # a GPU-fitted model loads on a CPU-only machine
+    model.device_ = resolve_device(device)
+    model.net_ = model._build_net(seed=0)
+    if fitted["sampler_rows"] is not None:
+        n_spans = len(model.net_.condition_spans_)
+        shape = (fitted["sampler_rows"], n_spans)
+        model.net_.condition_codes_ = torch.zeros(shape, dtype=torch.long)
+    model.net_.initialize()
+    for name in _MODULES:
+        if hasattr(model.net_, name):
+            prefix = f"{name}."
+            module_state = {k[len(prefix) :]: v for k, v in weights.items() if k.startswith(prefix)}
+            getattr(model.net_, name).load_state_dict(module_state)
+    model.net_.history_ = History(fitted["history"])
+    model.history_ = model.net_.history_
+    return model

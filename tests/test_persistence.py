@@ -1,0 +1,96 @@
+import io
+import json
+import pickle
+import zipfile
+
+import pandas as pd
+import pytest
+import torch
+from conftest import make_mixed
+
+import sksynth
+from sksynth import GANSynthesizer, VAESynthesizer
+from sksynth.exceptions import PersistenceError
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        VAESynthesizer(epochs=2, latent_dim=4, random_state=0),
+        GANSynthesizer(epochs=2, batch_size=40, pac=4, random_state=0),
+    ],
+    ids=["vae", "gan"],
+)
+def test_save_load_every_dtype_and_labels(model, tmp_path):
+    X = make_mixed(200)
+    X["tz"] = pd.date_range("2021-03-01", periods=200, freq="h", tz="Europe/Oslo")
+    X["str"] = pd.Series(["p", "q"] * 100).astype("str")
+    y = pd.Series(["yes", "no", "no", "maybe"] * 50, name="label")
+    model.fit(X, y)
+    sksynth.save(model, tmp_path / "m.sksynth")
+    loaded = sksynth.load(tmp_path / "m.sksynth")
+    assert loaded.get_params() == model.get_params()
+    Xa, ya = loaded.sample(60, random_state=4)
+    Xb, yb = model.sample(60, random_state=4)
+    pd.testing.assert_frame_equal(Xa, Xb)
+    pd.testing.assert_series_equal(ya, yb)
+    assert list(loaded.classes_) == list(model.classes_)
+    assert loaded.score(X, y) == pytest.approx(model.score(X, y))
+    # the own sampling stream continues where the saved model was
+    pd.testing.assert_frame_equal(loaded.sample(5)[0], model.sample(5)[0])
+    assert len(loaded.history_) == 2
+
+
+def test_numpy_model_round_trip(tmp_path):
+    X = torch.randn(120, 3, generator=torch.Generator().manual_seed(0)).numpy()
+    model = VAESynthesizer(epochs=2, random_state=0).fit(X)
+    sksynth.save(model, tmp_path / "m")
+    out = sksynth.load(tmp_path / "m").sample(7, random_state=1)
+    assert (out == model.sample(7, random_state=1)).all()
+
+
+def test_bad_files(tmp_path):
+    (tmp_path / "text").write_text("hello")
+    with pytest.raises(PersistenceError, match="not a sksynth model file"):
+        sksynth.load(tmp_path / "text")
+    with zipfile.ZipFile(tmp_path / "foreign.zip", "w") as z:
+        z.writestr("sksynth.json", json.dumps({"format": "other"}))
+        buffer = io.BytesIO()
+        torch.save({}, buffer)
+        z.writestr("weights.pt", buffer.getvalue())
+    with pytest.raises(PersistenceError, match="not a sksynth model file"):
+        sksynth.load(tmp_path / "foreign.zip")
+
+    model = VAESynthesizer(epochs=1, random_state=0).fit(make_mixed(60))
+    sksynth.save(model, tmp_path / "good")
+    with zipfile.ZipFile(tmp_path / "good") as z:
+        state = json.loads(z.read("sksynth.json"))
+        weights = z.read("weights.pt")
+    state["version"] = 99
+    with zipfile.ZipFile(tmp_path / "newer", "w") as z:
+        z.writestr("sksynth.json", json.dumps(state))
+        z.writestr("weights.pt", weights)
+    with pytest.raises(PersistenceError, match="newer sksynth"):
+        sksynth.load(tmp_path / "newer")
+
+    # weights that would run code when unpickled are refused
+    class Evil:
+        def __reduce__(self):
+            return (print, ("pwned",))
+
+    state["version"] = 1
+    with zipfile.ZipFile(tmp_path / "evil", "w") as z:
+        z.writestr("sksynth.json", json.dumps(state))
+        z.writestr("weights.pt", pickle.dumps(Evil()))
+    with pytest.raises(PersistenceError, match="unreadable weights"):
+        sksynth.load(tmp_path / "evil")
+
+
+def test_save_rejects_unfitted_and_foreign(tmp_path):
+    from sklearn.exceptions import NotFittedError
+    from sklearn.linear_model import LinearRegression
+
+    with pytest.raises(NotFittedError):
+        sksynth.save(VAESynthesizer(), tmp_path / "x")
+    with pytest.raises(TypeError, match="GANSynthesizer or VAESynthesizer"):
+        sksynth.save(LinearRegression(), tmp_path / "x")
