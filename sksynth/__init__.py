@@ -1,7 +1,7 @@
 """sksynth: synthetic tabular data with GANs and VAEs, the scikit-learn way."""
 
-from .preprocessing import TableTransformer
 from ._persistence import load, save
+from .preprocessing import TableTransformer
 from .synthesizers import GANSynthesizer, VAESynthesizer
 
 __version__ = "0.1.0"

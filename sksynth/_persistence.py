@@ -34,7 +34,11 @@ _MODULES = ("module_", "discriminator_", "sampler_")
 def _params(model) -> dict:
     params = model.get_params(deep=False)
     if params.get("callbacks"):
-        warnings.warn("callbacks are not saved; the loaded model has callbacks=None.", UserWarning)
+        warnings.warn(
+            "callbacks are not saved; the loaded model has callbacks=None.",
+            UserWarning,
+            stacklevel=3,
+        )
     params["callbacks"] = None
     if isinstance(params.get("device"), torch.device):
         params["device"] = str(params["device"])
