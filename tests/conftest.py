@@ -1,6 +1,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import strategies as st
 
 
 @pytest.fixture(scope="session")
@@ -40,3 +41,45 @@ def make_mixed(n=120, seed=0):
 @pytest.fixture
 def mixed():
     return make_mixed()
+
+
+def mixed_frames(min_rows=2):
+    """Hypothesis strategy: DataFrames mixing every supported dtype, with NaN."""
+    n = st.integers(min_rows, 30)
+
+    @st.composite
+    def build(draw):
+        rows = draw(n)
+        seed = draw(st.integers(0, 2**16))
+        rng = np.random.default_rng(seed)
+        cols = {}
+        kinds = draw(st.lists(st.sampled_from(list("fiIbcsdo")), min_size=1, max_size=6))
+        for k, kind in enumerate(kinds):
+            nan = rng.random(rows) < draw(st.sampled_from([0.0, 0.3]))
+            nan[0] = False  # never an all-missing column
+            name = f"{kind}{k}"
+            if kind == "f":
+                v = pd.Series(rng.normal(scale=draw(st.sampled_from([1e-3, 1.0, 1e4])), size=rows))
+            elif kind == "i":
+                v = pd.Series(rng.integers(-1000, 1000, rows))
+                nan[:] = False
+            elif kind == "I":
+                v = pd.Series(pd.array(rng.integers(0, 50, rows), dtype="Int64"))
+            elif kind == "b":
+                v = pd.Series(rng.random(rows) > 0.5)
+                nan[:] = False
+            elif kind == "c":
+                v = pd.Series(pd.Categorical(rng.choice(["p", "q", "r"], rows)))
+            elif kind == "s":
+                v = pd.Series(rng.choice(["u", "v", "w", "x"], rows), dtype=object)
+            elif kind == "o":
+                v = pd.Series(rng.choice(["u", "v"], rows)).astype("str")
+            else:
+                v = pd.Series(
+                    pd.to_datetime("2001-02-03")
+                    + pd.to_timedelta(rng.integers(0, 10**6, rows), unit="min")
+                )
+            cols[name] = v.mask(nan) if nan.any() else v
+        return pd.DataFrame(cols)
+
+    return build()

@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from conftest import make_mixed
+from conftest import make_mixed, mixed_frames
+from hypothesis import HealthCheck, given, settings
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from synth_helpers import assert_global_states_untouched, global_states
@@ -166,3 +167,27 @@ def test_fit_with_labels_returns_pairs(make, adult_small):
     assert ys.dtype == y.dtype and ys.name == "income"
     assert set(ys) <= set(y)
     assert 0 < model.score(X, y) <= 1 and 0 < model.score(X) <= 1
+
+
+def test_verbose_shows_progress_and_losses(make, mixed, capsys):
+    model = make(random_state=0, verbose=1).fit(mixed)
+    captured = capsys.readouterr()
+    assert "train_loss" in captured.out
+    assert len(model.history_) == model.epochs
+    assert all(np.isfinite(h["train_loss"]) for h in model.history_)
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(frame=mixed_frames(min_rows=12))
+def test_sample_round_trip_property(frame):
+    for make in FAST.values():
+        model = make(random_state=0).fit(frame)
+        out = model.sample(15, random_state=0)
+        assert list(out.columns) == list(frame.columns)
+        assert out.dtypes.equals(frame.dtypes)
+        for column in frame.columns:
+            real, synth = frame[column].dropna(), out[column].dropna()
+            if column in model.discrete_columns_:
+                assert set(synth) <= set(real), column
+            else:
+                assert synth.between(real.min(), real.max()).all(), column

@@ -1,8 +1,8 @@
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import mixed_frames
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sksynth import TableTransformer
@@ -136,49 +136,8 @@ def test_transform_errors(mixed):
         tt.inverse_transform(np.zeros((3, 2)))
 
 
-def _frames():
-    n = st.integers(2, 30)
-
-    @st.composite
-    def build(draw):
-        rows = draw(n)
-        seed = draw(st.integers(0, 2**16))
-        rng = np.random.default_rng(seed)
-        cols = {}
-        kinds = draw(st.lists(st.sampled_from(list("fiIbcsdo")), min_size=1, max_size=6))
-        for k, kind in enumerate(kinds):
-            nan = rng.random(rows) < draw(st.sampled_from([0.0, 0.3]))
-            nan[0] = False  # never an all-missing column
-            name = f"{kind}{k}"
-            if kind == "f":
-                v = pd.Series(rng.normal(scale=draw(st.sampled_from([1e-3, 1.0, 1e4])), size=rows))
-            elif kind == "i":
-                v = pd.Series(rng.integers(-1000, 1000, rows))
-                nan[:] = False
-            elif kind == "I":
-                v = pd.Series(pd.array(rng.integers(0, 50, rows), dtype="Int64"))
-            elif kind == "b":
-                v = pd.Series(rng.random(rows) > 0.5)
-                nan[:] = False
-            elif kind == "c":
-                v = pd.Series(pd.Categorical(rng.choice(["p", "q", "r"], rows)))
-            elif kind == "s":
-                v = pd.Series(rng.choice(["u", "v", "w", "x"], rows), dtype=object)
-            elif kind == "o":
-                v = pd.Series(rng.choice(["u", "v"], rows)).astype("str")
-            else:
-                v = pd.Series(
-                    pd.to_datetime("2001-02-03")
-                    + pd.to_timedelta(rng.integers(0, 10**6, rows), unit="min")
-                )
-            cols[name] = v.mask(nan) if nan.any() else v
-        return pd.DataFrame(cols)
-
-    return build()
-
-
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(frame=_frames())
+@given(frame=mixed_frames())
 def test_round_trip_property(frame):
     tt = TableTransformer(random_state=0).fit(frame)
     back = tt.inverse_transform(tt.transform(frame))

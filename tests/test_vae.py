@@ -56,6 +56,8 @@ def test_inverse_transform_and_score_samples(adult_small):
     assert elbo.shape == (10,) and np.isfinite(elbo).all()
     # deterministic and independent of the other rows
     np.testing.assert_allclose(vae.score_samples(adult_small.iloc[3:5]), elbo[3:5])
+    with pytest.raises(ValueError, match="feature names"):
+        vae.transform(adult_small.drop(columns="age"))
     with pytest.raises(ValueError, match=r"Z has shape \(3, 2\); expected \(n_samples, 4\)"):
         vae.inverse_transform(np.zeros((3, 2)))
 
