@@ -44,13 +44,14 @@ class DiscreteEncoder:
     def codes(self, series: pd.Series) -> np.ndarray:
         """Integer codes of ``series``; raise on unseen values or unexpected missing ones."""
         missing = series.isna().to_numpy()
-        if isinstance(self.dtype, pd.CategoricalDtype) and isinstance(
-            series.dtype, pd.CategoricalDtype
-        ):
-            values = series.astype(object)
+        if isinstance(self.dtype, pd.CategoricalDtype) and series.dtype == self.dtype:
+            # same categories: map the category codes, no hashing of values
+            lookup = self.dtype.categories.get_indexer(self.categories_)
+            table = np.full(len(self.dtype.categories) + 1, -1, dtype=np.int64)
+            table[lookup] = np.arange(len(lookup))
+            codes = table[series.cat.codes.to_numpy()]  # code -1 (missing) hits the last slot
         else:
-            values = series
-        codes = self.categories_.get_indexer(pd.Index(values.astype(object)))
+            codes = self.categories_.get_indexer(pd.Index(series.astype(object)))
         unseen = (codes < 0) & ~missing
         if unseen.any():
             examples = pd.unique(series[unseen])[:5].tolist()
@@ -63,7 +64,7 @@ class DiscreteEncoder:
                     f"Column {self.name!r} has missing values, but had none during fit."
                 )
             codes[missing] = len(self.categories_)
-        return codes.astype(np.int64)
+        return codes.astype(np.int64, copy=False)
 
     def decode(self, codes: np.ndarray) -> pd.Series:
         """Series of the fitted dtype from codes (the missing code gives NaN)."""
