@@ -99,7 +99,7 @@ class GANNet(SeededNet):
     def __init__(
         self,
         *args,
-        loss="wgan-gp",
+        loss="bce",
         pac=10,
         discriminator_steps=1,
         gradient_penalty=10.0,

@@ -31,9 +31,14 @@ class GANSynthesizer(BaseSynthesizer):
         Passes over the training data.
     batch_size : int, default=500
         Rows per step; must be a multiple of ``pac``.
-    loss : {"wgan-gp", "bce"}, default="wgan-gp"
-        ``"wgan-gp"``: Wasserstein loss with gradient penalty; ``"bce"``: the
-        original GAN objective with the non-saturating generator loss.
+    loss : {"bce", "wgan-gp"}, default="bce"
+        ``"bce"``: the original GAN objective (binary cross-entropy, with the
+        non-saturating generator loss); ``"wgan-gp"``: Wasserstein loss with
+        gradient penalty. ``"bce"`` is the default by measurement: on Adult
+        (20 epochs, two seeds, ``benchmarks/bench_synthesizer.py``) it scored
+        a higher quality (0.885 vs 0.865), kept the label marginal (>50K share
+        0.248 vs 0.172; real 0.241) and ran 14 % faster per epoch (no double
+        backward for the penalty). See ``docs/benchmarks.md``.
     noise_dim : int, default=128
         Size of the generator's noise vector.
     generator_sizes : tuple of int, default=(256, 256)
@@ -105,7 +110,7 @@ class GANSynthesizer(BaseSynthesizer):
 
     _parameter_constraints: dict = {
         **BaseSynthesizer._parameter_constraints,
-        "loss": [StrOptions({"wgan-gp", "bce"})],
+        "loss": [StrOptions({"bce", "wgan-gp"})],
         "noise_dim": [Interval(Integral, 1, None, closed="left")],
         "generator_sizes": [tuple, list],
         "discriminator_sizes": [tuple, list],
@@ -125,7 +130,7 @@ class GANSynthesizer(BaseSynthesizer):
         *,
         epochs=300,
         batch_size=500,
-        loss="wgan-gp",
+        loss="bce",
         noise_dim=128,
         generator_sizes=(256, 256),
         discriminator_sizes=(256, 256),
