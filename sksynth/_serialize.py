@@ -88,10 +88,6 @@ def decode_dtype(item) -> Any:
     return pd.StringDtype(item["string"])
 
 
-def encode_label(label):
-    return encode_value(label)
-
-
 def encode_container(c: Container) -> dict:
     return {
         "is_frame": c.is_frame,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._tables import align, as_labels, as_numbers
+from ._tables import align, as_numbers
 
 
 def _pyplot():
@@ -32,14 +32,11 @@ def plot_marginals(real, synthetic: dict, path, *, columns=None, discrete_column
     n_cols = 3
     n_rows = int(np.ceil(len(columns) / n_cols))
     fig, axes = plt.subplots(n_rows, n_cols, figsize=(4.2 * n_cols, 2.8 * n_rows), squeeze=False)
+    tables = {"real": real_frame}
+    for name, table in synthetic.items():
+        tables[name] = align(real, table, discrete)[1]
     for ax, column in zip(axes.ravel(), columns):
-        tables = {"real": real_frame}
-        for name, table in synthetic.items():
-            tables[name] = align(real, table, discrete)[1]
         if column in discrete:
-            codes = {}
-            for name, table in tables.items():
-                codes[name], _, k = as_labels(table[column], real_frame[column])
             labels = list(dict.fromkeys(real_frame[column].astype(object).tolist()))[:12]
             width = 0.8 / len(tables)
             for i, (name, table) in enumerate(tables.items()):

@@ -42,7 +42,7 @@ class ConditionSampler(nn.Module):
         self.register_buffer("train_probs", log_freq / log_freq.sum(1, keepdim=True))
         self.register_buffer("data_probs", counts / counts.sum(1, keepdim=True))
         # rows sorted by category within each span, and where each category starts
-        order = torch.argsort(codes * 1, dim=0, stable=True)  # (n_rows, n_spans)
+        order = torch.argsort(codes, dim=0, stable=True)  # (n_rows, n_spans)
         self.register_buffer("row_order", order.T.contiguous())  # (n_spans, n_rows)
         starts = torch.cumsum(counts, 1) - counts
         self.register_buffer("starts", starts.long())

@@ -6,7 +6,7 @@ Everything here is numpy/pandas only. The transformer records what came in
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -40,8 +40,6 @@ class Container:
     columns: list[Any]
     dtypes: list[Any]
     array_dtype: Any = None
-    index_name: Any = None
-    extra: dict = field(default_factory=dict)
 
     def restore(self, frame: pd.DataFrame) -> pd.DataFrame | np.ndarray:
         """Give ``frame`` (columns already in the recorded dtypes) the input's container."""
