@@ -142,6 +142,9 @@ def save(model, path) -> None:
                 if hasattr(model, "classes_")
                 else None
             ),
+            "class_probs": (
+                None if model._class_probs is None else [float(p) for p in model._class_probs]
+            ),
             "sample_rng": model._sample_rng.bit_generator.state,
             "sampler_rows": int(net.sampler_.n_rows) if hasattr(net, "sampler_") else None,
             "transformer": _transformer_state(model.transformer_),
@@ -230,6 +233,8 @@ def load(path):
         }
     if fitted["classes"] is not None:
         model.classes_ = np.asarray([ser.decode_value(v) for v in fitted["classes"]])
+    probs = fitted.get("class_probs")  # absent in files from before conditional sampling
+    model._class_probs = None if probs is None else np.asarray(probs, dtype=np.float64)
     model._sample_rng = np.random.default_rng()
     model._sample_rng.bit_generator.state = fitted["sample_rng"]
     model.transformer_ = _load_transformer(fitted["transformer"])

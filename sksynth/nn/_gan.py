@@ -267,10 +267,17 @@ class GANNet(SeededNet):
         self.data_ = iterator.X
         return iterator
 
-    def generate(self, n, generator):
-        """``n`` encoded rows with hard one-hots, conditions drawn at data frequencies."""
+    def generate(self, n, generator, cond_index=None):
+        """``n`` encoded rows with hard one-hots.
+
+        ``cond_index`` (n,) sets each row's conditional vector; by default the
+        conditions are drawn at the data frequencies.
+        """
         cond = None
-        if self.sampler_.n_spans:
+        if cond_index is not None:
+            index = torch.as_tensor(cond_index, device=self.device)
+            cond = F.one_hot(index, self.sampler_.cond_dim).float()
+        elif self.sampler_.n_spans:
             cond, _, _ = self.sampler_.draw(n, generator, log_frequency=False)
         _, rows, _ = self._fake(n, cond, onehot="sample", generator=generator)
         return rows

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from abc import ABC, abstractmethod
 from numbers import Integral
 
@@ -21,14 +22,13 @@ from ..nn._net import make_generator
 from ..preprocessing import TableTransformer
 from ..preprocessing._columns import as_frame
 from ..preprocessing._transformer import resolve_discrete_columns, validate_table
+from ._conditional import Request, draw_block, label_codes, resolve_conditions
 from ._device import resolve_device
 
 TARGET = "__sksynth_target__"
 #: Rows drawn per seeded block: sampling is a function of (seed, block), so
 #: ``sample_chunks`` concatenates exactly to ``sample`` for any chunk size.
 BLOCK_ROWS = 8192
-#: Candidate rows drawn per requested row before conditional sampling gives up.
-CONDITION_BUDGET = 200
 SCORE_SEED = 0
 
 
@@ -74,8 +74,15 @@ class BaseSynthesizer(BaseEstimator, ABC):
         """Return an unfitted skorch net for ``self.transformer_.output_spans_``."""
 
     @abstractmethod
-    def _generate(self, n: int, generator: torch.Generator) -> torch.Tensor:
-        """Return ``n`` encoded rows (hard one-hots) drawn with ``generator``."""
+    def _generate(
+        self, n: int, generator: torch.Generator, wanted: np.ndarray | None = None
+    ) -> torch.Tensor:
+        """Return ``n`` encoded rows (hard one-hots) drawn with ``generator``.
+
+        ``wanted`` (``n`` x c encoded column indices, or ``None``) names the
+        one-hot columns the caller would like hot in each row; a model may use
+        it to steer (rows are checked and rejected by the caller anyway).
+        """
 
     def _check_data(self, n_rows: int) -> None:
         """Raise a ``ValueError`` when the model cannot train on ``n_rows`` rows."""
@@ -121,8 +128,13 @@ class BaseSynthesizer(BaseEstimator, ABC):
         rng = np.random.default_rng(seed)
         self.transformer_ = TableTransformer(
             discrete_columns=discrete, random_state=int(rng.integers(2**31 - 1))
-        ).fit(frame)
-        data = torch.from_numpy(self.transformer_.transform(frame))
+        )
+        data = torch.from_numpy(self._encode_frame(frame, fit=True))
+        self._class_probs = None
+        if hasattr(self, "classes_"):
+            span = self._target_span()
+            counts = data[:, span.start : span.stop].sum(dim=0).double().numpy()
+            self._class_probs = counts / counts.sum()
         self.device_ = resolve_device(self.device)
         self.net_ = self._build_net(int(rng.integers(2**31 - 1)))
         self._prepare_net(data)
@@ -135,6 +147,25 @@ class BaseSynthesizer(BaseEstimator, ABC):
         """``frame`` with the positional string names the transformer works with."""
         frame.columns = [f"x{k}" for k in range(frame.shape[1])]
         return frame
+
+    def _encode_frame(self, frame: pd.DataFrame, *, fit: bool = False) -> np.ndarray:
+        """``transformer_``'s encoding of an internally named frame; errors name user columns."""
+        try:
+            if fit:
+                self.transformer_.fit(frame)
+            return self.transformer_.transform(frame)
+        except ValueError as exc:
+            columns = self._container.columns
+
+            def user(match):
+                name = match.group(1)
+                label = "y" if name == TARGET else repr(columns[int(name[1:])])
+                return f"Column {label}"
+
+            message = re.sub(rf"Column '(x\d+|{TARGET})'", user, str(exc))
+            if message == str(exc):
+                raise
+            raise ValueError(message) from exc
 
     def _internal_names(self, labels) -> list[str]:
         return [f"x{self._container.columns.index(label)}" for label in labels]
@@ -165,13 +196,21 @@ class BaseSynthesizer(BaseEstimator, ABC):
         check_consistent_length(np.empty(n_rows), y)
 
     # ---- sampling --------------------------------------------------------------------
-    def sample(self, n_samples=1, *, random_state=None):
+    def sample(self, n_samples=1, *, y=None, conditions=None, random_state=None):
         """Draw synthetic rows.
 
         Parameters
         ----------
         n_samples : int, default=1
             Number of rows.
+        y : label or array-like of shape (n_samples,), default=None
+            Only for a model fitted with class labels: one label for every row,
+            or one label per row. ``None`` draws labels at the class
+            frequencies seen in ``fit``.
+        conditions : dict, default=None
+            ``{column: value}``: every row carries these values in these
+            discrete columns. Rows are drawn from the model (the GAN steers
+            its generator towards them) and kept only when they match.
         random_state : int, RandomState instance or None, default=None
             An int gives the same rows every call; ``None`` continues the
             estimator's own stream. Global random states are never touched.
@@ -182,13 +221,22 @@ class BaseSynthesizer(BaseEstimator, ABC):
             Same container, columns, order and dtypes as the ``X`` of ``fit``.
         y_synth : ndarray or Series of shape (n_samples,)
             Only when fitted with ``y``.
+
+        Raises
+        ------
+        ValueError
+            For an unknown column, a continuous column in ``conditions``, a
+            value or label not seen in ``fit``, or when the model produces too
+            few matching rows within its budget (the message says how many).
         """
         check_is_fitted(self)
         n = _check_n_samples(n_samples)
-        blocks = list(self._blocks(n, random_state))
+        blocks = list(self._blocks(n, random_state, y, conditions))
         return self._decode(np.concatenate(blocks) if len(blocks) > 1 else blocks[0])
 
-    def sample_chunks(self, n_samples, *, chunk_size=100_000, random_state=None):
+    def sample_chunks(
+        self, n_samples, *, chunk_size=100_000, y=None, conditions=None, random_state=None
+    ):
         """Draw rows as an iterator of tables of at most ``chunk_size`` rows.
 
         Their concatenation is what :meth:`sample` returns with the same
@@ -200,6 +248,10 @@ class BaseSynthesizer(BaseEstimator, ABC):
             Total number of rows.
         chunk_size : int, default=100_000
             Rows per chunk (the last one may be smaller).
+        y : label or array-like of shape (n_samples,), default=None
+            As in :meth:`sample`.
+        conditions : dict, default=None
+            As in :meth:`sample`.
         random_state : int, RandomState instance or None, default=None
             As in :meth:`sample`.
 
@@ -211,7 +263,7 @@ class BaseSynthesizer(BaseEstimator, ABC):
         check_is_fitted(self)
         n = _check_n_samples(n_samples)
         chunk_size = _check_n_samples(chunk_size, "chunk_size")
-        blocks = self._blocks(n, random_state)  # draws the seed now, not lazily
+        blocks = self._blocks(n, random_state, y, conditions)  # checks and seeds now
 
         def chunks():
             buffer, buffered = [], 0
@@ -232,8 +284,34 @@ class BaseSynthesizer(BaseEstimator, ABC):
             return int(self._sample_rng.integers(2**63))
         return _seed_from(random_state)
 
-    def _blocks(self, n: int, random_state):
+    def _target_span(self):
+        return next(s for s in self.transformer_.output_spans_ if s.column == TARGET)
+
+    def _request(self, n: int, y, conditions) -> Request | None:
+        """What ``sample`` must honour, checked up front; ``None``: plain sampling."""
+        internal = {label: f"x{k}" for k, label in enumerate(self._container.columns)}
+        fixed, text = resolve_conditions(self.transformer_, conditions, internal)
+        if not hasattr(self, "classes_") or (y is None and self._class_probs is None):
+            if y is not None:
+                fitted = "without y" if self._target is None else "with a continuous y"
+                raise ValueError(
+                    f"y= needs a model fitted with class labels; this one was {fitted}."
+                )
+            return Request(tuple(fixed), text=", ".join(text)) if fixed else None
+        span = self._target_span()
+        labels = None
+        if y is None:
+            text.append("labels at the fitted class frequencies")
+        else:
+            labels = label_codes(self.transformer_._encoders[TARGET], y, n, self.classes_)
+            text.append(f"y={y!r}" if np.ndim(y) == 0 else "the requested labels y")
+        return Request(
+            tuple(fixed), span.start, span.stop, labels, self._class_probs, ", ".join(text)
+        )
+
+    def _blocks(self, n: int, random_state, y=None, conditions=None):
         """Encoded rows in seeded blocks of ``BLOCK_ROWS`` (numpy float32)."""
+        request = self._request(n, y, conditions)
         seed = self._next_seed(random_state)
         net = self.net_
         device = net.device
@@ -243,10 +321,27 @@ class BaseSynthesizer(BaseEstimator, ABC):
             with torch.no_grad():
                 for b, start in enumerate(range(0, n, BLOCK_ROWS)):
                     generator = make_generator(_block_seed(seed, b), device)
-                    rows = self._generate(min(BLOCK_ROWS, n - start), generator)
-                    yield rows.to("cpu").numpy()
+                    m = min(BLOCK_ROWS, n - start)
+                    if request is None:
+                        yield self._generate(m, generator).to("cpu").numpy()
+                        continue
+                    labels = None
+                    if request.has_labels:
+                        labels = self._block_labels(request, start, m, generator)
+                    yield draw_block(
+                        self._generate, m, generator, request, labels, produced=start, total=n
+                    )
 
         return blocks()
+
+    @staticmethod
+    def _block_labels(request: Request, start: int, m: int, generator) -> np.ndarray:
+        if request.labels is not None:
+            return request.labels[start : start + m]
+        u = torch.rand(m, generator=generator, device=generator.device, dtype=torch.float64)
+        cdf = np.cumsum(request.class_probs)
+        codes = np.searchsorted(cdf / cdf[-1], u.cpu().numpy(), side="right")
+        return np.minimum(codes, len(cdf) - 1)
 
     def _decode(self, encoded: np.ndarray):
         table = self.transformer_.inverse_transform(encoded)

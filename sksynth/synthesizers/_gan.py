@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from numbers import Integral, Real
 
+import numpy as np
 import torch
 from sklearn.utils._param_validation import Interval, StrOptions
 from skorch.callbacks import PassthroughScoring
@@ -225,5 +226,25 @@ class GANSynthesizer(BaseSynthesizer):
             self.net_.condition_codes_ = codes
         self.net_.initialize()
 
-    def _generate(self, n, generator):
-        return self.net_.generate(n, generator)
+    def _generate(self, n, generator, wanted=None):
+        cond_index = None
+        if wanted is not None and self.net_.condition_spans_:
+            # steer each row by the rarest of its wanted values (its conditional vector)
+            lookup, probs = self._condition_lookup()
+            index = lookup[wanted]
+            pick = np.where(index >= 0, probs[np.maximum(index, 0)], np.inf).argmin(axis=1)
+            cond_index = np.take_along_axis(index, pick[:, None], axis=1)[:, 0]
+            cond_index = None if (cond_index < 0).any() else cond_index
+        return self.net_.generate(n, generator, cond_index)
+
+    def _condition_lookup(self):
+        """Conditional-vector position of each encoded column (-1: none) and its data frequency."""
+        sampler = self.net_.sampler_
+        lookup = np.full(self.transformer_.n_output_features_, -1, dtype=np.int64)
+        probs = np.empty(sampler.cond_dim)
+        data_probs = sampler.data_probs.cpu().numpy()
+        for j, span in enumerate(self.net_.condition_spans_):
+            offset = int(sampler.offsets[j])
+            lookup[span.start : span.stop] = offset + np.arange(span.width)
+            probs[offset : offset + span.width] = data_probs[j, : span.width]
+        return lookup, probs

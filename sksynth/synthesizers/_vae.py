@@ -174,7 +174,8 @@ class VAESynthesizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseSynt
         }
         return [k for k in range(self.transformer_.n_output_features_) if k not in hidden]
 
-    def _generate(self, n, generator):
+    def _generate(self, n, generator, wanted=None):
+        # the VAE does not steer: conditional requests are met by rejection
         module = self.net_.module_
         z = torch.randn((n, self.latent_dim), generator=generator, device=generator.device)
         return module.sample_rows(z.to(self.net_.device), generator)
@@ -188,7 +189,7 @@ class VAESynthesizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseSynt
         if self._target is not None:  # the encoder never sees these columns
             frame = frame.copy()
             frame[TARGET] = self._placeholder_target(len(frame))
-        encoded = self.transformer_.transform(frame)
+        encoded = self._encode_frame(frame)
         return torch.from_numpy(encoded).to(self.net_.device, torch.float64)
 
     def _module64(self):

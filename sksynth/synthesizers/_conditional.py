@@ -1,0 +1,174 @@
+"""Conditional sampling: rows that carry requested labels and discrete values.
+
+Candidate rows are drawn from the model (a model may steer its candidates
+towards the requested values, as the GAN does through its conditional vector)
+and kept only when they carry every requested value, so each returned row
+honours the request exactly. Rejection keeps the model's own conditional
+distribution; a bounded budget of candidates per requested row turns a request
+the model cannot meet into an error, never a short or wrong table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import torch
+
+#: Candidate rows drawn per requested row before conditional sampling gives up.
+CONDITION_BUDGET = 200
+#: Largest number of candidates decoded at once (bounds memory for rare requests).
+ROUND_ROWS = 65_536
+
+
+@dataclass(frozen=True)
+class Request:
+    """What every sampled row must carry, in encoded-column terms.
+
+    ``fixed`` are encoded one-hot columns that must be hot in every row
+    (the ``conditions``); ``label_start``/``label_stop`` delimit the target's
+    one-hot block, ``labels`` are the wanted target codes per row (``None``:
+    drawn at ``class_probs`` per block) and ``text`` describes the request for
+    error messages.
+    """
+
+    fixed: tuple[int, ...] = ()
+    label_start: int | None = None
+    label_stop: int | None = None
+    labels: np.ndarray | None = None
+    class_probs: np.ndarray | None = None
+    text: str = ""
+
+    @property
+    def has_labels(self) -> bool:
+        return self.label_start is not None
+
+
+def _code_of(encoder, value, describe: str) -> int:
+    """The category code of ``value`` in a fitted discrete encoder, or a ``ValueError``."""
+    if not isinstance(value, str) and pd.api.types.is_scalar(value) and pd.isna(value):
+        if encoder.has_missing:
+            return len(encoder.categories_)
+        raise ValueError(f"{describe}: missing value requested, but none was seen during fit.")
+    if not pd.api.types.is_scalar(value):
+        raise ValueError(f"{describe}: expected a single value; got {value!r}.")
+    position = pd.Index(encoder.categories_, dtype=object).get_indexer(
+        pd.Index([value], dtype=object)
+    )[0]
+    if position < 0:
+        seen = list(encoder.categories_[:10])
+        more = ", ..." if len(encoder.categories_) > 10 else ""
+        raise ValueError(
+            f"{describe}: value {value!r} was not seen during fit (seen: "
+            f"{', '.join(map(repr, seen))}{more})."
+        )
+    return int(position)
+
+
+def resolve_conditions(transformer, conditions, internal: Mapping) -> tuple[list[int], list[str]]:
+    """Encoded columns fixed by ``conditions`` ({column label: value}) and their description.
+
+    ``internal`` maps the user's column labels to the transformer's names.
+    """
+    if conditions is None:
+        return [], []
+    if not isinstance(conditions, Mapping):
+        raise ValueError(
+            f"conditions must be a dict {{column: value}}; got {type(conditions).__name__}."
+        )
+    spans = {s.column: s for s in transformer.output_spans_ if s.kind == "category"}
+    fixed, text = [], []
+    for label, value in conditions.items():
+        if label not in internal:
+            raise ValueError(f"conditions: unknown column {label!r}; columns are {list(internal)}.")
+        name = internal[label]
+        if name not in spans:
+            raise ValueError(
+                f"conditions: column {label!r} is continuous; only discrete columns "
+                "can be fixed (see discrete_columns)."
+            )
+        code = _code_of(transformer._encoders[name], value, f"conditions[{label!r}]")
+        fixed.append(spans[name].start + code)
+        text.append(f"{label!r}={value!r}")
+    return fixed, text
+
+
+def label_codes(encoder, y, n: int, classes) -> np.ndarray:
+    """Target codes of the requested labels ``y`` (one label, or one per row)."""
+    values = np.asarray(y, dtype=object) if not isinstance(y, pd.Series) else y.to_numpy(object)
+    if values.ndim == 0:
+        values = np.full(n, values.item(), dtype=object)
+    if values.ndim != 1 or len(values) != n:
+        raise ValueError(
+            f"y must be one label or one label per row (n_samples={n}); got shape {np.shape(y)}."
+        )
+    positions = pd.Index(encoder.categories_, dtype=object).get_indexer(
+        pd.Index(values, dtype=object)
+    )
+    unknown = positions < 0
+    if unknown.any():
+        examples = pd.unique(pd.Series(values[unknown], dtype=object))[:5].tolist()
+        raise ValueError(f"y holds labels not seen during fit: {examples}; classes_ are {classes}.")
+    return positions.astype(np.int64)
+
+
+def draw_block(
+    generate: Callable[[int, torch.Generator, np.ndarray | None], torch.Tensor],
+    m: int,
+    generator: torch.Generator,
+    request: Request,
+    labels: np.ndarray | None,
+    *,
+    produced: int,
+    total: int,
+) -> np.ndarray:
+    """``m`` encoded rows honouring ``request`` (``labels``: wanted target code per row).
+
+    ``generate(k, generator, wanted)`` returns ``k`` candidate rows; ``wanted``
+    (``k`` x c encoded columns) says which one-hot columns the caller wants hot,
+    a hint the model may use to steer. ``produced``/``total`` only feed the
+    error raised when the budget runs out.
+    """
+    fixed = np.asarray(request.fixed, dtype=np.int64)
+    want = np.zeros(m, dtype=np.int64) if labels is None else labels
+    out: np.ndarray | None = None
+    pending = np.arange(m)
+    # success[c]: share of the candidates aimed at code c that came out matching
+    success = np.ones(int(want.max()) + 1)
+    drawn, budget, margin = 0, CONDITION_BUDGET * m, 1.0
+    while pending.size:
+        codes, counts = np.unique(want[pending], return_counts=True)
+        k = int(np.ceil(pending.size / success[codes].min() * margin))
+        k = min(max(k, 256), ROUND_ROWS, budget - drawn)
+        margin = 1.1
+        hint = np.resize(pending, k)  # candidate i is aimed at pending row i mod |pending|
+        wanted = np.repeat(fixed[None, :], k, axis=0)
+        if labels is not None:
+            wanted = np.column_stack([wanted, request.label_start + want[hint]])
+        rows = generate(k, generator, wanted if wanted.shape[1] else None).cpu().numpy()
+        drawn += k
+        ok = (rows[:, fixed] > 0.5).all(axis=1) if fixed.size else np.ones(k, dtype=bool)
+        if labels is None:
+            got = np.zeros(k, dtype=np.int64)
+        else:
+            got = rows[:, request.label_start : request.label_stop].argmax(axis=1)
+        if out is None:
+            out = np.empty((m, rows.shape[1]), dtype=rows.dtype)
+        done = np.zeros(m, dtype=bool)
+        for code, count in zip(codes, counts, strict=True):
+            hits = np.flatnonzero(ok & (got == code))
+            success[code] = min(max(hits.size, 0.5) / (k * count / pending.size), 1.0)
+            slots = pending[want[pending] == code][: hits.size]
+            out[slots] = rows[hits[: slots.size]]
+            done[slots] = True
+        pending = pending[~done[pending]]
+        if pending.size and drawn >= budget:
+            made = produced + m - pending.size
+            raise ValueError(
+                f"sample could produce only {made} of {total} rows with {request.text}: the "
+                f"model generated too few matching rows in {drawn} candidates "
+                f"({CONDITION_BUDGET} per requested row). Fit longer, or relax the request."
+            )
+    return out
