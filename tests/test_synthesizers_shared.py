@@ -11,25 +11,9 @@ from conftest import make_mixed, mixed_frames
 from hypothesis import HealthCheck, given, settings
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
-from synth_helpers import assert_global_states_untouched, global_states
+from synth_helpers import FAST, assert_global_states_untouched, global_states
 
-from sksynth import GANSynthesizer, VAESynthesizer
 from sksynth.exceptions import TrainingDivergedError
-
-FAST = {
-    "vae": lambda **kw: VAESynthesizer(
-        epochs=3, batch_size=64, latent_dim=8, encoder_sizes=(32,), decoder_sizes=(32,), **kw
-    ),
-    "gan": lambda **kw: GANSynthesizer(
-        epochs=3,
-        batch_size=60,
-        noise_dim=16,
-        generator_sizes=(32,),
-        discriminator_sizes=(32,),
-        pac=4,
-        **kw,
-    ),
-}
 
 
 @pytest.fixture(params=sorted(FAST))

@@ -27,6 +27,7 @@ class VAEModule(nn.Module):
         latent_dim=16,
         encoder_sizes=(128, 128),
         decoder_sizes=(128, 128),
+        label_span=None,
         seed=0,
     ):
         super().__init__()
@@ -38,6 +39,8 @@ class VAEModule(nn.Module):
         # columns the encoder sees (a target modelled jointly is left out of q(z|x))
         self.register_buffer("encoder_columns", torch.tensor(list(encoder_columns)))
         self.latent_dim = latent_dim
+        # encoded columns of a class label modelled jointly (weighted in the loss)
+        self.label_span = None if label_span is None else tuple(label_span)
         self.encoder, width = seeded_mlp(len(self.encoder_columns), encoder_sizes, g)
         self.to_stats = seeded_linear(width, 2 * latent_dim, g)
         decoder, width = seeded_mlp(latent_dim, decoder_sizes, g)
@@ -77,6 +80,14 @@ class VAEModule(nn.Module):
             nll = nll + (0.5 * z * z + log_scale + _HALF_LOG_2PI).sum(dim=1)
         return nll
 
+    def label_nll(self, raw, x):
+        """Per-row cross-entropy of the label's block (zeros without a label)."""
+        if self.label_span is None:
+            return raw.new_zeros(raw.shape[0])
+        start, stop = self.label_span
+        log_p = torch.log_softmax(raw[:, start:stop], dim=1)
+        return -(x[:, start:stop] * log_p).sum(dim=1)
+
     @staticmethod
     def kl(mu, logvar):
         """Per-row KL(q(z|x) || N(0, I))."""
@@ -99,14 +110,22 @@ class VAEModule(nn.Module):
 
 
 class ELBOLoss(nn.Module):
-    """Negative ELBO averaged over a batch: reconstruction NLL + beta * KL."""
+    """Negative ELBO averaged over a batch: reconstruction NLL + beta * KL.
 
-    def __init__(self, beta=1.0):
+    ``label_nll`` (already part of the reconstruction) is added again
+    ``label_weight - 1`` times, so the latents carry the label.
+    """
+
+    def __init__(self, beta=1.0, label_weight=1.0):
         super().__init__()
         self.beta = beta
+        self.label_weight = label_weight
 
-    def forward(self, recon_nll, kl):
-        return (recon_nll + self.beta * kl).mean()
+    def forward(self, recon_nll, kl, label_nll=None):
+        loss = recon_nll + self.beta * kl
+        if label_nll is not None:
+            loss = loss + (self.label_weight - 1.0) * label_nll
+        return loss.mean()
 
 
 class VAENet(SeededNet):
@@ -120,7 +139,7 @@ class VAENet(SeededNet):
         raw, mu, logvar = module(x, eps)
         recon = module.reconstruction_nll(raw, x)
         kl = module.kl(mu, logvar)
-        loss = self.criterion_(recon, kl)
+        loss = self.criterion_(recon, kl, module.label_nll(raw, x))
         self.check_finite(loss)
         loss.backward()
         self.history.record_batch("reconstruction", recon.mean().item())

@@ -295,7 +295,7 @@ class BaseSynthesizer(BaseEstimator, ABC):
             if y is not None:
                 fitted = "without y" if self._target is None else "with a continuous y"
                 raise ValueError(
-                    f"y= needs a model fitted with class labels; this one was {fitted}."
+                    f"y= needs a model fitted with class labels; this one was fitted {fitted}."
                 )
             return Request(tuple(fixed), text=", ".join(text)) if fixed else None
         span = self._target_span()
