@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._fidelity import _correlations
 from ._tables import align, as_numbers
 
 
@@ -25,6 +26,14 @@ def plot_marginals(real, synthetic: dict, path, *, columns=None, discrete_column
 
     ``synthetic`` maps a label (such as a model name) to a synthetic table.
     """
+    fig = marginals_figure(real, synthetic, columns=columns, discrete_columns=discrete_columns)
+    fig.savefig(path, dpi=90)
+    _pyplot().close(fig)
+    return fig
+
+
+def marginals_figure(real, synthetic: dict, *, columns=None, discrete_columns="auto"):
+    """A grid of real vs synthetic marginals, one panel per column (an open figure)."""
     plt = _pyplot()
     first = next(iter(synthetic.values()))
     real_frame, _, discrete = align(real, first, discrete_columns)
@@ -56,6 +65,38 @@ def plot_marginals(real, synthetic: dict, path, *, columns=None, discrete_column
         ax.axis("off")
     axes[0, 0].legend(fontsize=7)
     fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
+    return fig
+
+
+def correlations_figure(real, synthetic, *, discrete_columns="auto"):
+    """Pearson correlations of the continuous columns: real, synthetic, and their difference.
+
+    With fewer than two continuous columns, the figure says so instead.
+    """
+    plt = _pyplot()
+    real, synthetic, discrete = align(real, synthetic, discrete_columns)
+    continuous = [c for c in real.columns if c not in discrete]
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.8))
+    if len(continuous) < 2:
+        for ax in axes:
+            ax.axis("off")
+        axes[1].text(0.5, 0.5, "fewer than two continuous columns", ha="center")
+        return fig
+    corr = {
+        name: np.nan_to_num(_correlations(table, continuous).to_numpy())
+        for name, table in (("real", real), ("synthetic", synthetic))
+    }
+    panels = [
+        ("real", corr["real"], "RdBu_r", -1),
+        ("synthetic", corr["synthetic"], "RdBu_r", -1),
+        ("|real - synthetic|", np.abs(corr["real"] - corr["synthetic"]), "Reds", 0),
+    ]
+    labels = [str(c)[:14] for c in continuous]
+    for ax, (title, matrix, cmap, low) in zip(axes, panels, strict=True):
+        image = ax.imshow(matrix, cmap=cmap, vmin=low, vmax=1)
+        ax.set_xticks(range(len(labels)), labels, rotation=70, fontsize=7)
+        ax.set_yticks(range(len(labels)), labels, fontsize=7)
+        ax.set_title(title, fontsize=10)
+        fig.colorbar(image, ax=ax, fraction=0.046)
+    fig.tight_layout()
     return fig

@@ -18,6 +18,7 @@ from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import ProgressBar
 
 from ..metrics import quality_score
+from ..metrics._scorers import SCORER_SEED as SCORE_SEED
 from ..nn._net import make_generator
 from ..preprocessing import TableTransformer
 from ..preprocessing._columns import as_frame
@@ -29,7 +30,6 @@ TARGET = "__sksynth_target__"
 #: Rows drawn per seeded block: sampling is a function of (seed, block), so
 #: ``sample_chunks`` concatenates exactly to ``sample`` for any chunk size.
 BLOCK_ROWS = 8192
-SCORE_SEED = 0
 
 
 def _seed_from(random_state) -> int:

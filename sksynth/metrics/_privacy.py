@@ -1,0 +1,171 @@
+"""Privacy: are synthetic rows copies of, or suspiciously close to, real rows?
+
+Distances are Euclidean on :class:`MetricEncoder`'s encoding fitted on the
+real rows (standardised numbers; a differing category counts 1).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.neighbors import NearestNeighbors
+
+from ._encoding import MetricEncoder
+from ._tables import align
+
+
+def _neighbours(real, synthetic, discrete_columns, k):
+    real, synthetic, discrete = align(real, synthetic, discrete_columns)
+    encoder = MetricEncoder(discrete).fit(real)
+    index = NearestNeighbors(n_neighbors=min(k, len(real))).fit(encoder.transform(real))
+    distances, _ = index.kneighbors(encoder.transform(synthetic))
+    return distances
+
+
+def distance_to_closest_record(real, synthetic, *, discrete_columns="auto"):
+    """Distance from each synthetic row to its closest real row.
+
+    Parameters
+    ----------
+    real, synthetic : DataFrame or ndarray
+        Tables with the same columns (``real``: the synthesizer's training rows).
+    discrete_columns : "auto" or list, default="auto"
+        Discrete columns.
+
+    Returns
+    -------
+    distances : ndarray of shape (len(synthetic),)
+        0 for a copy of a real row; compare with the same distances of real
+        holdout rows (see :func:`privacy_score`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sksynth.metrics import distance_to_closest_record
+    >>> real = pd.DataFrame({"x": [0.0, 1.0, 2.0, 3.0], "c": ["a", "b", "a", "b"]})
+    >>> synth = pd.DataFrame({"x": [0.0, 1.0], "c": ["a", "a"]})
+    >>> distance_to_closest_record(real, synth).round(2)
+    array([0.  , 0.89])
+    """
+    return _neighbours(real, synthetic, discrete_columns, 1)[:, 0]
+
+
+def nearest_neighbor_distance_ratio(real, synthetic, *, discrete_columns="auto"):
+    """Closest over second-closest real-row distance, for each synthetic row.
+
+    A ratio near 0 means the row sits next to one particular real record (an
+    outlier copied is the classic leak); near 1, among several equally.
+
+    Parameters
+    ----------
+    real, synthetic : DataFrame or ndarray
+        Tables with the same columns; ``real`` needs at least two rows.
+    discrete_columns : "auto" or list, default="auto"
+        Discrete columns.
+
+    Returns
+    -------
+    ratios : ndarray of shape (len(synthetic),)
+        In [0, 1] (1 where both distances are 0).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sksynth.metrics import nearest_neighbor_distance_ratio
+    >>> real = pd.DataFrame({"x": [0.0, 1.0, 10.0]})
+    >>> nearest_neighbor_distance_ratio(real, pd.DataFrame({"x": [0.5, 8.0]})).round(2)
+    array([1.  , 0.29])
+    """
+    if len(real) < 2:
+        raise ValueError("nearest_neighbor_distance_ratio needs at least two real rows.")
+    distances = _neighbours(real, synthetic, discrete_columns, 2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = distances[:, 0] / distances[:, 1]
+    return np.where(distances[:, 1] == 0, 1.0, ratio)
+
+
+def _row_hashes(frame: pd.DataFrame, like: pd.DataFrame) -> np.ndarray:
+    frame = frame.astype(like.dtypes.to_dict()) if not frame.dtypes.equals(like.dtypes) else frame
+    return pd.util.hash_pandas_object(frame, index=False).to_numpy()
+
+
+def exact_copy_rate(real, synthetic):
+    """Share of synthetic rows that are exact copies of a real row.
+
+    Parameters
+    ----------
+    real, synthetic : DataFrame or ndarray
+        Tables with the same columns (``real``: the synthesizer's training rows).
+
+    Returns
+    -------
+    rate : float
+        In [0, 1], lower is better; compare with the rate of real holdout rows,
+        since tables of few discrete columns repeat rows naturally.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sksynth.metrics import exact_copy_rate
+    >>> real = pd.DataFrame({"x": [1, 2, 3], "c": ["a", "b", "c"]})
+    >>> exact_copy_rate(real, pd.DataFrame({"x": [1, 2, 9, 9], "c": ["a", "a", "c", "c"]}))
+    0.25
+    """
+    real, synthetic, _ = align(real, synthetic)
+    return float(np.isin(_row_hashes(synthetic, real), _row_hashes(real, real)).mean())
+
+
+def privacy_score(real_train, synthetic, real_holdout, *, discrete_columns="auto", random_state=0):
+    """Whether synthetic rows are closer to the training rows than unseen real rows are.
+
+    Training and holdout rows are cut to the same number; for each synthetic
+    row, its closest record among both is found. A model that does not memorise
+    finds it in the training half about half of the time (ties count half); the score is
+    ``1 - 2 * max(share_in_training - 0.5, 0)``.
+
+    Parameters
+    ----------
+    real_train : DataFrame or ndarray
+        The synthesizer's training rows.
+    synthetic : DataFrame or ndarray
+        Synthetic rows.
+    real_holdout : DataFrame or ndarray
+        Real rows the synthesizer never saw (same columns).
+    discrete_columns : "auto" or list, default="auto"
+        Discrete columns.
+    random_state : int, default=0
+        Seeds which rows are kept when cutting to the same number.
+
+    Returns
+    -------
+    score : float
+        In [0, 1]: 1 when synthetic rows are no closer to training rows than
+        to holdout rows, 0 when every one is closest to a training row.
+
+    Examples
+    --------
+    >>> from sksynth.datasets import load_adult
+    >>> from sksynth.metrics import privacy_score
+    >>> adult = load_adult().frame
+    >>> train, holdout = adult.iloc[:1000], adult.iloc[1000:2000]
+    >>> privacy_score(train, adult.iloc[2000:3000], holdout) > 0.8
+    True
+    >>> privacy_score(train, train.iloc[:500], holdout)  # copies of training rows
+    0.0
+    """
+    real_train, synthetic, discrete = align(real_train, synthetic, discrete_columns)
+    real_holdout, _, _ = align(real_holdout, synthetic, discrete)
+    rng = np.random.default_rng(random_state)
+    n = min(len(real_train), len(real_holdout))
+    train = real_train.iloc[np.sort(rng.choice(len(real_train), n, replace=False))]
+    holdout = real_holdout.iloc[np.sort(rng.choice(len(real_holdout), n, replace=False))]
+    encoder = MetricEncoder(discrete).fit(pd.concat([train, holdout], ignore_index=True))
+    query = encoder.transform(synthetic)
+
+    def closest(rows):
+        index = NearestNeighbors(n_neighbors=1).fit(encoder.transform(rows))
+        return index.kneighbors(query)[0][:, 0]
+
+    to_train, to_holdout = closest(train), closest(holdout)
+    share = float(np.mean(to_train < to_holdout) + 0.5 * np.mean(to_train == to_holdout))
+    return float(2.0 * (1.0 - max(share, 0.5)))

@@ -1,0 +1,310 @@
+"""``evaluate``: every score of a synthetic table in one report, with plots and HTML."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import train_test_split
+
+from ._detection import detection_score
+from ._fidelity import column_pair_trends, column_shapes
+from ._plots import _pyplot, correlations_figure, marginals_figure
+from ._privacy import (
+    distance_to_closest_record,
+    exact_copy_rate,
+    nearest_neighbor_distance_ratio,
+    privacy_score,
+)
+from ._tables import align
+from ._utility import tstr_score
+
+_MEANINGS = {
+    "quality_score": "mean of column shapes and column pair trends (1 = identical)",
+    "column_shapes": "marginals: 1 - KS (continuous), 1 - TVD (discrete)",
+    "column_pair_trends": "pairs: correlation / contingency similarity",
+    "detection_score": "1 = a classifier cannot tell synthetic from real rows",
+    "exact_copy_rate": "share of rows copied from the real table (reference: real holdout)",
+    "median DCR": "median distance to the closest real row (reference: real holdout)",
+    "median NNDR": "median closest / second-closest real distance (reference: holdout)",
+    "privacy_score": "1 = synthetic rows no closer to training rows than to holdout rows",
+}
+
+
+def _subsample(frame: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
+    if len(frame) <= n:
+        return frame
+    rows = np.sort(np.random.default_rng(seed).choice(len(frame), n, replace=False))
+    return frame.iloc[rows]
+
+
+class EvaluationReport:
+    """The scores of a synthetic table against a real one (made by :func:`evaluate`).
+
+    Attributes
+    ----------
+    summary : DataFrame
+        One row per score: ``synthetic`` (its value), ``reference`` (what real
+        data gets, where that is meaningful) and ``meaning``.
+    column_shapes : Series
+        Per-column marginal scores.
+    column_pair_trends : Series
+        Per-pair scores (indexed by column pairs).
+    target_distribution : DataFrame or None
+        With a target: its class shares (or mean and std) in real and
+        synthetic rows.
+    """
+
+    def __init__(self, real, synthetic, discrete, summary, shapes, pairs, target_distribution):
+        self._real, self._synthetic, self._discrete = real, synthetic, discrete
+        self.summary = summary
+        self.column_shapes = shapes
+        self.column_pair_trends = pairs
+        self.target_distribution = target_distribution
+
+    def __repr__(self):
+        return f"EvaluationReport\n{self.summary[['synthetic', 'reference']].round(4)}"
+
+    def plot(self):
+        """Draw the report's figures (needs matplotlib).
+
+        Returns
+        -------
+        figures : dict of str to matplotlib Figure
+            ``"marginals"`` (real vs synthetic, one panel per column) and
+            ``"correlations"`` (real, synthetic and their absolute difference).
+        """
+        return {
+            "marginals": marginals_figure(
+                self._real, {"synthetic": self._synthetic}, discrete_columns=self._discrete
+            ),
+            "correlations": correlations_figure(
+                self._real, self._synthetic, discrete_columns=self._discrete
+            ),
+        }
+
+    def to_html(self, path):
+        """Write the report as one self-contained HTML page (figures embedded).
+
+        Parameters
+        ----------
+        path : str or path-like
+            Where to write the page.
+
+        Returns
+        -------
+        path : Path
+            The written file.
+        """
+        plt = _pyplot()
+        images = []
+        for title, figure in self.plot().items():
+            buffer = io.BytesIO()
+            figure.savefig(buffer, format="png", dpi=80)
+            plt.close(figure)
+            data = base64.b64encode(buffer.getvalue()).decode("ascii")
+            source = f"data:image/png;base64,{data}"
+            images.append(f'<h2>{title.capitalize()}</h2><img alt="{title}" src="{source}">')
+        sections = [
+            "<h2>Summary</h2>" + self.summary.to_html(float_format="%.4f", na_rep=""),
+        ]
+        if self.target_distribution is not None:
+            sections.append(
+                "<h2>Target</h2>" + self.target_distribution.to_html(float_format="%.4f")
+            )
+        sections.append(
+            "<h2>Column shapes</h2>"
+            + self.column_shapes.to_frame("score").to_html(float_format="%.4f")
+        )
+        worst = self.column_pair_trends.sort_values().head(15)
+        worst.index = [f"{a} / {b}" for a, b in worst.index]
+        sections.append(
+            "<h2>Least well kept column pairs</h2>"
+            + worst.to_frame("score").to_html(float_format="%.4f")
+        )
+        page = _PAGE.format(
+            title=html.escape("sksynth evaluation report"), body="\n".join(sections + images)
+        )
+        path = Path(path)
+        path.write_text(page, encoding="utf-8")
+        return path
+
+
+_PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<style>
+body {{ font-family: sans-serif; margin: 2em auto; max-width: 1200px; color: #222; }}
+table {{ border-collapse: collapse; margin: 0.5em 0 1.5em; font-size: 0.9em; }}
+th, td {{ border: 1px solid #ccc; padding: 0.3em 0.7em; text-align: right; }}
+th {{ background: #f2f2f2; }}
+img {{ max-width: 100%; }}
+</style></head>
+<body><h1>{title}</h1>
+{body}
+</body></html>
+"""
+
+
+def _target_rows(real, synthetic, target, discrete, real_test, seed):
+    """Summary rows and distribution table for ``target``; TSTR with its reference."""
+    rows = {}
+    if target in discrete:
+        shares = pd.DataFrame(
+            {
+                "real": real[target].astype(object).value_counts(normalize=True, dropna=False),
+                "synthetic": synthetic[target]
+                .astype(object)
+                .value_counts(normalize=True, dropna=False),
+            }
+        ).fillna(0.0)
+        for label, share in shares.iterrows():
+            rows[f"share of {target}={label!r}"] = (share["synthetic"], share["real"], "")
+    else:
+        shares = pd.DataFrame(
+            {
+                name: {"mean": frame[target].mean(), "std": frame[target].std()}
+                for name, frame in (("real", real), ("synthetic", synthetic))
+            }
+        )
+    note = "train on synthetic, test on real (reference: train on real)"
+    if real_test is None:
+        # no holdout given: hold out part of the real rows (the synthesizer saw them)
+        stratify = real[target] if target in discrete else None
+        try:
+            train, test = train_test_split(
+                real, test_size=0.25, random_state=seed, stratify=stratify
+            )
+        except ValueError:
+            train, test = train_test_split(real, test_size=0.25, random_state=seed)
+        note += "; no real_test: 25 % of real rows held out, seen by the synthesizer"
+    else:
+        train, test = real, real_test
+    tstr = tstr_score(synthetic, test, target, real_train=train, discrete_columns=discrete)
+    rows["tstr_score"] = (tstr["synthetic"], tstr["real"], note)
+    return rows, shares
+
+
+def evaluate(
+    real,
+    synthetic,
+    *,
+    target=None,
+    real_test=None,
+    discrete_columns="auto",
+    max_privacy_rows=5000,
+    random_state=0,
+):
+    """Score a synthetic table against the real one: fidelity, detection, utility, privacy.
+
+    Parameters
+    ----------
+    real : DataFrame or ndarray
+        The real rows the synthesizer was fitted on.
+    synthetic : DataFrame or ndarray
+        Synthetic rows with the same columns.
+    target : column label, default=None
+        A column to predict: adds its real vs synthetic distribution and the
+        train-on-synthetic, test-on-real score next to train-on-real.
+    real_test : DataFrame or ndarray, default=None
+        Real rows the synthesizer never saw: the test split of the utility
+        score and the holdout of the privacy scores. Without it, utility holds
+        out 25 % of ``real`` and privacy has no holdout reference.
+    discrete_columns : "auto" or list, default="auto"
+        Discrete columns.
+    max_privacy_rows : int, default=5000
+        Rows (seeded subsample) the distance-based privacy scores look at.
+    random_state : int, default=0
+        Seeds the subsamples and splits.
+
+    Returns
+    -------
+    report : EvaluationReport
+        ``summary``, per-column and per-pair detail, ``plot()`` and ``to_html(path)``.
+
+    Examples
+    --------
+    >>> from sksynth.datasets import load_adult
+    >>> from sksynth.metrics import evaluate
+    >>> adult = load_adult().frame
+    >>> report = evaluate(adult.iloc[:2000], adult.iloc[2000:4000], target="income",
+    ...                   real_test=adult.iloc[4000:5000])
+    >>> bool(report.summary.loc["quality_score", "synthetic"] > 0.9)
+    True
+    >>> sorted(report.summary.index)[:3]
+    ['column_pair_trends', 'column_shapes', 'detection_score']
+    """
+    real, synthetic, discrete = align(real, synthetic, discrete_columns)
+    if real_test is not None:
+        real_test, _, _ = align(real_test, real, discrete)
+    if target is not None and target not in real.columns:
+        raise ValueError(f"target {target!r} is not a column of the tables.")
+    shapes = column_shapes(real, synthetic, discrete_columns=discrete, aggregate=False)
+    pairs = column_pair_trends(real, synthetic, discrete_columns=discrete, aggregate=False)
+    pair_mean = float(pairs.mean()) if len(pairs) else 1.0
+    rows = {
+        "quality_score": ((float(shapes.mean()) + pair_mean) / 2, np.nan, ""),
+        "column_shapes": (float(shapes.mean()), np.nan, ""),
+        "column_pair_trends": (pair_mean, np.nan, ""),
+        "detection_score": (
+            detection_score(real, synthetic, discrete_columns=discrete, random_state=random_state),
+            np.nan,
+            "",
+        ),
+    }
+    seed = random_state
+    synth_rows = _subsample(synthetic, max_privacy_rows, seed)
+    holdout = None if real_test is None else _subsample(real_test, max_privacy_rows, seed)
+
+    def reference(func):
+        return np.nan if holdout is None else func(real, holdout)
+
+    rows["exact_copy_rate"] = (
+        exact_copy_rate(real, synthetic),
+        np.nan if real_test is None else exact_copy_rate(real, real_test),
+        "",
+    )
+    rows["median DCR"] = (
+        float(np.median(distance_to_closest_record(real, synth_rows, discrete_columns=discrete))),
+        reference(
+            lambda r, h: float(
+                np.median(distance_to_closest_record(r, h, discrete_columns=discrete))
+            )
+        ),
+        "",
+    )
+    if len(real) > 1:
+        rows["median NNDR"] = (
+            float(
+                np.median(
+                    nearest_neighbor_distance_ratio(real, synth_rows, discrete_columns=discrete)
+                )
+            ),
+            reference(
+                lambda r, h: float(
+                    np.median(nearest_neighbor_distance_ratio(r, h, discrete_columns=discrete))
+                )
+            ),
+            "",
+        )
+    if holdout is not None:
+        score = privacy_score(
+            real, synth_rows, holdout, discrete_columns=discrete, random_state=seed
+        )
+        rows["privacy_score"] = (score, np.nan, "")
+    distribution = None
+    if target is not None:
+        target_rows, distribution = _target_rows(real, synthetic, target, discrete, real_test, seed)
+        rows.update(target_rows)
+    summary = pd.DataFrame.from_dict(
+        rows, orient="index", columns=["synthetic", "reference", "note"]
+    )
+    summary.insert(2, "meaning", [_MEANINGS.get(name, "") for name in summary.index])
+    summary["meaning"] = [
+        f"{m}; {n}" if m and n else (m or n)
+        for m, n in zip(summary["meaning"], summary.pop("note"), strict=True)
+    ]
+    return EvaluationReport(real, synthetic, discrete, summary, shapes, pairs, distribution)

@@ -1,0 +1,86 @@
+"""Scorers for model selection: ``scorer(estimator, X, y=None)`` on a fitted synthesizer.
+
+Each draws ``len(X)`` rows from the synthesizer with a fixed seed and compares
+them with the real rows ``X`` (and ``y``, joined as one more column, when the
+synthesizer was fitted with a target), so ``GridSearchCV`` can rank
+synthesizers by any of these scores.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..preprocessing._columns import as_frame
+from ._detection import detection_score
+from ._fidelity import column_pair_trends, column_shapes, quality_score
+from ._utility import tstr_score
+
+#: Seed of the synthetic sample every scorer (and ``score``) draws.
+SCORER_SEED = 0
+_TARGET = "__target__"
+
+
+def _tables(estimator, X, y):
+    """Real and synthetic DataFrames (target joined when fitted with one) and discrete columns."""
+    real, _ = as_frame(X)
+    synthetic = estimator.sample(len(real), random_state=SCORER_SEED)
+    discrete = list(estimator.discrete_columns_)
+    if isinstance(synthetic, tuple):
+        synthetic, y_synth = synthetic
+        synthetic, _ = as_frame(synthetic)
+        if y is not None:
+            real = real.assign(**{_TARGET: np.asarray(y)})
+            synthetic = synthetic.assign(**{_TARGET: np.asarray(y_synth)})
+            if hasattr(estimator, "classes_"):
+                discrete.append(_TARGET)
+    else:
+        synthetic, _ = as_frame(synthetic)
+    synthetic.columns = real.columns[: synthetic.shape[1]]
+    return real, synthetic, discrete
+
+
+class SynthesizerScorer:
+    """A scikit-learn scorer for synthesizers; call as ``scorer(estimator, X, y=None)``.
+
+    Parameters
+    ----------
+    name : str
+        The score's name (shown in ``repr``).
+    score_func : callable
+        ``score_func(real, synthetic, discrete_columns)`` returning a float.
+    """
+
+    def __init__(self, name, score_func):
+        self.name = name
+        self.score_func = score_func
+
+    def __call__(self, estimator, X, y=None):
+        real, synthetic, discrete = _tables(estimator, X, y)
+        return float(self.score_func(real, synthetic, discrete))
+
+    def __repr__(self):
+        return f"<sksynth scorer {self.name}>"
+
+
+def _tstr(real, synthetic, discrete):
+    if _TARGET not in real.columns:
+        raise ValueError(
+            "tstr_scorer needs a synthesizer fitted with y and y passed to the scorer "
+            "(GridSearchCV(...).fit(X, y))."
+        )
+    return tstr_score(synthetic, real, _TARGET, discrete_columns=discrete)
+
+
+quality_scorer = SynthesizerScorer(  # the same value as the synthesizers' ``score``
+    "quality_score", lambda r, s, d: quality_score(r, s, discrete_columns=d)
+)
+column_shapes_scorer = SynthesizerScorer(
+    "column_shapes", lambda r, s, d: column_shapes(r, s, discrete_columns=d)
+)
+column_pair_trends_scorer = SynthesizerScorer(
+    "column_pair_trends", lambda r, s, d: column_pair_trends(r, s, discrete_columns=d)
+)
+detection_scorer = SynthesizerScorer(
+    "detection_score", lambda r, s, d: detection_score(r, s, discrete_columns=d)
+)
+tstr_scorer = SynthesizerScorer("tstr_score", _tstr)

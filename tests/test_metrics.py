@@ -1,0 +1,163 @@
+"""Detection, utility and privacy metrics, the evaluation report and the scorers."""
+
+import shutil
+import subprocess
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.model_selection import GridSearchCV
+from sklearn.tree import DecisionTreeClassifier
+from synth_helpers import FAST
+
+from sksynth.metrics import (
+    column_shapes_scorer,
+    detection_score,
+    detection_scorer,
+    distance_to_closest_record,
+    evaluate,
+    exact_copy_rate,
+    nearest_neighbor_distance_ratio,
+    privacy_score,
+    quality_score,
+    quality_scorer,
+    tstr_score,
+    tstr_scorer,
+)
+
+
+@pytest.fixture(scope="module")
+def halves(adult):
+    data = adult.sample(6000, random_state=1).reset_index(drop=True)
+    return data.iloc[:3000], data.iloc[3000:].reset_index(drop=True)
+
+
+def test_detection_score_separates_shifted_from_same_distribution(halves):
+    a, b = halves
+    assert detection_score(a, b) > 0.85
+    assert detection_score(a, b.assign(age=b["age"] * 2)) < 0.1
+    tree = DecisionTreeClassifier(max_depth=3, random_state=0)
+    assert detection_score(a, b, estimator=tree) > 0.85
+    numbers = a.select_dtypes("number")
+    assert detection_score(numbers.to_numpy(), numbers.to_numpy() + 1e6) < 1e-9
+
+
+def test_tstr_score_against_its_train_on_real_reference(halves):
+    a, b = halves
+    scores = tstr_score(a, b, "income", real_train=a)
+    assert list(scores.index) == ["synthetic", "real"] and scores["synthetic"] == scores["real"]
+    assert 0.85 < scores["real"] < 1.0  # ROC AUC of the income task
+    shuffled = a.assign(income=a["income"].sample(frac=1.0, random_state=0).to_numpy())
+    assert tstr_score(shuffled, b, "income") < 0.6  # labels unrelated to the features
+    assert 0.0 < tstr_score(a, b, "income", scoring="f1_macro") < 1.0
+    assert 0.0 <= tstr_score(a, b, "hours-per-week") <= 1.0  # max(R^2, 0)
+
+
+def test_tstr_score_bad_input(halves):
+    a, b = halves
+    with pytest.raises(ValueError, match="target 'nope' is not a column"):
+        tstr_score(a, b, "nope")
+    with pytest.raises(ValueError, match="single value of target 'income'"):
+        tstr_score(a.assign(income="<=50K"), b, "income")
+
+
+def test_privacy_measures_flag_copies(halves):
+    a, b = halves
+    copies = a.iloc[:500]
+    assert np.allclose(distance_to_closest_record(a, copies), 0.0, atol=1e-6)
+    assert exact_copy_rate(a, copies) == 1.0
+    assert exact_copy_rate(a, b) < 0.01
+    assert privacy_score(a, copies, b) == 0.0
+    fresh = b.iloc[:1500]
+    assert privacy_score(a, fresh, b.iloc[1500:]) > 0.8
+    ratios = nearest_neighbor_distance_ratio(a, b.iloc[:300])
+    assert ratios.shape == (300,) and ((ratios >= 0) & (ratios <= 1)).all()
+    assert (distance_to_closest_record(a, b.iloc[:300]) > 0).mean() > 0.95
+
+
+def test_privacy_score_counts_ties_half():
+    real = pd.DataFrame({"c": list("ab") * 50})  # every row repeats: all distances tie
+    assert privacy_score(real, real.iloc[:20], real.iloc[::-1]) == 1.0
+
+
+def test_exact_copy_rate_ignores_dtype_differences():
+    real = pd.DataFrame({"i": pd.array([1, 2, 3], dtype="Int64"), "c": ["a", "b", "c"]})
+    synthetic = pd.DataFrame({"i": np.array([1, 5, 3]), "c": ["a", "b", "c"]})
+    assert exact_copy_rate(real, synthetic) == pytest.approx(2 / 3)
+
+
+def test_evaluate_report(halves, tmp_path):
+    a, b = halves
+    synthetic = b.iloc[:2000].reset_index(drop=True)
+    report = evaluate(a, synthetic, target="income", real_test=b.iloc[2000:])
+    summary = report.summary
+    assert {"quality_score", "detection_score", "exact_copy_rate", "privacy_score", "tstr_score"}
+    assert {"quality_score", "detection_score", "privacy_score", "tstr_score"} <= set(summary.index)
+    assert summary.loc["quality_score", "synthetic"] == pytest.approx(quality_score(a, synthetic))
+    assert "share of income='>50K'" in summary.index
+    assert np.isfinite(summary.loc["tstr_score", "reference"])
+    assert set(report.target_distribution.columns) == {"real", "synthetic"}
+    assert report.column_shapes.index.tolist() == list(a.columns)
+    assert len(report.column_pair_trends) == 15 * 14 // 2
+    figures = report.plot()
+    assert set(figures) == {"marginals", "correlations"}
+    page = report.to_html(tmp_path / "report.html").read_text()
+    assert page.count("data:image/png;base64,") == 2 and "tstr_score" in page
+    assert "EvaluationReport" in repr(report)
+
+
+def test_evaluate_without_holdout_says_so(halves):
+    a, b = halves
+    report = evaluate(a.iloc[:800], b.iloc[:800], target="income")
+    assert "privacy_score" not in report.summary.index
+    assert "no real_test" in report.summary.loc["tstr_score", "meaning"]
+    assert np.isnan(report.summary.loc["exact_copy_rate", "reference"])
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Debian's chromium")
+def test_report_renders_in_a_headless_browser(halves, tmp_path):
+    a, b = halves
+    page = evaluate(a.iloc[:600], b.iloc[:600], target="income").to_html(tmp_path / "r.html")
+    shot = tmp_path / "shot.png"
+    subprocess.run(
+        ["chromium", "--headless", "--no-sandbox", "--disable-gpu", f"--screenshot={shot}",
+         "--window-size=1200,2400", page.as_uri()],
+        check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
+    from matplotlib.image import imread
+
+    pixels = imread(shot)
+    assert pixels.shape[:2] == (2400, 1200)
+    assert pixels[..., :3].std() > 0.05  # not a blank page
+
+
+@pytest.fixture(scope="module")
+def fitted_vae(halves):
+    a, _ = halves
+    X, y = a.drop(columns="income").iloc[:1000], a["income"].iloc[:1000]
+    return FAST["vae"](random_state=0).fit(X, y), X, y
+
+
+def test_quality_scorer_equals_score(fitted_vae):
+    model, X, y = fitted_vae
+    assert quality_scorer(model, X, y) == pytest.approx(model.score(X, y))
+    assert quality_scorer(model, X) == pytest.approx(model.score(X))
+    assert 0 < column_shapes_scorer(model, X) <= 1 and 0 <= detection_scorer(model, X) <= 1
+    assert 0 <= tstr_scorer(model, X, y) <= 1
+    with pytest.raises(ValueError, match="tstr_scorer needs"):
+        tstr_scorer(model, X)
+
+
+def test_scorers_drive_a_grid_search(halves):
+    a, _ = halves
+    X = a.drop(columns="income").iloc[:600]
+    search = GridSearchCV(
+        FAST["vae"](random_state=0),
+        {"latent_dim": [2, 8]},
+        scoring={"quality": quality_scorer, "detection": detection_scorer},
+        refit="quality",
+        cv=2,
+    ).fit(X)
+    results = pd.DataFrame(search.cv_results_)
+    assert results["mean_test_detection"].between(0, 1).all()
+    assert search.best_params_["latent_dim"] in (2, 8)
