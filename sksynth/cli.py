@@ -11,22 +11,74 @@ import pandas as pd
 
 from .exceptions import PersistenceError
 
+_PARQUET = (".parquet", ".pq")
 
-def _read_csv(path) -> pd.DataFrame:
+
+def _is_parquet(path) -> bool:
+    return Path(path).suffix.lower() in _PARQUET
+
+
+def _pyarrow():
+    try:
+        import pyarrow
+        import pyarrow.parquet
+    except ImportError as exc:
+        raise ValueError(
+            "Parquet files need pyarrow: pip install 'sksynth[parquet]' (or pip install pyarrow)"
+        ) from exc
+    return pyarrow
+
+
+def _read_table(path) -> pd.DataFrame:
+    """A CSV or, by its extension, Parquet file as a DataFrame."""
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"no such file: {str(path)!r}")
-    frame = pd.read_csv(path)
+    if _is_parquet(path):
+        _pyarrow()
+        frame = pd.read_parquet(path)
+    else:
+        frame = pd.read_csv(path)
     if frame.empty:
         raise ValueError(f"{str(path)!r} holds no rows")
     return frame
 
 
-def _model(name: str, epochs, seed, verbose, discrete):
+class _TableWriter:
+    """Writes chunks of one table to CSV or, by the extension, Parquet."""
+
+    def __init__(self, path):
+        self.path, self.parquet, self._sink = Path(path), _is_parquet(path), None
+
+    def write(self, chunk: pd.DataFrame) -> None:
+        if self.parquet:
+            pa = _pyarrow()
+            table = pa.Table.from_pandas(chunk, preserve_index=False)
+            if self._sink is None:
+                self._sink = pa.parquet.ParquetWriter(self.path, table.schema)
+            self._sink.write_table(table)
+        else:
+            if self._sink is None:
+                self._sink = open(self.path, "w", newline="")
+                chunk.to_csv(self._sink, index=False)
+            else:
+                chunk.to_csv(self._sink, header=False, index=False)
+
+    def close(self) -> None:
+        if self._sink is not None:
+            self._sink.close()
+
+
+def _model(name: str, epochs, seed, verbose, discrete, device="cpu"):
     from . import GANSynthesizer, VAESynthesizer
 
     cls = {"gan": GANSynthesizer, "vae": VAESynthesizer}[name]
-    params = {"random_state": seed, "verbose": verbose, "discrete_columns": discrete}
+    params = {
+        "random_state": seed,
+        "verbose": verbose,
+        "discrete_columns": discrete,
+        "device": device,
+    }
     if epochs is not None:
         params["epochs"] = epochs
     return cls(**params)
@@ -47,10 +99,9 @@ def _discrete(frame, target, extra):
 def cmd_fit(args) -> None:
     from . import save
 
-    frame = _read_csv(args.data)
-    model = _model(
-        args.model, args.epochs, args.seed, 1, _discrete(frame, args.target, args.discrete)
-    )
+    frame = _read_table(args.data)
+    discrete = _discrete(frame, args.target, args.discrete)
+    model = _model(args.model, args.epochs, args.seed, 1, discrete, args.device)
     start = time.perf_counter()
     model.fit(frame)
     save(model, args.output)
@@ -67,37 +118,61 @@ def cmd_sample(args) -> None:
 
     if args.n < 1:
         raise ValueError(f"-n must be >= 1; got {args.n}")
+    conditions = dict(_condition(text) for text in args.condition or [])
     model = load(args.model)
-    chunks = model.sample_chunks(args.n, chunk_size=args.chunk_size, random_state=args.seed)
-    with open(args.output, "w", newline="") as out, tqdm(total=args.n, unit="rows") as bar:
-        for k, chunk in enumerate(chunks):
-            chunk.to_csv(out, header=k == 0, index=False)
-            bar.update(len(chunk))
+    chunks = model.sample_chunks(
+        args.n, chunk_size=args.chunk_size, conditions=conditions or None, random_state=args.seed
+    )
+    writer = _TableWriter(args.output)
+    try:
+        with tqdm(total=args.n, unit="rows", file=sys.stderr) as bar:
+            for chunk in chunks:
+                if isinstance(chunk, tuple):  # a model fitted with y: y becomes a column
+                    X, y = chunk
+                    name = getattr(y, "name", None) or "y"
+                    chunk = pd.DataFrame(X).assign(**{str(name): pd.Series(y).to_numpy()})
+                writer.write(chunk)
+                bar.update(len(chunk))
+    finally:
+        writer.close()
     print(f"wrote {args.n} rows to {args.output}")
 
 
-def _report(real, synthetic, discrete) -> pd.DataFrame:
+def _condition(text: str):
+    """``COL=VALUE`` from the command line (the value as text, or a number if it reads as one)."""
+    if "=" not in text:
+        raise ValueError(f"--condition expects COLUMN=VALUE; got {text!r}")
+    column, value = text.split("=", 1)
+    for cast in (int, float):
+        try:
+            return column, cast(value)
+        except ValueError:
+            continue
+    return column, value
+
+
+def _quality(real, synthetic) -> dict:
     from .metrics import column_pair_trends, column_shapes
 
-    shapes = column_shapes(real, synthetic, discrete_columns=discrete, aggregate=False)
-    pairs = column_pair_trends(real, synthetic, discrete_columns=discrete, aggregate=False)
-    summary = pd.Series(
-        {
-            "quality": (shapes.mean() + pairs.mean()) / 2,
-            "column shapes": shapes.mean(),
-            "column pair trends": pairs.mean(),
-        }
-    )
-    return summary, shapes
+    shapes = column_shapes(real, synthetic)
+    pairs = column_pair_trends(real, synthetic)
+    return {"quality": (shapes + pairs) / 2, "column shapes": shapes, "column pair trends": pairs}
 
 
 def cmd_evaluate(args) -> None:
-    real, synthetic = _read_csv(args.real), _read_csv(args.synthetic)
+    from .metrics import evaluate
+
+    real, synthetic = _read_table(args.real), _read_table(args.synthetic)
+    real_test = _read_table(args.real_test) if args.real_test else None
     discrete = _discrete(real, args.target, args.discrete)
-    summary, shapes = _report(real, synthetic, discrete)
-    print(summary.round(4).to_string())
+    report = evaluate(real, synthetic, target=args.target, real_test=real_test,
+                      discrete_columns=discrete)  # fmt: skip
+    summary = report.summary[["synthetic", "reference"]].astype(float).round(4)
+    print(summary.to_string(na_rep=""))
     print("\nper column (column shapes):")
-    print(shapes.round(4).to_string())
+    print(report.column_shapes.round(4).to_string())
+    if args.report:
+        print(f"\nwrote {report.to_html(args.report)}")
 
 
 def cmd_demo(args) -> None:
@@ -124,7 +199,7 @@ def cmd_demo(args) -> None:
         start = time.perf_counter()
         synth = model.sample(len(test), random_state=0)
         sample_s = time.perf_counter() - start
-        summary, _ = _report(test, synth, "auto")
+        summary = _quality(test, synth)
         samples[name] = synth
         rows.append(
             {
@@ -157,29 +232,37 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sksynth", description="Synthetic tabular data.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    fit = sub.add_parser("fit", help="fit a synthesizer on a CSV file and save it")
+    fit = sub.add_parser("fit", help="fit a synthesizer on a CSV or Parquet file and save it")
     fit.add_argument("data")
     fit.add_argument("--model", choices=["gan", "vae"], default="vae")
     fit.add_argument("--target", help="a label column (modelled as a discrete column)")
     fit.add_argument("--discrete", nargs="*", help="extra discrete columns")
     fit.add_argument("--epochs", type=int)
+    fit.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N, mps or auto")
     fit.add_argument("--seed", type=int, default=0)
     fit.add_argument("-o", "--output", required=True)
     fit.set_defaults(func=cmd_fit)
 
-    sample = sub.add_parser("sample", help="sample rows from a saved model into a CSV file")
+    sample = sub.add_parser(
+        "sample", help="sample rows from a saved model into a CSV or Parquet file"
+    )
     sample.add_argument("model")
     sample.add_argument("-n", type=int, required=True)
     sample.add_argument("-o", "--output", required=True)
     sample.add_argument("--seed", type=int)
     sample.add_argument("--chunk-size", type=int, default=100_000)
+    sample.add_argument(
+        "--condition", action="append", metavar="COL=VALUE", help="fix a discrete column"
+    )
     sample.set_defaults(func=cmd_sample)
 
-    evaluate = sub.add_parser("evaluate", help="score a synthetic CSV against a real one")
+    evaluate = sub.add_parser("evaluate", help="score a synthetic table against a real one")
     evaluate.add_argument("real")
     evaluate.add_argument("synthetic")
     evaluate.add_argument("--target")
     evaluate.add_argument("--discrete", nargs="*")
+    evaluate.add_argument("--real-test", help="real rows the synthesizer never saw")
+    evaluate.add_argument("--report", help="write an HTML report to this path")
     evaluate.set_defaults(func=cmd_evaluate)
 
     demo = sub.add_parser("demo", help="fit both synthesizers on the bundled Adult data")

@@ -1,3 +1,7 @@
+import subprocess
+import sys
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -35,8 +39,56 @@ def test_fit_sample_evaluate(adult_csv, tmp_path, capsys):
     synth = pd.read_csv(out)
     assert synth.shape == (250, 15)
     assert list(synth.columns) == list(pd.read_csv(adult_csv).columns)
-    assert main(["evaluate", str(adult_csv), str(out), "--target", "income"]) == 0
-    assert "quality" in capsys.readouterr().out
+    report = tmp_path / "report.html"
+    args = ["evaluate", str(adult_csv), str(out), "--target", "income", "--report", str(report)]
+    assert main(args) == 0
+    printed = capsys.readouterr().out
+    assert "quality_score" in printed and "tstr_score" in printed and "detection_score" in printed
+    assert "data:image/png;base64," in report.read_text()
+
+
+def test_parquet_conditions_and_streaming(adult_csv, tmp_path):
+    parquet = tmp_path / "adult.parquet"
+    pd.read_csv(adult_csv).to_parquet(parquet)
+    model, out = tmp_path / "m.sksynth", tmp_path / "out.parquet"
+    assert main(["fit", str(parquet), "--model", "gan", "--epochs", "1", "-o", str(model)]) == 0
+    args = ["sample", str(model), "-n", "1000", "-o", str(out), "--chunk-size", "300"]
+    assert main([*args, "--condition", "sex=Female", "--seed", "1"]) == 0
+    synth = pd.read_parquet(out)
+    assert synth.shape == (1000, 15) and (synth["sex"] == "Female").all()
+
+
+def _sksynth(*args):
+    """The installed console script, as a user runs it."""
+    script = Path(sys.executable).with_name("sksynth")
+    return subprocess.run([str(script), *args], capture_output=True, text=True, timeout=300)
+
+
+def test_console_script_end_to_end(adult_csv, tmp_path):
+    model, out = tmp_path / "m.sksynth", tmp_path / "s.csv"
+    done = _sksynth("fit", str(adult_csv), "--epochs", "1", "-o", str(model))
+    assert done.returncode == 0, done.stderr
+    done = _sksynth("sample", str(model), "-n", "50", "-o", str(out), "--seed", "0")
+    assert done.returncode == 0 and len(pd.read_csv(out)) == 50
+    done = _sksynth("evaluate", str(adult_csv), str(out))
+    assert done.returncode == 0 and "quality_score" in done.stdout
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["fit", "missing.csv", "-o", "m"], "no such file: 'missing.csv'"),
+        (["fit", "{csv}", "--target", "salary", "-o", "m"], "column 'salary' is not in the table"),
+        (["sample", "{csv}", "-n", "3", "-o", "o.csv"], "is not a sksynth model file"),
+        (["evaluate", "{csv}", "missing.csv"], "no such file"),
+        (["sample", "{csv}", "-n", "3", "-o", "o.csv", "--condition", "x"], "COLUMN=VALUE"),
+    ],
+)
+def test_console_script_errors_are_one_line(adult_csv, tmp_path, args, message):
+    done = _sksynth(*[a.format(csv=adult_csv) for a in args])
+    assert done.returncode == 2
+    assert message in done.stderr and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
 
 
 def test_one_line_errors(adult_csv, tmp_path, capsys):

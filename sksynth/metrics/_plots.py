@@ -59,7 +59,14 @@ def marginals_figure(real, synthetic: dict, *, columns=None, discrete_columns="a
             observed = values["real"][~np.isnan(values["real"])]
             bins = np.histogram_bin_edges(observed, bins=30)
             for name, v in values.items():
-                ax.hist(v[~np.isnan(v)], bins=bins, density=True, histtype="step", label=name)
+                style = {"histtype": "stepfilled", "alpha": 0.35} if name == "real" else {}
+                ax.hist(
+                    v[~np.isnan(v)],
+                    bins=bins,
+                    density=True,
+                    label=name,
+                    **{"histtype": "step", "linewidth": 1.4, **style},
+                )
         ax.set_title(str(column), fontsize=9)
     for ax in axes.ravel()[len(columns) :]:
         ax.axis("off")

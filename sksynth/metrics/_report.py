@@ -141,6 +141,7 @@ body {{ font-family: sans-serif; margin: 2em auto; max-width: 1200px; color: #22
 table {{ border-collapse: collapse; margin: 0.5em 0 1.5em; font-size: 0.9em; }}
 th, td {{ border: 1px solid #ccc; padding: 0.3em 0.7em; text-align: right; }}
 th {{ background: #f2f2f2; }}
+td:last-child {{ text-align: left; }}
 img {{ max-width: 100%; }}
 </style></head>
 <body><h1>{title}</h1>
