@@ -123,18 +123,16 @@ def test_conditional_sampling_survives_save_and_load(fitted, tmp_path):
     pd.testing.assert_series_equal(a[1], b[1])
 
 
-def _fake_generate(p_hot, width=4):
-    """Candidates whose column 1 is hot with probability ``p_hot``; counts the draws."""
+def _fake_generate(p_hot):
+    """Compact rows (span 0: a category, hot code 1 with probability ``p_hot``; span 1:
+    a label with two codes); counts the draws."""
     drawn = []
 
     def generate(k, generator, wanted):
         drawn.append(k)
-        u = torch.rand(k, generator=generator)
-        rows = torch.zeros(k, width)
-        rows[:, 1] = (u < p_hot).float()
-        rows[:, 0] = 1 - rows[:, 1]
-        label = (torch.rand(k, generator=generator) < 0.5).long()
-        rows[torch.arange(k), 2 + label] = 1  # a label block
+        rows = torch.zeros(k, 2)
+        rows[:, 0] = (torch.rand(k, generator=generator) < p_hot).float()
+        rows[:, 1] = (torch.rand(k, generator=generator) < 0.5).float()
         return rows
 
     return generate, drawn
@@ -142,18 +140,18 @@ def _fake_generate(p_hot, width=4):
 
 def test_draw_block_rejects_until_every_row_matches():
     generate, drawn = _fake_generate(0.05)
-    request = Request(fixed=(1,), label_start=2, label_stop=4, text="'c'='b'")
+    request = Request(fixed=((0, 1),), label_position=1, starts=(0, 2), text="'c'='b'")
     labels = np.array([0, 1] * 50)
     rows = draw_block(generate, 100, torch.Generator().manual_seed(0), request, labels,
                       produced=0, total=100)  # fmt: skip
-    assert (rows[:, 1] == 1).all()
-    assert np.array_equal(rows[:, 2:].argmax(axis=1), labels)
+    assert (rows[:, 0] == 1).all()
+    assert np.array_equal(rows[:, 1], labels)
     assert sum(drawn) < 100 * CONDITION_BUDGET
 
 
 def test_draw_block_stops_at_its_budget_with_a_count():
     generate, drawn = _fake_generate(0.0)
-    request = Request(fixed=(1,), text="'c'='b'")
+    request = Request(fixed=((0, 1),), starts=(0, 2), text="'c'='b'")
     with pytest.raises(ValueError, match=r"only 30 of 50 rows with 'c'='b'"):
         draw_block(generate, 20, torch.Generator().manual_seed(0), request, None,
                    produced=30, total=50)  # fmt: skip

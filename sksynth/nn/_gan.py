@@ -7,7 +7,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from ._conditions import ConditionSampler
-from ._layers import SpanLayout, apply_activations, seeded_linear
+from ._layers import SpanLayout, apply_activations, sample_compact, seeded_linear
 from ._net import SeededNet
 
 
@@ -159,16 +159,20 @@ class GANNet(SeededNet):
             return None, None, None
         return self.sampler_.draw(n, self.rng_, log_frequency=log_frequency)
 
-    def _fake(self, n, cond, *, onehot="gumbel", generator=None):
-        generator = self.rng_ if generator is None else generator
+    def _raw(self, n, cond, generator):
+        """The generator's raw output for ``n`` noise draws (and the conditional vectors)."""
         module = self.module_
         noise = torch.randn((n, module.noise_dim), generator=generator, device=generator.device)
         noise = noise.to(self.device)
         if cond is None:
             cond = noise.new_zeros((n, 0))
-        raw = module(noise, cond)
+        return module(noise, cond), cond
+
+    def _fake(self, n, cond, *, onehot="gumbel", generator=None):
+        generator = self.rng_ if generator is None else generator
+        raw, cond = self._raw(n, cond, generator)
         rows = apply_activations(
-            raw, module.layout, onehot=onehot, tau=self.tau, generator=generator
+            raw, self.module_.layout, onehot=onehot, tau=self.tau, generator=generator
         )
         return raw, rows, cond
 
@@ -268,7 +272,7 @@ class GANNet(SeededNet):
         return iterator
 
     def generate(self, n, generator, cond_index=None):
-        """``n`` encoded rows with hard one-hots.
+        """``n`` rows in the compact layout (one column per span; category codes).
 
         ``cond_index`` (n,) sets each row's conditional vector; by default the
         conditions are drawn at the data frequencies.
@@ -279,8 +283,8 @@ class GANNet(SeededNet):
             cond = F.one_hot(index, self.sampler_.cond_dim).float()
         elif self.sampler_.n_spans:
             cond, _, _ = self.sampler_.draw(n, generator, log_frequency=False)
-        _, rows, _ = self._fake(n, cond, onehot="sample", generator=generator)
-        return rows
+        raw, _ = self._raw(n, cond, generator)
+        return sample_compact(raw, self.module_.layout, generator)
 
     def __getstate__(self):
         state = super().__getstate__()

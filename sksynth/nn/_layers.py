@@ -51,19 +51,29 @@ class SpanLayout:
         self.scalar_index = torch.tensor(
             [s.start for s in self.spans if s.kind == "scalar"], dtype=torch.long
         )
-        groups: dict[int, list[int]] = {}
-        for s in self.spans:
+        groups: dict[int, list[tuple[int, int]]] = {}
+        for position, s in enumerate(self.spans):
             if s.is_onehot:
-                groups.setdefault(s.width, []).append(s.start)
+                groups.setdefault(s.width, []).append((s.start, position))
         # (n_blocks, width) column indices of each group of equal-width blocks
         self.groups = [
-            (torch.tensor(starts)[:, None] + torch.arange(width)[None, :])
-            for width, starts in sorted(groups.items())
+            (torch.tensor([start for start, _ in members])[:, None] + torch.arange(width)[None, :])
+            for width, members in sorted(groups.items())
+        ]
+        # compact layout (one column per span: the value of a scalar, the code of a one-hot)
+        self.scalar_positions = torch.tensor(
+            [k for k, s in enumerate(self.spans) if s.kind == "scalar"], dtype=torch.long
+        )
+        self.group_positions = [
+            torch.tensor([position for _, position in members], dtype=torch.long)
+            for _, members in sorted(groups.items())
         ]
 
     def to(self, device) -> SpanLayout:
         self.scalar_index = self.scalar_index.to(device)
         self.groups = [g.to(device) for g in self.groups]
+        self.scalar_positions = self.scalar_positions.to(device)
+        self.group_positions = [g.to(device) for g in self.group_positions]
         return self
 
 
@@ -71,6 +81,31 @@ def gumbel_noise(shape, generator: torch.Generator, device, dtype=torch.float32)
     """Standard Gumbel noise drawn from ``generator``."""
     u = torch.rand(shape, generator=generator, device=device, dtype=dtype)
     return -torch.log(-torch.log(u.clamp_(1e-10, 1.0 - 1e-7)))
+
+
+def sample_compact(
+    raw: torch.Tensor, layout: SpanLayout, generator: torch.Generator
+) -> torch.Tensor:
+    """Draw rows in the compact layout: one column per span, in span order.
+
+    Scalar spans hold ``tanh`` of the raw value; one-hot spans the code of a
+    category drawn from the block's softmax (inverse CDF, one uniform per
+    block), so no one-hot matrix is built. :meth:`TableTransformer._decode_compact`
+    reads this layout.
+    """
+    out = raw.new_empty((raw.shape[0], len(layout.spans)))
+    if layout.scalar_index.numel():
+        out[:, layout.scalar_positions] = torch.tanh(raw[:, layout.scalar_index])
+    # unnormalised probabilities once for the whole row; clamping the logits to
+    # [-30, 30] only changes categories whose odds are beyond e^60
+    weights = raw.clamp(-30.0, 30.0).exp_()
+    for index, positions in zip(layout.groups, layout.group_positions, strict=True):
+        cdf = weights[:, index].cumsum_(dim=-1)  # (batch, n_blocks, width)
+        u = torch.rand(cdf.shape[:2], generator=generator, device=generator.device)
+        u = u.to(raw.device, raw.dtype).unsqueeze(-1) * cdf[..., -1:]
+        codes = (cdf < u).sum(dim=-1).clamp_(max=index.shape[1] - 1)
+        out[:, positions] = codes.to(raw.dtype)
+    return out
 
 
 def apply_activations(

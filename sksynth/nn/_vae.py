@@ -7,7 +7,14 @@ import math
 import torch
 from torch import nn
 
-from ._layers import SpanLayout, apply_activations, onehot_cross_entropy, seeded_linear, seeded_mlp
+from ._layers import (
+    SpanLayout,
+    apply_activations,
+    onehot_cross_entropy,
+    sample_compact,
+    seeded_linear,
+    seeded_mlp,
+)
 from ._net import SeededNet
 
 _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
@@ -93,14 +100,16 @@ class VAEModule(nn.Module):
         """Per-row KL(q(z|x) || N(0, I))."""
         return -0.5 * (1.0 + logvar - mu * mu - torch.exp(logvar)).sum(dim=1)
 
-    def sample_rows(self, z, generator, hard=True):
-        """Rows drawn from p(x|z): Gaussian scalars, categorical one-hots."""
+    def sample_rows(self, z, generator):
+        """Rows drawn from p(x|z) in the compact layout: Gaussian scalars, category codes."""
         raw = self.decode(z)
-        out = apply_activations(raw, self.layout, onehot="sample", generator=generator)
-        idx = self.layout.scalar_index
-        if idx.numel():
-            noise = torch.randn((raw.shape[0], idx.numel()), generator=generator, device=raw.device)
-            out[:, idx] = out[:, idx] + noise * torch.exp(self.log_scale)
+        out = sample_compact(raw, self.layout, generator)
+        positions = self.layout.scalar_positions
+        if positions.numel():
+            noise = torch.randn(
+                (raw.shape[0], positions.numel()), generator=generator, device=generator.device
+            )
+            out[:, positions] += noise.to(raw.device) * torch.exp(self.log_scale)
         return out
 
     def decode_mode(self, z):

@@ -278,23 +278,32 @@ class TableTransformer(TransformerMixin, BaseEstimator):
             raise ValueError(
                 f"X has shape {X.shape}; expected (n_samples, {self.n_output_features_})."
             )
+        compact = np.empty((len(X), len(self.output_spans_)), dtype=np.float64)
+        for k, span in enumerate(self.output_spans_):
+            if span.kind == "scalar":
+                compact[:, k] = X[:, span.start]
+            else:  # ties go to the first column: "present" for a missing span
+                compact[:, k] = np.argmax(X[:, span.slice], axis=1)
+        return self._decode_compact(compact)
+
+    def _decode_compact(self, compact: np.ndarray):
+        """Decode rows in the compact layout: one column per span of ``output_spans_``.
+
+        A scalar span's column is its value, a one-hot span's column the index of
+        its hot entry; networks sample straight into this layout.
+        """
         columns = {}
-        for span in self.output_spans_:
+        spans = self.output_spans_
+        no_missing = np.zeros(len(compact), dtype=bool)
+        for k, span in enumerate(spans):
             name = span.column
             encoder = self._encoders[name]
             if span.kind == "category":
-                columns[name] = encoder.decode(np.argmax(X[:, span.slice], axis=1))
+                columns[name] = encoder.decode(compact[:, k].astype(np.int64))
             elif span.kind == "scalar":
-                width = encoder.n_outputs
-                mode = np.argmax(X[:, span.start + 1 : span.start + 1 + width], axis=1)
-                if encoder.has_missing:
-                    miss = X[:, span.start + 1 + width : span.start + 3 + width]
-                    missing = miss[:, 1] > miss[:, 0]
-                else:
-                    missing = np.zeros(len(X), dtype=bool)
-                values = encoder.inverse_transform(
-                    X[:, span.start].astype(np.float64), mode, missing
-                )
+                mode = compact[:, k + 1].astype(np.int64)
+                missing = compact[:, k + 2] == 1 if encoder.has_missing else no_missing
+                values = encoder.inverse_transform(compact[:, k].astype(np.float64), mode, missing)
                 dtype = self._container.dtypes[self._container.columns.index(name)]
                 columns[name] = from_float(values, self._numeric_info[name], dtype)
         frame = pd.DataFrame(columns, copy=False)

@@ -55,7 +55,8 @@ def _check_n_samples(n_samples, name="n_samples") -> int:
 
 class BaseSynthesizer(BaseEstimator, ABC):
     """Shared ``fit``/``sample``/``score`` of the synthesizers; subclasses fill the hooks
-    ``_build_net`` (a skorch net for the encoded data) and ``_generate`` (encoded rows).
+    ``_build_net`` (a skorch net for the encoded data) and ``_generate`` (rows in the
+    transformer's compact layout: one column per output span).
     """
 
     _parameter_constraints: dict = {
@@ -77,11 +78,13 @@ class BaseSynthesizer(BaseEstimator, ABC):
     def _generate(
         self, n: int, generator: torch.Generator, wanted: np.ndarray | None = None
     ) -> torch.Tensor:
-        """Return ``n`` encoded rows (hard one-hots) drawn with ``generator``.
+        """Return ``n`` rows drawn with ``generator``, in the compact layout.
 
-        ``wanted`` (``n`` x c encoded column indices, or ``None``) names the
-        one-hot columns the caller would like hot in each row; a model may use
-        it to steer (rows are checked and rejected by the caller anyway).
+        One column per span of ``transformer_.output_spans_``: a scalar's value
+        or a one-hot block's category code. ``wanted`` (``n`` x c encoded column
+        indices, or ``None``) names the one-hot columns the caller would like hot
+        in each row; a model may use it to steer (rows are checked and rejected
+        by the caller anyway).
         """
 
     def _check_data(self, n_rows: int) -> None:
@@ -284,21 +287,26 @@ class BaseSynthesizer(BaseEstimator, ABC):
             return int(self._sample_rng.integers(2**63))
         return _seed_from(random_state)
 
+    def _target_position(self) -> int:
+        """Position of the target's span among ``transformer_.output_spans_``."""
+        spans = self.transformer_.output_spans_
+        return next(k for k, s in enumerate(spans) if s.column == TARGET)
+
     def _target_span(self):
-        return next(s for s in self.transformer_.output_spans_ if s.column == TARGET)
+        return self.transformer_.output_spans_[self._target_position()]
 
     def _request(self, n: int, y, conditions) -> Request | None:
         """What ``sample`` must honour, checked up front; ``None``: plain sampling."""
         internal = {label: f"x{k}" for k, label in enumerate(self._container.columns)}
         fixed, text = resolve_conditions(self.transformer_, conditions, internal)
+        starts = tuple(s.start for s in self.transformer_.output_spans_)
         if not hasattr(self, "classes_") or (y is None and self._class_probs is None):
             if y is not None:
                 fitted = "without y" if self._target is None else "with a continuous y"
                 raise ValueError(
                     f"y= needs a model fitted with class labels; this one was fitted {fitted}."
                 )
-            return Request(tuple(fixed), text=", ".join(text)) if fixed else None
-        span = self._target_span()
+            return Request(tuple(fixed), starts=starts, text=", ".join(text)) if fixed else None
         labels = None
         if y is None:
             text.append("labels at the fitted class frequencies")
@@ -306,11 +314,16 @@ class BaseSynthesizer(BaseEstimator, ABC):
             labels = label_codes(self.transformer_._encoders[TARGET], y, n, self.classes_)
             text.append(f"y={y!r}" if np.ndim(y) == 0 else "the requested labels y")
         return Request(
-            tuple(fixed), span.start, span.stop, labels, self._class_probs, ", ".join(text)
+            tuple(fixed),
+            label_position=self._target_position(),
+            labels=labels,
+            class_probs=self._class_probs,
+            starts=starts,
+            text=", ".join(text),
         )
 
     def _blocks(self, n: int, random_state, y=None, conditions=None):
-        """Encoded rows in seeded blocks of ``BLOCK_ROWS`` (numpy float32)."""
+        """Rows in the compact layout, in seeded blocks of ``BLOCK_ROWS`` (numpy float32)."""
         request = self._request(n, y, conditions)
         seed = self._next_seed(random_state)
         net = self.net_
@@ -343,8 +356,11 @@ class BaseSynthesizer(BaseEstimator, ABC):
         codes = np.searchsorted(cdf / cdf[-1], u.cpu().numpy(), side="right")
         return np.minimum(codes, len(cdf) - 1)
 
-    def _decode(self, encoded: np.ndarray):
-        table = self.transformer_.inverse_transform(encoded)
+    def _decode(self, compact: np.ndarray):
+        return self._split_target(self.transformer_._decode_compact(compact))
+
+    def _split_target(self, table):
+        """The user's table (and ``y`` when fitted with one) from a decoded internal table."""
         if self._target is None:
             return self._container.restore(table)
         y = table.pop(TARGET)

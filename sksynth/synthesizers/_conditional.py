@@ -25,25 +25,27 @@ ROUND_ROWS = 65_536
 
 @dataclass(frozen=True)
 class Request:
-    """What every sampled row must carry, in encoded-column terms.
+    """What every sampled row must carry, in terms of the transformer's spans.
 
-    ``fixed`` are encoded one-hot columns that must be hot in every row
-    (the ``conditions``); ``label_start``/``label_stop`` delimit the target's
-    one-hot block, ``labels`` are the wanted target codes per row (``None``:
-    drawn at ``class_probs`` per block) and ``text`` describes the request for
-    error messages.
+    Rows are in the compact layout (one column per span: a one-hot block's
+    category code). ``fixed`` are ``(span position, code)`` pairs every row
+    must carry (the ``conditions``); ``label_position`` is the target's span,
+    ``labels`` the wanted target codes per row (``None``: drawn at
+    ``class_probs`` per block); ``starts`` are the spans' first encoded
+    columns (steering hints name encoded columns); ``text`` describes the
+    request for error messages.
     """
 
-    fixed: tuple[int, ...] = ()
-    label_start: int | None = None
-    label_stop: int | None = None
+    fixed: tuple[tuple[int, int], ...] = ()
+    label_position: int | None = None
     labels: np.ndarray | None = None
     class_probs: np.ndarray | None = None
+    starts: tuple[int, ...] = ()
     text: str = ""
 
     @property
     def has_labels(self) -> bool:
-        return self.label_start is not None
+        return self.label_position is not None
 
 
 def _code_of(encoder, value, describe: str) -> int:
@@ -67,8 +69,10 @@ def _code_of(encoder, value, describe: str) -> int:
     return int(position)
 
 
-def resolve_conditions(transformer, conditions, internal: Mapping) -> tuple[list[int], list[str]]:
-    """Encoded columns fixed by ``conditions`` ({column label: value}) and their description.
+def resolve_conditions(
+    transformer, conditions, internal: Mapping
+) -> tuple[list[tuple[int, int]], list[str]]:
+    """``(span position, code)`` pairs fixed by ``conditions`` ({label: value}), described.
 
     ``internal`` maps the user's column labels to the transformer's names.
     """
@@ -78,19 +82,21 @@ def resolve_conditions(transformer, conditions, internal: Mapping) -> tuple[list
         raise ValueError(
             f"conditions must be a dict {{column: value}}; got {type(conditions).__name__}."
         )
-    spans = {s.column: s for s in transformer.output_spans_ if s.kind == "category"}
+    positions = {
+        s.column: k for k, s in enumerate(transformer.output_spans_) if s.kind == "category"
+    }
     fixed, text = [], []
     for label, value in conditions.items():
         if label not in internal:
             raise ValueError(f"conditions: unknown column {label!r}; columns are {list(internal)}.")
         name = internal[label]
-        if name not in spans:
+        if name not in positions:
             raise ValueError(
                 f"conditions: column {label!r} is continuous; only discrete columns "
                 "can be fixed (see discrete_columns)."
             )
         code = _code_of(transformer._encoders[name], value, f"conditions[{label!r}]")
-        fixed.append(spans[name].start + code)
+        fixed.append((positions[name], code))
         text.append(f"{label!r}={value!r}")
     return fixed, text
 
@@ -124,14 +130,16 @@ def draw_block(
     produced: int,
     total: int,
 ) -> np.ndarray:
-    """``m`` encoded rows honouring ``request`` (``labels``: wanted target code per row).
+    """``m`` compact rows honouring ``request`` (``labels``: wanted target code per row).
 
     ``generate(k, generator, wanted)`` returns ``k`` candidate rows; ``wanted``
     (``k`` x c encoded columns) says which one-hot columns the caller wants hot,
     a hint the model may use to steer. ``produced``/``total`` only feed the
     error raised when the budget runs out.
     """
-    fixed = np.asarray(request.fixed, dtype=np.int64)
+    fixed = np.asarray(request.fixed, dtype=np.int64).reshape(-1, 2)
+    fixed_pos, fixed_code = fixed[:, 0], fixed[:, 1]
+    starts = np.asarray(request.starts, dtype=np.int64)
     want = np.zeros(m, dtype=np.int64) if labels is None else labels
     out: np.ndarray | None = None
     pending = np.arange(m)
@@ -144,16 +152,17 @@ def draw_block(
         k = min(max(k, 256), ROUND_ROWS, budget - drawn)
         margin = 1.1
         hint = np.resize(pending, k)  # candidate i is aimed at pending row i mod |pending|
-        wanted = np.repeat(fixed[None, :], k, axis=0)
+        wanted = np.repeat((starts[fixed_pos] + fixed_code)[None, :], k, axis=0)
         if labels is not None:
-            wanted = np.column_stack([wanted, request.label_start + want[hint]])
+            label_start = starts[request.label_position]
+            wanted = np.column_stack([wanted, label_start + want[hint]])
         rows = generate(k, generator, wanted if wanted.shape[1] else None).cpu().numpy()
         drawn += k
-        ok = (rows[:, fixed] > 0.5).all(axis=1) if fixed.size else np.ones(k, dtype=bool)
+        ok = (rows[:, fixed_pos] == fixed_code).all(axis=1)
         if labels is None:
             got = np.zeros(k, dtype=np.int64)
         else:
-            got = rows[:, request.label_start : request.label_stop].argmax(axis=1)
+            got = rows[:, request.label_position].astype(np.int64)
         if out is None:
             out = np.empty((m, rows.shape[1]), dtype=rows.dtype)
         done = np.zeros(m, dtype=bool)

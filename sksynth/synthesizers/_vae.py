@@ -260,7 +260,7 @@ class VAESynthesizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseSynt
         module.eval()
         with torch.no_grad():
             rows = module.decode_mode(torch.from_numpy(Z).to(self.net_.device))
-        out = self._decode(rows.cpu().numpy())
+        out = self._split_target(self.transformer_.inverse_transform(rows.cpu().numpy()))
         return out[0] if self._target is not None else out
 
     def score_samples(self, X):
