@@ -7,7 +7,7 @@ EXTRAS ?= test,plot
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.sksynth-installed
 
-.PHONY: install demo test lint browser bench clean
+.PHONY: install demo test lint browser docs bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,10 +38,31 @@ browser:
 test: lint browser
 	$(BIN)/python -m pytest -q
 
-bench: install
-	$(BIN)/python benchmarks/bench_transformer.py
-	$(BIN)/python benchmarks/bench_synthesizer.py --model vae
-	$(BIN)/python benchmarks/bench_synthesizer.py --model gan
+# The documentation site, warnings treated as errors (docs/_build/html/index.html).
+DOCS_STAMP := $(VENV)/.sksynth-docs
+$(DOCS_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS),docs]"
+	touch $(DOCS_STAMP)
+
+docs: $(DOCS_STAMP)
+	$(BIN)/sksynth demo --output-dir demo_output --vae-epochs 30 --gan-epochs 10 >/dev/null
+	cp demo_output/adult_marginals.png docs/_static/adult_marginals.png
+	$(BIN)/python -m sphinx -W --keep-going -q -b html docs docs/_build/html
+
+# Side by side with the peer (ctgan's CTGAN and TVAE) in a separate environment:
+# ctgan and sdmetrics need pandas < 3 and are never dependencies of sksynth.
+BENCH_VENV ?= .venv-bench
+BENCH_EPOCHS ?= 300
+$(BENCH_VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet "$(TORCH)"
+	$(BENCH_VENV)/bin/python -m pip install --quiet -e ".[test,plot]" ctgan sdmetrics "pandas<3"
+	touch $@
+
+bench: $(BENCH_VENV)/.installed
+	$(BENCH_VENV)/bin/python benchmarks/compare.py --dataset adult --epochs $(BENCH_EPOCHS)
+	$(BENCH_VENV)/bin/python benchmarks/compare.py --dataset credit_default --epochs $(BENCH_EPOCHS)
 
 clean:
-	rm -rf $(VENV) demo_output .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(BENCH_VENV) demo_output docs/_build docs/generated docs/auto_examples \
+	  .pytest_cache .ruff_cache

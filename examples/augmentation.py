@@ -1,5 +1,8 @@
-"""Augmenting a rare class: SyntheticOverSampler against RandomOverSampler and SMOTENC.
+"""
+Augmenting a rare class
+=======================
 
+SyntheticOverSampler against imbalanced-learn's RandomOverSampler and SMOTENC.
 UCI Adult's income label is made rare on the training side (the ``>50K`` rows
 of the training split are subsampled to 5 % of it); the test split is left
 untouched. A HistGradientBoosting classifier is trained on the real training
@@ -123,6 +126,6 @@ def to_markdown(table: pd.DataFrame) -> str:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description="Augmenting a rare class")
     parser.add_argument("--output", help="also write the table to this markdown file")
     main(parser.parse_args().output)

@@ -1,4 +1,8 @@
-"""Quick start: fit both synthesizers on UCI Adult, sample, score, save and load.
+"""
+Quick start
+===========
+
+Fit both synthesizers on UCI Adult, sample, score, save and load.
 
 Run with ``python examples/quickstart.py``; ``SKSYNTH_EXAMPLE_EPOCHS`` sets the
 number of epochs (the test suite runs it with 1).

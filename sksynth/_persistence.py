@@ -209,6 +209,18 @@ def load(path):
     ------
     PersistenceError
         For a corrupt, foreign or newer file.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from sksynth import GANSynthesizer, load, save
+    >>> from sksynth.datasets import load_adult
+    >>> X = load_adult().frame.iloc[:300]
+    >>> gan = GANSynthesizer(epochs=1, random_state=0).fit(X)
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "gan.sksynth"
+    >>> save(gan, path)
+    >>> load(path).sample(3, random_state=1).equals(gan.sample(3, random_state=1))
+    True
     """
     state, weights = _read(path)
     params = dict(state["params"])

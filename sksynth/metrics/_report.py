@@ -57,6 +57,19 @@ class EvaluationReport:
     target_distribution : DataFrame or None
         With a target: its class shares (or mean and std) in real and
         synthetic rows.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from sksynth.datasets import load_adult
+    >>> from sksynth.metrics import evaluate
+    >>> adult = load_adult().frame
+    >>> report = evaluate(adult.iloc[:1000], adult.iloc[1000:2000], target="income")
+    >>> report.target_distribution.columns.tolist()
+    ['real', 'synthetic']
+    >>> page = report.to_html(pathlib.Path(tempfile.mkdtemp()) / "report.html")
+    >>> page.read_text().count("<img")
+    2
     """
 
     def __init__(self, real, synthetic, discrete, summary, shapes, pairs, target_distribution):

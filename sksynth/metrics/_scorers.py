@@ -48,6 +48,23 @@ class SynthesizerScorer:
         The score's name (shown in ``repr``).
     score_func : callable
         ``score_func(real, synthetic, discrete_columns)`` returning a float.
+
+    Examples
+    --------
+    >>> from sklearn.model_selection import GridSearchCV
+    >>> from sksynth import VAESynthesizer
+    >>> from sksynth.datasets import load_adult
+    >>> from sksynth.metrics import detection_scorer, quality_scorer
+    >>> X = load_adult().frame.iloc[:400]
+    >>> search = GridSearchCV(
+    ...     VAESynthesizer(epochs=2, random_state=0), {"latent_dim": [4, 8]}, cv=2,
+    ...     scoring={"quality": quality_scorer, "detection": detection_scorer},
+    ...     refit="quality",
+    ... ).fit(X)
+    >>> sorted(search.best_params_)
+    ['latent_dim']
+    >>> quality_scorer(search.best_estimator_, X) == search.best_estimator_.score(X)
+    True
     """
 
     def __init__(self, name, score_func):

@@ -72,6 +72,7 @@ class ContinuousEncoder:
             n_components=n_components,
             weight_concentration_prior_type="dirichlet_process",
             weight_concentration_prior=1e-3,
+            covariance_type="spherical",  # the same model as "full" in 1-D, 2-3x faster
             max_iter=100,
             n_init=1,
             random_state=int(self.rng.integers(2**31 - 1)),

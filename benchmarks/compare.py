@@ -1,0 +1,466 @@
+"""sksynth against the peer (ctgan's CTGAN and TVAE), side by side in one run.
+
+Run in the benchmark environment (``make bench`` builds ``.venv-bench`` with
+ctgan and sdmetrics, which need pandas < 3)::
+
+    .venv-bench/bin/python benchmarks/compare.py --dataset adult --epochs 300
+    .venv-bench/bin/python benchmarks/compare.py --render   # docs/benchmarks.md only
+
+Every model runs in its own subprocess (so its peak RSS is its own) on the same
+stratified 80/20 split (seed 0) of a dataset in ``../shared/datasets`` (or
+``--data-dir``), with the discrete columns the peer's convention gives (the
+non-numeric columns plus the target). Measured for each: preprocessing seconds
+(the table encoder's fit + transform), seconds per epoch, total fit seconds,
+sampling rows/s (100,000 rows to a DataFrame), peak RSS, quality and detection
+by sksynth's metrics and by SDMetrics (QualityReport, LogisticDetection) side
+by side, TSTR (HistGradientBoosting trained on as many synthetic rows as the
+real train split, tested on the real test split: accuracy, macro-F1, ROC AUC),
+and the curve of quality against training seconds (every ``--curve-every``
+epochs; evaluation time is excluded). For sksynth's models also the FLOPs of one
+training step and the achieved GFLOP/s against a large-matmul peak measured in
+the same process. Results are saved as JSON in ``benchmarks/results/`` and
+``docs/benchmarks.md`` is regenerated from every saved result.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+DOCS = ROOT / "docs" / "benchmarks.md"
+MODELS = ["sksynth-vae", "sksynth-gan", "tvae", "ctgan"]
+DATASETS = {
+    "adult": ("adult.csv", "income", []),
+    "credit_default": ("credit_default.csv", "default.payment.next.month", ["ID"]),
+}
+SAMPLE_ROWS = 100_000
+
+
+def load(dataset: str, data_dir: Path):
+    from sklearn.model_selection import train_test_split
+
+    filename, target, drop = DATASETS[dataset]
+    frame = pd.read_csv(data_dir / filename).drop(columns=drop)
+    discrete = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
+    discrete = [*discrete, target] if target not in discrete else discrete
+    train, test = train_test_split(frame, test_size=0.2, stratify=frame[target], random_state=0)
+    return train.reset_index(drop=True), test.reset_index(drop=True), target, discrete
+
+
+def tstr(synthetic, train, test, target, discrete):
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.metrics import accuracy_score, f1_score, roc_auc_score
+
+    def fit_score(rows):
+        X = rows.drop(columns=target).copy()
+        X_test = test.drop(columns=target).copy()
+        for column in discrete:
+            if column != target:
+                categories = pd.concat([X[column], X_test[column]]).astype(str).unique()
+                dtype = pd.CategoricalDtype(categories)
+                X[column] = X[column].astype(str).astype(dtype)
+                X_test[column] = X_test[column].astype(str).astype(dtype)
+        y = rows[target].astype(str)
+        if y.nunique() < 2:
+            return {"acc": float("nan"), "f1": float("nan"), "auc": float("nan")}
+        clf = HistGradientBoostingClassifier(categorical_features="from_dtype", random_state=0)
+        clf.fit(X, y)
+        y_test = test[target].astype(str)
+        positive = sorted(y_test.unique())[-1]
+        proba = clf.predict_proba(X_test)[:, list(clf.classes_).index(positive)]
+        predicted = clf.predict(X_test)
+        return {
+            "acc": accuracy_score(y_test, predicted),
+            "f1": f1_score(y_test, predicted, average="macro"),
+            "auc": roc_auc_score(y_test == positive, proba),
+        }
+
+    return fit_score(synthetic), fit_score(train)
+
+
+def sdmetrics_scores(real, synthetic, discrete):
+    from sdmetrics.reports.single_table import QualityReport
+    from sdmetrics.single_table import LogisticDetection
+
+    metadata = {
+        "columns": {
+            c: {"sdtype": "categorical" if c in discrete else "numerical"} for c in real.columns
+        }
+    }
+    report = QualityReport()
+    report.generate(real, synthetic, metadata, verbose=False)
+    properties = report.get_properties().set_index("Property")["Score"]
+    return {
+        "sdm_quality": report.get_score(),
+        "sdm_shapes": properties["Column Shapes"],
+        "sdm_pairs": properties["Column Pair Trends"],
+        "sdm_detection": LogisticDetection.compute(real, synthetic, metadata),
+    }
+
+
+def matmul_peak_gflops(size=2048, repeats=10):
+    import torch
+
+    a, b = torch.randn(size, size), torch.randn(size, size)
+    a @ b
+    start = time.perf_counter()
+    for _ in range(repeats):
+        a @ b
+    return 2 * size**3 * repeats / (time.perf_counter() - start) / 1e9
+
+
+def step_flops(model, train):
+    """FLOPs of one training step of a fitted sksynth model (one batch of real rows)."""
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+
+    net = model.net_
+    data = torch.from_numpy(model.transformer_.transform(model._internal(train.copy())))
+    batch = data[: model.batch_size]
+    if hasattr(net, "data_"):
+        net.data_ = data
+    counter = FlopCounterMode(display=False)
+    with counter:
+        net.train_step((batch, None))
+    return counter.get_total_flops()
+
+
+def run_child(model_name, dataset, data_dir, epochs, curve_every, seed):
+    train, test, target, discrete = load(dataset, data_dir)
+    from sksynth.metrics import quality_score
+
+    curve, spent = [], {"eval": 0.0}
+    start = {"t": None}
+
+    def checkpoint(epoch, sample):
+        """Quality after ``epoch`` against the fit seconds so far (this evaluation excluded)."""
+        if epoch % curve_every and epoch != epochs:
+            return
+        now = time.perf_counter()
+        trained = now - start["t"] - spent["eval"]
+        q = quality_score(train, sample(len(test)), discrete_columns=discrete)
+        spent["eval"] += time.perf_counter() - now
+        curve.append((trained, epoch, q))
+
+    result = {"model": model_name, "dataset": dataset, "epochs": epochs}
+    if model_name.startswith("sksynth"):
+        from skorch.callbacks import Callback
+
+        from sksynth import GANSynthesizer, TableTransformer, VAESynthesizer
+
+        t0 = time.perf_counter()
+        TableTransformer(discrete_columns=discrete, random_state=seed).fit(train).transform(train)
+        result["prep_s"] = time.perf_counter() - t0
+        cls = VAESynthesizer if model_name == "sksynth-vae" else GANSynthesizer
+        holder = {}
+
+        class Curve(Callback):
+            def on_epoch_end(self, net, **kwargs):
+                model = holder["model"]
+                checkpoint(len(net.history), lambda n: model.sample(n, random_state=0))
+
+        model = cls(
+            epochs=epochs, discrete_columns=discrete, random_state=seed, callbacks=[Curve()]
+        )
+        holder["model"] = model
+        start["t"] = time.perf_counter()
+        model.fit(train)
+        result["fit_s"] = time.perf_counter() - start["t"] - spent["eval"]
+        result["s_per_epoch"] = float(np.median([h["dur"] for h in model.history_]))
+        sample = lambda n: model.sample(n, random_state=seed)  # noqa: E731
+        flops = step_flops(model, train)
+        steps = int(np.ceil(len(train) / model.batch_size))
+        result["step_gflop"] = flops / 1e9
+        result["achieved_gflops"] = flops * steps / result["s_per_epoch"] / 1e9
+        result["peak_gflops"] = matmul_peak_gflops()
+    else:
+        import ctgan.synthesizers.ctgan as ctgan_module
+        import ctgan.synthesizers.tvae as tvae_module
+        import torch
+        from ctgan import CTGAN, TVAE
+        from ctgan.data_transformer import DataTransformer
+
+        torch.manual_seed(seed)
+        t0 = time.perf_counter()
+        transformer = DataTransformer()
+        transformer.fit(train, discrete)
+        transformer.transform(train)
+        result["prep_s"] = time.perf_counter() - t0
+        model = (CTGAN if model_name == "ctgan" else TVAE)(epochs=epochs)
+        epoch_times = []
+
+        def timed(iterable, **kwargs):  # wraps the peer's epoch loop (its tqdm call)
+            last = time.perf_counter()
+            for epoch in iterable:
+                yield epoch
+                epoch_times.append(time.perf_counter() - last)
+                checkpoint(epoch + 1, model.sample)
+                last = time.perf_counter()
+
+        for module in (ctgan_module, tvae_module):
+            module.tqdm = timed
+        start["t"] = time.perf_counter()
+        model.fit(train, discrete)
+        result["fit_s"] = time.perf_counter() - start["t"] - spent["eval"]
+        result["s_per_epoch"] = float(np.median(epoch_times))
+        sample = model.sample
+    t0 = time.perf_counter()
+    sample(SAMPLE_ROWS)
+    result["rows_per_s"] = SAMPLE_ROWS / (time.perf_counter() - t0)
+    synthetic = sample(len(train))
+    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    from sksynth.metrics import column_pair_trends, column_shapes, detection_score
+
+    result["shapes"] = column_shapes(train, synthetic, discrete_columns=discrete)
+    result["pairs"] = column_pair_trends(train, synthetic, discrete_columns=discrete)
+    result["quality"] = (result["shapes"] + result["pairs"]) / 2
+    result["detection"] = detection_score(train, synthetic, discrete_columns=discrete)
+    result.update(sdmetrics_scores(train, synthetic, discrete))
+    result["tstr"], result["trtr"] = tstr(synthetic, train, test, target, discrete)
+    result["target_share"] = float((synthetic[target].astype(str) == str(sorted(
+        train[target].astype(str).unique())[-1])).mean())  # fmt: skip
+    result["curve"] = curve
+    return result
+
+
+def ceiling(dataset, data_dir):
+    from sksynth.metrics import column_pair_trends, column_shapes, detection_score
+
+    train, test, target, discrete = load(dataset, data_dir)
+    shapes = column_shapes(train, test, discrete_columns=discrete)
+    pairs = column_pair_trends(train, test, discrete_columns=discrete)
+    result = {"model": "ceiling (real test)", "shapes": shapes, "pairs": pairs}
+    result["quality"] = (shapes + pairs) / 2
+    result["detection"] = detection_score(train, test, discrete_columns=discrete)
+    result.update(sdmetrics_scores(train, test, discrete))
+    result["tstr"], _ = tstr(train, train, test, target, discrete)
+    positive = sorted(train[target].astype(str).unique())[-1]
+    result["target_share"] = float((train[target].astype(str) == positive).mean())
+    return result
+
+
+def versions():
+    import ctgan
+    import sdmetrics
+    import sklearn
+    import torch
+
+    import sksynth
+
+    return (
+        f"Python {platform.python_version()}, torch {torch.__version__}, pandas "
+        f"{pd.__version__}, numpy {np.__version__}, scikit-learn {sklearn.__version__}, "
+        f"sksynth {sksynth.__version__}, ctgan {ctgan.__version__}, sdmetrics "
+        f"{sdmetrics.__version__}; {platform.machine()}, {_cores()} CPU cores"
+    )
+
+
+def _cores():
+    import os
+
+    return len(os.sched_getaffinity(0))
+
+
+def _fmt(value, spec):
+    return (
+        ""
+        if value is None or (isinstance(value, float) and np.isnan(value))
+        else format(value, spec)
+    )
+
+
+def render():
+    """Write docs/benchmarks.md (and its figure) from every saved result."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    saved = sorted(RESULTS.glob("*.json"))
+    lines = [
+        "# Benchmarks: sksynth against CTGAN and TVAE",
+        "",
+        "Generated by `benchmarks/compare.py` (never edited by hand). Each model ran in its "
+        "own process, on the same stratified 80/20 split (seed 0), with the peer's default "
+        "hyper-parameters and sksynth's defaults; discrete columns = non-numeric columns plus "
+        "the target. Quality and detection are given by sksynth's metrics and by SDMetrics "
+        "(QualityReport, LogisticDetection) side by side, both against the real training "
+        "rows; TSTR trains a HistGradientBoosting classifier on as many synthetic rows as the "
+        "real train split and tests on the real test split. Ratios compare with the peer "
+        "in the same run.",
+        "",
+    ]
+    for path in saved:
+        run = json.loads(path.read_text())
+        rows = run["results"]
+        by_model = {r["model"]: r for r in rows}
+        lines += [
+            f"## {run['dataset']} ({run['epochs']} epochs)",
+            "",
+            f"Command: `{run['command']}`  ",
+            f"Machine: {run['versions']}; run on {run['date']}.",
+            "",
+            "| model | prep s | s/epoch | fit s | sample rows/s | peak RSS MB | quality | "
+            "SDM quality | shapes / pairs | SDM shapes / pairs | detection | SDM detection | "
+            "TSTR acc / macro-F1 / AUC | positive share |",
+            "| --- " * 14 + "|",
+        ]
+        for r in rows:
+            t = r.get("tstr", {})
+            lines.append(
+                f"| {r['model']} | {_fmt(r.get('prep_s'), '.2f')} | "
+                f"{_fmt(r.get('s_per_epoch'), '.3f')} | {_fmt(r.get('fit_s'), '.1f')} | "
+                f"{_fmt(r.get('rows_per_s', np.nan) / 1000, '.0f')}k | "
+                f"{_fmt(r.get('peak_rss_mb'), '.0f')} | {r['quality']:.3f} | "
+                f"{r['sdm_quality']:.3f} | {r['shapes']:.3f} / {r['pairs']:.3f} | "
+                f"{r['sdm_shapes']:.3f} / {r['sdm_pairs']:.3f} | "
+                f"{r['detection']:.3f} | {r['sdm_detection']:.3f} | "
+                f"{_fmt(t.get('acc'), '.3f')} / {_fmt(t.get('f1'), '.3f')} / "
+                f"{_fmt(t.get('auc'), '.3f')} | {r['target_share']:.3f} |"
+            )
+        real = next((r for r in rows if "trtr" in r), None)
+        if real:
+            t = real["trtr"]
+            lines.append(
+                f"| train on real | | | | | | | | | | | | {t['acc']:.3f} / {t['f1']:.3f} / "
+                f"{t['auc']:.3f} | |"
+            )
+        lines.append("")
+        ratios = []
+        for ours in ("sksynth-vae", "sksynth-gan"):
+            for peer in ("ctgan", "tvae"):
+                if ours in by_model and peer in by_model:
+                    a, b = by_model[ours], by_model[peer]
+                    ratios.append(
+                        f"| {ours} / {peer} | {b['prep_s'] / a['prep_s']:.1f}x | "
+                        f"{b['s_per_epoch'] / a['s_per_epoch']:.2f}x | "
+                        f"{a['rows_per_s'] / b['rows_per_s']:.1f}x | "
+                        f"{a['peak_rss_mb'] / b['peak_rss_mb']:.2f}x |"
+                    )
+        if ratios:
+            lines += [
+                "| ours / peer | preprocessing speed-up | per-epoch speed-up | sampling speed-up "
+                "| peak RSS, ours / peer |",
+                "| --- | --- | --- | --- | --- |",
+                *ratios,
+                "",
+            ]
+        flops = [r for r in rows if "step_gflop" in r]
+        if flops:
+            lines += [
+                "| model | GFLOP per training step | achieved GFLOP/s | large-matmul peak "
+                "GFLOP/s | share of peak |",
+                "| --- | --- | --- | --- | --- |",
+            ]
+            for r in flops:
+                lines.append(
+                    f"| {r['model']} | {r['step_gflop']:.3f} | {r['achieved_gflops']:.1f} | "
+                    f"{r['peak_gflops']:.1f} | {r['achieved_gflops'] / r['peak_gflops']:.1%} |"
+                )
+            lines.append("")
+        figure = DOCS.parent / f"benchmarks_{run['dataset']}.png"
+        fig, ax = plt.subplots(figsize=(7, 4))
+        for r in rows:
+            if r.get("curve"):
+                seconds, _, quality = zip(*r["curve"], strict=True)  # fit seconds, prep included
+                ax.plot(seconds, quality, marker=".", label=r["model"])
+        ax.set_xscale("log")
+        ax.set_xlabel("training seconds (fit, evaluation excluded)")
+        ax.set_ylabel("quality (sksynth quality_score)")
+        ax.set_title(f"{run['dataset']}: quality against time")
+        ax.grid(alpha=0.3)
+        ax.legend()
+        fig.tight_layout()
+        fig.savefig(figure, dpi=90)
+        plt.close(fig)
+        lines += [f"![quality against time on {run['dataset']}]({figure.name})", ""]
+        lines += _time_to_quality(rows)
+    DOCS.write_text("\n".join(lines) + "\n")
+    print(f"wrote {DOCS}")
+
+
+def _time_to_quality(rows):
+    peers = [r for r in rows if r["model"] in ("ctgan", "tvae") and r.get("curve")]
+    ours = [r for r in rows if r["model"].startswith("sksynth") and r.get("curve")]
+    if not peers or not ours:
+        return []
+    best = max(peers, key=lambda r: r["quality"])
+    goal, peer_time = best["quality"], best["fit_s"]
+    lines = [
+        f"Time to quality: the better peer, {best['model']}, ends at quality {goal:.3f} "
+        f"(sksynth's metric) after {peer_time:.0f} s of fit.",
+        "",
+    ]
+    for r in ours:
+        reached = [(s, e) for s, e, q in r["curve"] if q >= goal]
+        if reached:
+            s, e = reached[0]
+            lines.append(
+                f"- {r['model']} reaches it after {s:.0f} s (epoch {e}): "
+                f"{peer_time / s:.1f}x sooner."
+            )
+        else:
+            top = max(q for _, _, q in r["curve"])
+            lines.append(f"- {r['model']} does not reach it (best {top:.3f}).")
+    return [*lines, ""]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dataset", choices=sorted(DATASETS), default="adult")
+    parser.add_argument("--models", nargs="*", default=MODELS, choices=MODELS)
+    parser.add_argument("--epochs", type=int, default=300)
+    parser.add_argument("--curve-every", type=int, default=10)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared" / "datasets")
+    parser.add_argument("--render", action="store_true", help="only regenerate the docs page")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.render:
+        render()
+        return
+    if args.child:
+        result = run_child(
+            args.child, args.dataset, args.data_dir, args.epochs, args.curve_every, args.seed
+        )
+        print(json.dumps(result, default=float))
+        return
+    results = []
+    for model in args.models:
+        command = [sys.executable, __file__, "--child", model, "--dataset", args.dataset,
+                   "--epochs", str(args.epochs), "--curve-every", str(args.curve_every),
+                   "--seed", str(args.seed), "--data-dir", str(args.data_dir)]  # fmt: skip
+        start = time.perf_counter()
+        done = subprocess.run(command, capture_output=True, text=True)
+        if done.returncode:
+            print(done.stderr[-3000:], file=sys.stderr)
+            raise SystemExit(f"{model} failed")
+        results.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        print(f"{model}: done in {time.perf_counter() - start:.0f} s", file=sys.stderr)
+    results.append(ceiling(args.dataset, args.data_dir))
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    run = {
+        "dataset": args.dataset,
+        "epochs": args.epochs,
+        "command": " ".join(["python benchmarks/compare.py", *sys.argv[1:]]),
+        "versions": versions(),
+        "date": time.strftime("%Y-%m-%d"),
+        "results": results,
+    }
+    (RESULTS / f"{args.dataset}.json").write_text(json.dumps(run, default=float, indent=1))
+    render()
+
+
+if __name__ == "__main__":
+    main()
