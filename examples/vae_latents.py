@@ -24,7 +24,13 @@ from sksynth.datasets import load_adult
 EPOCHS = int(os.environ.get("SKSYNTH_EXAMPLE_EPOCHS", "30"))
 
 X, y = load_adult(return_X_y=True)
-X, y = X.iloc[:5000], y.iloc[:5000]
+X, y = X.iloc[:5000].copy(), y.iloc[:5000]
+# categories too rare to appear in every training fold join the most frequent
+# one: like OneHotEncoder's default, the VAE refuses categories unseen in fit
+for column in X.select_dtypes("category"):
+    counts = X[column].value_counts()
+    rare = X[column].isin(counts[counts < 30].index)
+    X[column] = X[column].astype(object).where(~rare, counts.index[0]).astype("category")
 
 
 class UnsupervisedVAE(VAESynthesizer):

@@ -220,7 +220,7 @@ class BaseSynthesizer(BaseEstimator, ABC):
 
         Returns
         -------
-        X_synth : DataFrame or ndarray of shape (n_samples, n_features_in_)
+        X_synth : DataFrame or ndarray of shape (n_samples, n_features)
             Same container, columns, order and dtypes as the ``X`` of ``fit``.
         y_synth : ndarray or Series of shape (n_samples,)
             Only when fitted with ``y``.
@@ -378,7 +378,7 @@ class BaseSynthesizer(BaseEstimator, ABC):
 
         Parameters
         ----------
-        X : DataFrame or array-like of shape (n_samples, n_features_in_)
+        X : DataFrame or array-like of shape (n_samples, n_features)
             Real rows, such as a validation split.
         y : array-like of shape (n_samples,), default=None
             Scored as one more column when the model was fitted with ``y``.

@@ -225,7 +225,7 @@ class VAESynthesizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseSynt
 
         Parameters
         ----------
-        X : DataFrame or array-like of shape (n_samples, n_features_in_)
+        X : DataFrame or array-like of shape (n_samples, n_features)
             Rows with the columns seen in ``fit`` (no target needed).
 
         Returns
@@ -271,7 +271,7 @@ class VAESynthesizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseSynt
 
         Parameters
         ----------
-        X : DataFrame or array-like of shape (n_samples, n_features_in_)
+        X : DataFrame or array-like of shape (n_samples, n_features)
             Rows to score (the target, if the model was fitted with one, is not
             scored).
 
