@@ -62,6 +62,7 @@ $(BENCH_VENV)/.installed: pyproject.toml
 bench: $(BENCH_VENV)/.installed
 	$(BENCH_VENV)/bin/python benchmarks/compare.py --dataset adult --epochs $(BENCH_EPOCHS)
 	$(BENCH_VENV)/bin/python benchmarks/compare.py --dataset credit_default --epochs $(BENCH_EPOCHS)
+	$(BENCH_VENV)/bin/python benchmarks/compare_preprocessing.py --repeats 3
 
 clean:
 	rm -rf $(VENV) $(BENCH_VENV) demo_output docs/_build docs/generated docs/auto_examples \

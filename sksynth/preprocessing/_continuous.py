@@ -73,7 +73,7 @@ class ContinuousEncoder:
             weight_concentration_prior_type="dirichlet_process",
             weight_concentration_prior=1e-3,
             covariance_type="spherical",  # the same model as "full" in 1-D, 2-3x faster
-            max_iter=100,
+            max_iter=50,  # measured: the same VAE quality as 100 (Adult, credit), half the time
             n_init=1,
             random_state=int(self.rng.integers(2**31 - 1)),
         )
