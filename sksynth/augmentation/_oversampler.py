@@ -160,8 +160,9 @@ class SyntheticOverSampler(OneToOneFeatureMixin, BaseEstimator):
         if y is None:
             raise ValueError("SyntheticOverSampler needs y, the class labels to balance.")
         labels, back = _labels_of(y)
-        if pd.isna(pd.Series(labels)).any():
-            rows = np.flatnonzero(pd.isna(pd.Series(labels)).to_numpy())[:5].tolist()
+        missing = pd.isna(pd.Series(labels)).to_numpy()
+        if missing.any():
+            rows = np.flatnonzero(missing)[:5].tolist()
             raise ValueError(f"y has missing labels (rows {rows}); every row needs a class.")
         kind = type_of_target(np.asarray(labels))
         if kind not in ("binary", "multiclass"):
@@ -185,9 +186,14 @@ class SyntheticOverSampler(OneToOneFeatureMixin, BaseEstimator):
         self : object
             The sampler with ``sampling_strategy_`` set.
         """
+        self._fit(X, y)
+        return self
+
+    def _fit(self, X, y):
+        """Validate ``X`` and ``y`` once, set ``sampling_strategy_``; return them checked."""
         self._validate_params()
         X = validate_table(self, X, reset=True)
-        labels, _ = self._check_labels(X, y)
+        labels, back = self._check_labels(X, y)
         values = np.asarray(labels)
         if len(np.unique(values)) < 2:
             raise ValueError(
@@ -202,7 +208,7 @@ class SyntheticOverSampler(OneToOneFeatureMixin, BaseEstimator):
                     f"Class {label!r} has {counts[label]} rows; SyntheticOverSampler needs at "
                     f"least {MIN_CLASS_ROWS} rows of a class to learn it and grow it."
                 )
-        return self
+        return X, labels, back
 
     def fit_resample(self, X, y):
         """Fit the synthesizer on ``(X, y)`` and return the data with synthetic rows added.
@@ -222,19 +228,18 @@ class SyntheticOverSampler(OneToOneFeatureMixin, BaseEstimator):
             Their labels.
         """
         as_list = isinstance(X, list)
-        self.fit(X, y)
-        X = validate_table(self, X, reset=False)
-        labels, back = self._check_labels(X, y)
+        X, labels, back = self._fit(X, y)
         rng = check_random_state(self.random_state)
         synthesizer = VAESynthesizer() if self.synthesizer is None else clone(self.synthesizer)
         if synthesizer.get_params().get("random_state", 0) is None:
             synthesizer.set_params(random_state=int(rng.randint(2**31 - 1)))
         self.synthesizer_ = synthesizer.fit(X, labels)
-        wanted = [label for label, n_new in self.sampling_strategy_.items() for _ in range(n_new)]
-        if not wanted:
+        strategy = self.sampling_strategy_
+        classes = np.asarray(list(strategy), dtype=np.asarray(labels).dtype)
+        y_wanted = np.repeat(classes, list(strategy.values()))
+        if not len(y_wanted):
             X_new, y_new = X[:0], labels[:0]
         else:
-            y_wanted = np.asarray(wanted, dtype=np.asarray(labels).dtype)
             X_new, y_new = synthesizer.sample(
                 len(y_wanted), y=y_wanted, random_state=int(rng.randint(2**31 - 1))
             )

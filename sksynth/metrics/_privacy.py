@@ -14,12 +14,23 @@ from ._encoding import MetricEncoder
 from ._tables import align
 
 
-def _neighbours(real, synthetic, discrete_columns, k):
-    real, synthetic, discrete = align(real, synthetic, discrete_columns)
+def neighbour_distances(real, queries, discrete_columns, k):
+    """Distances from each row of each table in ``queries`` to its ``k`` closest real rows.
+
+    The encoder and the neighbour index of ``real`` are built once for all queries.
+    """
+    aligned = [align(real, query, discrete_columns) for query in queries]
+    real, discrete = aligned[0][0], aligned[0][2]
     encoder = MetricEncoder(discrete).fit(real)
     index = NearestNeighbors(n_neighbors=min(k, len(real))).fit(encoder.transform(real))
-    distances, _ = index.kneighbors(encoder.transform(synthetic))
-    return distances
+    return [index.kneighbors(encoder.transform(query))[0] for _, query, _ in aligned]
+
+
+def distance_ratio(distances: np.ndarray) -> np.ndarray:
+    """Closest over second-closest distance per row (1 where both are 0)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = distances[:, 0] / distances[:, 1]
+    return np.where(distances[:, 1] == 0, 1.0, ratio)
 
 
 def distance_to_closest_record(real, synthetic, *, discrete_columns="auto"):
@@ -47,7 +58,7 @@ def distance_to_closest_record(real, synthetic, *, discrete_columns="auto"):
     >>> distance_to_closest_record(real, synth).round(2)
     array([0.  , 0.89])
     """
-    return _neighbours(real, synthetic, discrete_columns, 1)[:, 0]
+    return neighbour_distances(real, [synthetic], discrete_columns, 1)[0][:, 0]
 
 
 def nearest_neighbor_distance_ratio(real, synthetic, *, discrete_columns="auto"):
@@ -78,10 +89,7 @@ def nearest_neighbor_distance_ratio(real, synthetic, *, discrete_columns="auto")
     """
     if len(real) < 2:
         raise ValueError("nearest_neighbor_distance_ratio needs at least two real rows.")
-    distances = _neighbours(real, synthetic, discrete_columns, 2)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = distances[:, 0] / distances[:, 1]
-    return np.where(distances[:, 1] == 0, 1.0, ratio)
+    return distance_ratio(neighbour_distances(real, [synthetic], discrete_columns, 2)[0])
 
 
 def _row_hashes(frame: pd.DataFrame, like: pd.DataFrame) -> np.ndarray:

@@ -14,12 +14,7 @@ from sklearn.model_selection import train_test_split
 from ._detection import detection_score
 from ._fidelity import column_pair_trends, column_shapes
 from ._plots import _pyplot, correlations_figure, marginals_figure
-from ._privacy import (
-    distance_to_closest_record,
-    exact_copy_rate,
-    nearest_neighbor_distance_ratio,
-    privacy_score,
-)
+from ._privacy import distance_ratio, exact_copy_rate, neighbour_distances, privacy_score
 from ._tables import align
 from ._utility import tstr_score
 
@@ -272,36 +267,24 @@ def evaluate(
     seed = random_state
     synth_rows = _subsample(synthetic, max_privacy_rows, seed)
     holdout = None if real_test is None else _subsample(real_test, max_privacy_rows, seed)
-
-    def reference(func):
-        return np.nan if holdout is None else func(real, holdout)
-
     rows["exact_copy_rate"] = (
         exact_copy_rate(real, synthetic),
         np.nan if real_test is None else exact_copy_rate(real, real_test),
         "",
     )
+    # one neighbour index of the real rows serves both distance scores and the holdout
+    queries = [synth_rows] if holdout is None else [synth_rows, holdout]
+    synth_d, *rest = neighbour_distances(real, queries, discrete, 2)
+    holdout_d = rest[0] if rest else None
     rows["median DCR"] = (
-        float(np.median(distance_to_closest_record(real, synth_rows, discrete_columns=discrete))),
-        reference(
-            lambda r, h: float(
-                np.median(distance_to_closest_record(r, h, discrete_columns=discrete))
-            )
-        ),
+        float(np.median(synth_d[:, 0])),
+        np.nan if holdout_d is None else float(np.median(holdout_d[:, 0])),
         "",
     )
     if len(real) > 1:
         rows["median NNDR"] = (
-            float(
-                np.median(
-                    nearest_neighbor_distance_ratio(real, synth_rows, discrete_columns=discrete)
-                )
-            ),
-            reference(
-                lambda r, h: float(
-                    np.median(nearest_neighbor_distance_ratio(r, h, discrete_columns=discrete))
-                )
-            ),
+            float(np.median(distance_ratio(synth_d))),
+            np.nan if holdout_d is None else float(np.median(distance_ratio(holdout_d))),
             "",
         )
     if holdout is not None:
@@ -314,11 +297,11 @@ def evaluate(
         target_rows, distribution = _target_rows(real, synthetic, target, discrete, real_test, seed)
         rows.update(target_rows)
     summary = pd.DataFrame.from_dict(
-        rows, orient="index", columns=["synthetic", "reference", "note"]
+        {
+            name: (value, ref, "; ".join(filter(None, [_MEANINGS.get(name, ""), note])))
+            for name, (value, ref, note) in rows.items()
+        },
+        orient="index",
+        columns=["synthetic", "reference", "meaning"],
     )
-    summary.insert(2, "meaning", [_MEANINGS.get(name, "") for name in summary.index])
-    summary["meaning"] = [
-        f"{m}; {n}" if m and n else (m or n)
-        for m, n in zip(summary["meaning"], summary.pop("note"), strict=True)
-    ]
     return EvaluationReport(real, synthetic, discrete, summary, shapes, pairs, distribution)

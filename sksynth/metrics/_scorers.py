@@ -35,7 +35,7 @@ def _tables(estimator, X, y):
                 discrete.append(_TARGET)
     else:
         synthetic, _ = as_frame(synthetic)
-    synthetic.columns = real.columns[: synthetic.shape[1]]
+    synthetic.columns = real.columns
     return real, synthetic, discrete
 
 
