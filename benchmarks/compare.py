@@ -11,7 +11,7 @@ stratified 80/20 split (seed 0) of a dataset in ``../shared/datasets`` (or
 ``--data-dir``), with the discrete columns the peer's convention gives (the
 non-numeric columns plus the target). Measured for each: preprocessing seconds
 (the table encoder's fit + transform), seconds per epoch, total fit seconds,
-sampling rows/s (100,000 rows to a DataFrame), peak RSS, quality and detection
+sampling rows/s (100,000 rows to a DataFrame, median of three), peak RSS, quality and detection
 by sksynth's metrics and by SDMetrics (QualityReport, LogisticDetection) side
 by side, TSTR (HistGradientBoosting trained on as many synthetic rows as the
 real train split, tested on the real test split: accuracy, macro-F1, ROC AUC),
@@ -109,15 +109,26 @@ def sdmetrics_scores(real, synthetic, discrete):
     }
 
 
-def matmul_peak_gflops(size=2048, repeats=10):
+def matmul_peak_gflops(device="cpu", size=2048, repeats=10):
+    """float32 large-matmul GFLOP/s on ``device`` (8192 squared on a GPU)."""
     import torch
 
-    a, b = torch.randn(size, size), torch.randn(size, size)
+    size = 8192 if device.startswith("cuda") else size
+    a, b = torch.randn(size, size, device=device), torch.randn(size, size, device=device)
     a @ b
+    _sync(device)
     start = time.perf_counter()
     for _ in range(repeats):
         a @ b
+    _sync(device)
     return 2 * size**3 * repeats / (time.perf_counter() - start) / 1e9
+
+
+def _sync(device):
+    import torch
+
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
 
 
 def step_flops(model, train):
@@ -127,6 +138,7 @@ def step_flops(model, train):
 
     net = model.net_
     data = torch.from_numpy(model.transformer_.transform(model._internal(train.copy())))
+    data = data.to(net.device)
     batch = data[: model.batch_size]
     if hasattr(net, "data_"):
         net.data_ = data
@@ -136,7 +148,7 @@ def step_flops(model, train):
     return counter.get_total_flops()
 
 
-def run_child(model_name, dataset, data_dir, epochs, curve_every, seed):
+def run_child(model_name, dataset, data_dir, epochs, curve_every, seed, device="cpu"):
     train, test, target, discrete = load(dataset, data_dir)
     from sksynth.metrics import quality_score
 
@@ -153,7 +165,7 @@ def run_child(model_name, dataset, data_dir, epochs, curve_every, seed):
         spent["eval"] += time.perf_counter() - now
         curve.append((trained, epoch, q))
 
-    result = {"model": model_name, "dataset": dataset, "epochs": epochs}
+    result = {"model": model_name, "dataset": dataset, "epochs": epochs, "device": device}
     if model_name.startswith("sksynth"):
         from skorch.callbacks import Callback
 
@@ -171,7 +183,11 @@ def run_child(model_name, dataset, data_dir, epochs, curve_every, seed):
                 checkpoint(len(net.history), lambda n: model.sample(n, random_state=0))
 
         model = cls(
-            epochs=epochs, discrete_columns=discrete, random_state=seed, callbacks=[Curve()]
+            epochs=epochs,
+            discrete_columns=discrete,
+            random_state=seed,
+            callbacks=[Curve()],
+            device=device,
         )
         holder["model"] = model
         start["t"] = time.perf_counter()
@@ -183,7 +199,7 @@ def run_child(model_name, dataset, data_dir, epochs, curve_every, seed):
         steps = int(np.ceil(len(train) / model.batch_size))
         result["step_gflop"] = flops / 1e9
         result["achieved_gflops"] = flops * steps / result["s_per_epoch"] / 1e9
-        result["peak_gflops"] = matmul_peak_gflops()
+        result["peak_gflops"] = matmul_peak_gflops(device)
     else:
         import ctgan.synthesizers.ctgan as ctgan_module
         import ctgan.synthesizers.tvae as tvae_module
@@ -197,7 +213,8 @@ def run_child(model_name, dataset, data_dir, epochs, curve_every, seed):
         transformer.fit(train, discrete)
         transformer.transform(train)
         result["prep_s"] = time.perf_counter() - t0
-        model = (CTGAN if model_name == "ctgan" else TVAE)(epochs=epochs)
+        peer = CTGAN if model_name == "ctgan" else TVAE
+        model = peer(epochs=epochs, enable_gpu=device != "cpu")
         epoch_times = []
 
         def timed(iterable, **kwargs):  # wraps the peer's epoch loop (its tqdm call)
@@ -215,9 +232,12 @@ def run_child(model_name, dataset, data_dir, epochs, curve_every, seed):
         result["fit_s"] = time.perf_counter() - start["t"] - spent["eval"]
         result["s_per_epoch"] = float(np.median(epoch_times))
         sample = model.sample
-    t0 = time.perf_counter()
-    sample(SAMPLE_ROWS)
-    result["rows_per_s"] = SAMPLE_ROWS / (time.perf_counter() - t0)
+    seconds = []
+    for _ in range(3):  # median of three
+        t0 = time.perf_counter()
+        sample(SAMPLE_ROWS)
+        seconds.append(time.perf_counter() - t0)
+    result["rows_per_s"] = SAMPLE_ROWS / float(np.median(seconds))
     synthetic = sample(len(train))
     result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     from sksynth.metrics import column_pair_trends, column_shapes, detection_score
@@ -250,7 +270,7 @@ def ceiling(dataset, data_dir):
     return result
 
 
-def versions():
+def versions(device="cpu"):
     import ctgan
     import sdmetrics
     import sklearn
@@ -258,7 +278,8 @@ def versions():
 
     import sksynth
 
-    return (
+    gpu = f"{torch.cuda.get_device_name()}, " if device.startswith("cuda") else ""
+    return gpu + (
         f"Python {platform.python_version()}, torch {torch.__version__}, pandas "
         f"{pd.__version__}, numpy {np.__version__}, scikit-learn {sklearn.__version__}, "
         f"sksynth {sksynth.__version__}, ctgan {ctgan.__version__}, sdmetrics "
@@ -306,7 +327,7 @@ def render():
         rows = run["results"]
         by_model = {r["model"]: r for r in rows}
         lines += [
-            f"## {run['dataset']} ({run['epochs']} epochs)",
+            f"## {run['dataset']} ({run['epochs']} epochs, device {run.get('device', 'cpu')})",
             "",
             f"Command: `{run['command']}`  ",
             f"Machine: {run['versions']}; run on {run['date']}.",
@@ -369,7 +390,7 @@ def render():
                     f"{r['peak_gflops']:.1f} | {r['achieved_gflops'] / r['peak_gflops']:.1%} |"
                 )
             lines.append("")
-        figure = DOCS.parent / f"benchmarks_{run['dataset']}.png"
+        figure = DOCS.parent / f"benchmarks_{path.stem}.png"
         fig, ax = plt.subplots(figsize=(7, 4))
         for r in rows:
             if r.get("curve"):
@@ -423,6 +444,9 @@ def main():
     parser.add_argument("--epochs", type=int, default=300)
     parser.add_argument("--curve-every", type=int, default=10)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--device", default="cpu", help="cpu or cuda: sksynth's device; the peer's enable_gpu"
+    )
     parser.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared" / "datasets")
     parser.add_argument("--render", action="store_true", help="only regenerate the docs page")
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -432,15 +456,33 @@ def main():
         return
     if args.child:
         result = run_child(
-            args.child, args.dataset, args.data_dir, args.epochs, args.curve_every, args.seed
+            args.child,
+            args.dataset,
+            args.data_dir,
+            args.epochs,
+            args.curve_every,
+            args.seed,
+            args.device,
         )
         print(json.dumps(result, default=float))
         return
     results = []
+    name = args.dataset if args.device == "cpu" else f"{args.dataset}_{args.device}"
+    run = {
+        "dataset": args.dataset,
+        "epochs": args.epochs,
+        "device": args.device,
+        "command": " ".join(["python benchmarks/compare.py", *sys.argv[1:]]),
+        "versions": versions(args.device),
+        "date": time.strftime("%Y-%m-%d"),
+        "results": results,
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
     for model in args.models:
         command = [sys.executable, __file__, "--child", model, "--dataset", args.dataset,
                    "--epochs", str(args.epochs), "--curve-every", str(args.curve_every),
-                   "--seed", str(args.seed), "--data-dir", str(args.data_dir)]  # fmt: skip
+                   "--seed", str(args.seed), "--data-dir", str(args.data_dir),
+                   "--device", args.device]  # fmt: skip
         start = time.perf_counter()
         done = subprocess.run(command, capture_output=True, text=True)
         if done.returncode:
@@ -448,17 +490,9 @@ def main():
             raise SystemExit(f"{model} failed")
         results.append(json.loads(done.stdout.strip().splitlines()[-1]))
         print(f"{model}: done in {time.perf_counter() - start:.0f} s", file=sys.stderr)
+        (RESULTS / f"{name}.json").write_text(json.dumps(run, default=float, indent=1))
     results.append(ceiling(args.dataset, args.data_dir))
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    run = {
-        "dataset": args.dataset,
-        "epochs": args.epochs,
-        "command": " ".join(["python benchmarks/compare.py", *sys.argv[1:]]),
-        "versions": versions(),
-        "date": time.strftime("%Y-%m-%d"),
-        "results": results,
-    }
-    (RESULTS / f"{args.dataset}.json").write_text(json.dumps(run, default=float, indent=1))
+    (RESULTS / f"{name}.json").write_text(json.dumps(run, default=float, indent=1))
     render()
 
 
