@@ -149,6 +149,15 @@ def save(model, path) -> None:
             "sampler_rows": int(net.sampler_.n_rows) if hasattr(net, "sampler_") else None,
             "transformer": _transformer_state(model.transformer_),
             "history": list(model.history_),
+            "early_stopping": {
+                "validation_scores": (
+                    None
+                    if model.validation_scores_ is None
+                    else [float(v) for v in model.validation_scores_]
+                ),
+                "best_epoch": model.best_epoch_,
+                "best_validation_score": model.best_validation_score_,
+            },
         },
     }
     weights = {}
@@ -267,4 +276,9 @@ def load(path):
             getattr(model.net_, name).load_state_dict(module_state)
     model.net_.history_ = History(fitted["history"])
     model.history_ = model.net_.history_
+    stopping = fitted.get("early_stopping") or {}  # absent in files from before it
+    scores = stopping.get("validation_scores")
+    model.validation_scores_ = None if scores is None else np.asarray(scores)
+    model.best_epoch_ = stopping.get("best_epoch")
+    model.best_validation_score_ = stopping.get("best_validation_score")
     return model

@@ -69,7 +69,7 @@ class _TableWriter:
             self._sink.close()
 
 
-def _model(name: str, epochs, seed, verbose, discrete, device="cpu"):
+def _model(name: str, epochs, seed, verbose, discrete, device="cpu", early_stopping=False):
     from . import GANSynthesizer, VAESynthesizer
 
     cls = {"gan": GANSynthesizer, "vae": VAESynthesizer}[name]
@@ -78,6 +78,7 @@ def _model(name: str, epochs, seed, verbose, discrete, device="cpu"):
         "verbose": verbose,
         "discrete_columns": discrete,
         "device": device,
+        "early_stopping": early_stopping,
     }
     if epochs is not None:
         params["epochs"] = epochs
@@ -101,13 +102,20 @@ def cmd_fit(args) -> None:
 
     frame = _read_table(args.data)
     discrete = _discrete(frame, args.target, args.discrete)
-    model = _model(args.model, args.epochs, args.seed, 1, discrete, args.device)
+    model = _model(
+        args.model, args.epochs, args.seed, 1, discrete, args.device, args.early_stopping
+    )
     start = time.perf_counter()
     model.fit(frame)
     save(model, args.output)
     print(
         f"fitted {type(model).__name__} on {len(frame)} rows in {time.perf_counter() - start:.1f} s"
     )
+    if model.best_epoch_ is not None:
+        print(
+            f"early stopping: ran {len(model.history_)} epochs, kept epoch {model.best_epoch_} "
+            f"(validation quality {model.best_validation_score_:.3f})"
+        )
     print(f"saved to {args.output}")
 
 
@@ -240,6 +248,11 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--epochs", type=int)
     fit.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N, mps or auto")
     fit.add_argument("--seed", type=int, default=0)
+    fit.add_argument(
+        "--early-stopping",
+        action="store_true",
+        help="hold out 10%% of the rows and keep the epoch of best quality on them",
+    )
     fit.add_argument("-o", "--output", required=True)
     fit.set_defaults(func=cmd_fit)
 

@@ -47,6 +47,17 @@ def test_fit_sample_evaluate(adult_csv, tmp_path, capsys):
     assert "data:image/png;base64," in report.read_text()
 
 
+def test_fit_with_early_stopping(adult_csv, tmp_path, capsys):
+    model = tmp_path / "m.sksynth"
+    args = ["fit", str(adult_csv), "--epochs", "10", "--early-stopping", "-o", str(model)]
+    assert main(args) == 0
+    assert "early stopping: ran 10 epochs, kept epoch" in capsys.readouterr().out
+    from sksynth import load
+
+    fitted = load(model)
+    assert fitted.early_stopping and len(fitted.validation_scores_) == 2
+
+
 def test_parquet_conditions_and_streaming(adult_csv, tmp_path):
     parquet = tmp_path / "adult.parquet"
     pd.read_csv(adult_csv).to_parquet(parquet)

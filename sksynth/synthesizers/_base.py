@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import re
 from abc import ABC, abstractmethod
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
@@ -25,6 +25,7 @@ from ..preprocessing._columns import as_frame
 from ..preprocessing._transformer import resolve_discrete_columns, validate_table
 from ._conditional import Request, draw_block, label_codes, resolve_conditions
 from ._device import resolve_device
+from ._early_stopping import CHECK_SEED, QualityEarlyStopping, split_validation
 
 TARGET = "__sksynth_target__"
 #: Rows drawn per seeded block: sampling is a function of (seed, block), so
@@ -67,6 +68,10 @@ class BaseSynthesizer(BaseEstimator, ABC):
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "callbacks": [None, list],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "validation_interval": [Interval(Integral, 1, None, closed="left")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
     }
 
     # ---- hooks -----------------------------------------------------------------------
@@ -126,9 +131,15 @@ class BaseSynthesizer(BaseEstimator, ABC):
             frame[TARGET], is_class = self._check_target(y, len(frame))
             if is_class:
                 discrete.append(TARGET)
-        self._check_data(len(frame))
         seed = _seed_from(self.random_state)
         rng = np.random.default_rng(seed)
+        validation = None
+        if self.early_stopping:
+            self._check_data(len(frame))
+            rows, held = split_validation(len(frame), self.validation_fraction, rng)
+            validation = frame.iloc[held].reset_index(drop=True)
+            frame = frame.iloc[rows].reset_index(drop=True)
+        self._check_data(len(frame))
         self.transformer_ = TableTransformer(
             discrete_columns=discrete, random_state=int(rng.integers(2**31 - 1))
         )
@@ -140,11 +151,32 @@ class BaseSynthesizer(BaseEstimator, ABC):
             self._class_probs = counts / counts.sum()
         self.device_ = resolve_device(self.device)
         self.net_ = self._build_net(int(rng.integers(2**31 - 1)))
+        monitor = None
+        if validation is not None:
+            monitor = QualityEarlyStopping(
+                self._draw_internal,
+                validation,
+                discrete,
+                interval=self.validation_interval,
+                patience=self.n_iter_no_change,
+            )
+            self.net_.callbacks = [*self.net_.callbacks, ("quality_early_stopping", monitor)]
         self._prepare_net(data)
         self.net_.partial_fit(data, None)
         self.history_ = self.net_.history
+        self.validation_scores_ = self.best_epoch_ = self.best_validation_score_ = None
+        if monitor is not None:  # the callback holds the held-out rows: not kept
+            self.net_.callbacks = self.net_.callbacks[:-1]
+            self.net_.callbacks_ = [(n, cb) for n, cb in self.net_.callbacks_ if cb is not monitor]
+            self.validation_scores_ = np.array([score for _, score in monitor.scores_])
+            self.best_epoch_, self.best_validation_score_ = monitor.best_
         self._sample_rng = np.random.default_rng(int(rng.integers(2**63)))
         return self
+
+    def _draw_internal(self, n: int) -> pd.DataFrame:
+        """``n`` rows (fixed seed) as an internally named frame, the target included."""
+        blocks = list(self._blocks(n, CHECK_SEED))
+        return self.transformer_._decode_compact(np.concatenate(blocks))
 
     def _internal(self, frame: pd.DataFrame) -> pd.DataFrame:
         """``frame`` with the positional string names the transformer works with."""

@@ -69,6 +69,18 @@ class VAESynthesizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseSynt
         1 shows a progress bar and per-epoch losses.
     callbacks : list of skorch callbacks, default=None
         Extra callbacks for the internal net (copied at each ``fit``).
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the rows; every
+        ``validation_interval`` epochs, score as many sampled rows (fixed seed)
+        against them with :func:`~sksynth.metrics.quality_score`, stop once
+        the best score has not improved for ``n_iter_no_change`` checks, and
+        keep the weights of the best check.
+    validation_fraction : float, default=0.1
+        Share of the rows held out when ``early_stopping`` is on.
+    validation_interval : int, default=5
+        Epochs between two checks (the last epoch is always checked).
+    n_iter_no_change : int, default=6
+        Checks without a better score before training stops.
 
     Attributes
     ----------
@@ -77,13 +89,20 @@ class VAESynthesizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseSynt
     net_ : skorch.NeuralNet
         The trained internal net (module ``net_.module_``).
     history_ : skorch.History
-        Per-epoch ``train_loss`` (negative ELBO), ``reconstruction`` and ``kl``.
+        Per-epoch ``train_loss`` (negative ELBO), ``reconstruction`` and ``kl``; with
+        ``early_stopping``, ``valid_quality`` at each check.
     discrete_columns_ : list
         Labels of the discrete columns of ``X``.
     device_ : str
         The device the model lives on.
     classes_ : ndarray
         Class labels, when fitted with class labels ``y``.
+    validation_scores_ : ndarray or None
+        Validation quality at each check (``None`` without ``early_stopping``).
+    best_epoch_ : int or None
+        Epoch of the best check, whose weights the model keeps.
+    best_validation_score_ : float or None
+        The best validation quality.
     n_features_in_ : int
         Number of columns of ``X``.
     feature_names_in_ : ndarray
@@ -134,6 +153,10 @@ class VAESynthesizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseSynt
         random_state=None,
         verbose=0,
         callbacks=None,
+        early_stopping=False,
+        validation_fraction=0.1,
+        validation_interval=5,
+        n_iter_no_change=6,
     ):
         self.epochs = epochs
         self.batch_size = batch_size
@@ -149,6 +172,10 @@ class VAESynthesizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseSynt
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.validation_interval = validation_interval
+        self.n_iter_no_change = n_iter_no_change
 
     # ---- hooks -----------------------------------------------------------------------
     def _build_net(self, seed):

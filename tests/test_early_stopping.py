@@ -1,0 +1,150 @@
+"""early_stopping=True: held-out quality checks, stopping, best weights kept."""
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from skorch.history import History
+from synth_helpers import FAST
+
+from sksynth import load, save
+from sksynth.metrics import quality_score
+from sksynth.synthesizers._early_stopping import QualityEarlyStopping, split_validation
+
+
+@pytest.fixture(params=sorted(FAST))
+def make(request):
+    return FAST[request.param]
+
+
+class _Net:
+    """The parts of a skorch net the callback uses."""
+
+    _modules = ["module"]
+
+    def __init__(self, max_epochs):
+        self.history = History()
+        self.max_epochs = max_epochs
+        self.module_ = torch.nn.Linear(1, 1, bias=False)
+
+
+def _shifted_draw(net, rng):
+    # synthetic rows are N(w, 1): the closer the weight is to 0, the better
+    return lambda n: pd.DataFrame({"a": rng.normal(net.module_.weight.item(), 1.0, n)})
+
+
+def test_callback_stops_after_patience_and_restores_the_best_weights():
+    net = _Net(max_epochs=10)
+    rng = np.random.default_rng(0)
+    validation = pd.DataFrame({"a": rng.normal(0.0, 1.0, 2000)})
+    callback = QualityEarlyStopping(
+        _shifted_draw(net, rng), validation, [], interval=1, patience=2
+    ).initialize()
+    weights = [2.0, 1.0, 0.05, 1.5, 2.5]
+    for epoch, w in enumerate(weights, start=1):
+        net.history.new_epoch()
+        with torch.no_grad():
+            net.module_.weight.fill_(w)
+        if epoch < len(weights):
+            callback.on_epoch_end(net)
+        else:
+            with pytest.raises(KeyboardInterrupt):  # second check without improvement
+                callback.on_epoch_end(net)
+    callback.on_train_end(net)
+    assert net.module_.weight.item() == pytest.approx(0.05)
+    assert callback.best_[0] == 3
+    assert [e for e, _ in callback.scores_] == [1, 2, 3, 4, 5]
+    assert net.history[:, "valid_quality"] == [s for _, s in callback.scores_]
+
+
+def test_callback_checks_every_interval_and_at_the_last_epoch():
+    net = _Net(max_epochs=7)
+    rng = np.random.default_rng(1)
+    validation = pd.DataFrame({"a": rng.normal(0.0, 1.0, 500)})
+    callback = QualityEarlyStopping(
+        _shifted_draw(net, rng), validation, [], interval=3, patience=5
+    ).initialize()
+    for _ in range(7):
+        net.history.new_epoch()
+        callback.on_epoch_end(net)
+    assert [e for e, _ in callback.scores_] == [3, 6, 7]
+
+
+def test_split_validation():
+    rng = np.random.default_rng(0)
+    rows, held = split_validation(100, 0.1, rng)
+    assert len(held) == 10 and len(rows) == 90
+    assert sorted(np.concatenate([rows, held])) == list(range(100))
+    assert len(split_validation(3, 0.01, rng)[1]) == 1  # at least one row held out
+    assert len(split_validation(3, 0.99, rng)[0]) == 1  # at least one row to train on
+    with pytest.raises(ValueError, match="early_stopping=True needs at least 2 rows; got 1"):
+        split_validation(1, 0.5, rng)
+
+
+def test_fit_with_early_stopping_stops_and_reports(make, adult_small):
+    X = adult_small.iloc[:600]
+    epochs = 40
+    model = make(
+        epochs=epochs,
+        early_stopping=True,
+        validation_fraction=0.1,
+        validation_interval=1,
+        n_iter_no_change=1,
+        random_state=0,
+    ).fit(X)
+    scores = model.validation_scores_
+    assert len(model.history_) < epochs  # stopped early
+    assert len(scores) == len(model.history_)  # one check per epoch
+    assert np.all(np.diff(scores[:-1]) > 0) and scores[-1] <= scores[:-1].max()
+    assert model.best_validation_score_ == scores.max()
+    assert model.best_epoch_ == int(np.argmax(scores)) + 1
+    assert model.history_[:, "valid_quality"] == list(scores)
+    # the kept weights are the best check's: re-scoring the same held-out rows
+    # (the fit's first random draw) with the check's seed gives the best score
+    _, held = split_validation(len(X), 0.1, np.random.default_rng(0))
+    validation = model._internal(X.iloc[held].reset_index(drop=True))
+    discrete = model._internal_names(model.discrete_columns_)
+    rescored = quality_score(validation, model._draw_internal(len(held)), discrete_columns=discrete)
+    assert rescored == pytest.approx(model.best_validation_score_, abs=1e-12)
+    assert rescored > scores[-1]
+    # the held-out rows and the callback are not kept
+    assert all(name != "quality_early_stopping" for name, _ in model.net_.callbacks_)
+    assert len(pickle.dumps(model)) > 0
+    out = model.sample(50, random_state=0)
+    assert out.dtypes.equals(X.dtypes)
+
+
+def test_with_class_labels_and_persistence(make, adult_small, tmp_path):
+    X, y = adult_small.drop(columns="income").iloc[:600], adult_small["income"].iloc[:600]
+    model = make(epochs=4, early_stopping=True, validation_interval=2, random_state=0)
+    model.fit(X, y)
+    assert len(model.validation_scores_) == 2
+    save(model, tmp_path / "m.sksynth")
+    loaded = load(tmp_path / "m.sksynth")
+    np.testing.assert_array_equal(loaded.validation_scores_, model.validation_scores_)
+    assert loaded.best_epoch_ == model.best_epoch_
+    assert loaded.best_validation_score_ == model.best_validation_score_
+    pd.testing.assert_frame_equal(
+        loaded.sample(30, random_state=1)[0], model.sample(30, random_state=1)[0]
+    )
+
+
+def test_without_early_stopping_the_attributes_are_none(make, mixed):
+    model = make(random_state=0).fit(mixed)
+    assert model.validation_scores_ is None and model.best_epoch_ is None
+    assert model.best_validation_score_ is None
+    assert "valid_quality" not in model.history_[-1]
+
+
+def test_early_stopping_bad_parameters(make, mixed):
+    for bad in (0.0, 1.0, 1.5):
+        with pytest.raises(ValueError, match="'validation_fraction' parameter"):
+            make(early_stopping=True, validation_fraction=bad).fit(mixed)
+    with pytest.raises(ValueError, match="'validation_interval' parameter"):
+        make(validation_interval=0).fit(mixed)
+    with pytest.raises(ValueError, match="'n_iter_no_change' parameter"):
+        make(n_iter_no_change=0).fit(mixed)
+    with pytest.raises(ValueError, match="'early_stopping' parameter"):
+        make(early_stopping="yes").fit(mixed)
