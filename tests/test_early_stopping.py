@@ -30,18 +30,22 @@ class _Net:
         self.module_ = torch.nn.Linear(1, 1, bias=False)
 
 
-def _shifted_draw(net, rng):
-    # synthetic rows are N(w, 1): the closer the weight is to 0, the better
-    return lambda n: pd.DataFrame({"a": rng.normal(net.module_.weight.item(), 1.0, n)})
+def _callback(max_epochs, *, interval, patience):
+    """A fake net and a callback whose synthetic rows are N(w, 1) for the net's
+    weight w: the closer w is to 0, the better the score."""
+    net = _Net(max_epochs)
+    rng = np.random.default_rng(0)
+    validation = pd.DataFrame({"a": rng.normal(0.0, 1.0, 2000)})
+
+    def draw(n):
+        return pd.DataFrame({"a": rng.normal(net.module_.weight.item(), 1.0, n)})
+
+    callback = QualityEarlyStopping(draw, validation, [], interval=interval, patience=patience)
+    return net, callback.initialize()
 
 
 def test_callback_stops_after_patience_and_restores_the_best_weights():
-    net = _Net(max_epochs=10)
-    rng = np.random.default_rng(0)
-    validation = pd.DataFrame({"a": rng.normal(0.0, 1.0, 2000)})
-    callback = QualityEarlyStopping(
-        _shifted_draw(net, rng), validation, [], interval=1, patience=2
-    ).initialize()
+    net, callback = _callback(10, interval=1, patience=2)
     weights = [2.0, 1.0, 0.05, 1.5, 2.5]
     for epoch, w in enumerate(weights, start=1):
         net.history.new_epoch()
@@ -60,12 +64,7 @@ def test_callback_stops_after_patience_and_restores_the_best_weights():
 
 
 def test_callback_checks_every_interval_and_at_the_last_epoch():
-    net = _Net(max_epochs=7)
-    rng = np.random.default_rng(1)
-    validation = pd.DataFrame({"a": rng.normal(0.0, 1.0, 500)})
-    callback = QualityEarlyStopping(
-        _shifted_draw(net, rng), validation, [], interval=3, patience=5
-    ).initialize()
+    net, callback = _callback(7, interval=3, patience=5)
     for _ in range(7):
         net.history.new_epoch()
         callback.on_epoch_end(net)
