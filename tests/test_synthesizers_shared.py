@@ -175,3 +175,30 @@ def test_sample_round_trip_property(frame):
                 assert set(synth) <= set(real), column
             else:
                 assert synth.between(real.min(), real.max()).all(), column
+
+
+def test_denormals_flushed_in_fit_and_sampling_only(make, adult_small):
+    from skorch.callbacks import Callback
+
+    from sksynth.nn._net import _flushing_denormals
+
+    seen = []
+
+    class Probe(Callback):
+        def on_epoch_end(self, net, **kwargs):
+            seen.append(_flushing_denormals())
+
+    model = make(epochs=2, random_state=0, callbacks=[Probe()]).fit(adult_small.iloc[:300])
+    assert seen == [True, True]  # subnormal weights would slow CPU training down
+    assert not _flushing_denormals()
+    chunks = model.sample_chunks(300, chunk_size=100, random_state=0)
+    next(chunks)
+    # between chunks the caller's code runs with its own modes
+    assert not _flushing_denormals() and torch.is_grad_enabled()
+    torch.set_flush_denormal(True)  # a user's own setting is left as it was
+    try:
+        model.fit(adult_small.iloc[:300])
+        model.sample(10)
+        assert _flushing_denormals()
+    finally:
+        torch.set_flush_denormal(False)

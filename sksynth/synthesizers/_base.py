@@ -19,7 +19,7 @@ from skorch.callbacks import ProgressBar
 
 from ..metrics import quality_score
 from ..metrics._scorers import SCORER_SEED as SCORE_SEED
-from ..nn._net import make_generator
+from ..nn._net import flush_denormals, make_generator
 from ..preprocessing import TableTransformer
 from ..preprocessing._columns import as_frame
 from ..preprocessing._transformer import resolve_discrete_columns, validate_table
@@ -359,25 +359,28 @@ class BaseSynthesizer(BaseEstimator, ABC):
         request = self._request(n, y, conditions)
         seed = self._next_seed(random_state)
         net = self.net_
-        device = net.device
 
         def blocks():
             net.module_.eval()
-            with torch.no_grad():
-                for b, start in enumerate(range(0, n, BLOCK_ROWS)):
-                    generator = make_generator(_block_seed(seed, b), device)
-                    m = min(BLOCK_ROWS, n - start)
-                    if request is None:
-                        yield self._generate(m, generator).to("cpu").numpy()
-                        continue
-                    labels = None
-                    if request.has_labels:
-                        labels = self._block_labels(request, start, m, generator)
-                    yield draw_block(
-                        self._generate, m, generator, request, labels, produced=start, total=n
-                    )
+            for b, start in enumerate(range(0, n, BLOCK_ROWS)):
+                # modes set per block, never across the yield (the caller's code runs there)
+                with torch.no_grad(), flush_denormals():
+                    block = self._block(b, start, min(BLOCK_ROWS, n - start), seed, request, n)
+                yield block
 
         return blocks()
+
+    def _block(self, b: int, start: int, m: int, seed: int, request, total: int) -> np.ndarray:
+        """Block ``b``: rows ``start`` to ``start + m`` of a draw of ``total`` rows."""
+        generator = make_generator(_block_seed(seed, b), self.net_.device)
+        if request is None:
+            return self._generate(m, generator).to("cpu").numpy()
+        labels = None
+        if request.has_labels:
+            labels = self._block_labels(request, start, m, generator)
+        return draw_block(
+            self._generate, m, generator, request, labels, produced=start, total=total
+        )
 
     @staticmethod
     def _block_labels(request: Request, start: int, m: int, generator) -> np.ndarray:
