@@ -346,13 +346,13 @@ def render():
         ]
         for r in rows:
             t = r.get("tstr", {})
-            name = r["model"]
+            name, rate_unit = r["model"], "k" if "rows_per_s" in r else ""
             if r.get("best_epoch"):
                 name += f" (ran {r['epochs_run']} epochs, kept {r['best_epoch']})"
             lines.append(
                 f"| {name} | {_fmt(r.get('prep_s'), '.2f')} | "
                 f"{_fmt(r.get('s_per_epoch'), '.3f')} | {_fmt(r.get('fit_s'), '.1f')} | "
-                f"{_fmt(r.get('rows_per_s', np.nan) / 1000, '.0f')}k | "
+                f"{_fmt(r.get('rows_per_s', np.nan) / 1000, '.0f')}{rate_unit} | "
                 f"{_fmt(r.get('peak_rss_mb'), '.0f')} | {r['quality']:.3f} | "
                 f"{r['sdm_quality']:.3f} | {r['shapes']:.3f} / {r['pairs']:.3f} | "
                 f"{r['sdm_shapes']:.3f} / {r['sdm_pairs']:.3f} | "
