@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import mixed_frames
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sksynth import TableTransformer
@@ -138,7 +138,25 @@ def test_transform_errors(mixed):
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(frame=mixed_frames())
+@example(  # once failed with a tolerance relative to each value
+    frame=pd.DataFrame(
+        {"i0": [974, 212, -565, -658], "f4": [13338.997112, -885.175914, 13948.960107, 9.699954]}
+    )
+)
 def test_round_trip_property(frame):
     tt = TableTransformer(random_state=0).fit(frame)
     back = tt.inverse_transform(tt.transform(frame))
-    pd.testing.assert_frame_equal(back, frame, check_exact=False, rtol=1e-5, atol=1e-7)
+    floats = [c for c in frame.columns if pd.api.types.is_float_dtype(frame[c].dtype)]
+    for c in floats:
+        # the codes are float32 in a mode's normalised units: the round trip keeps
+        # about 1e-7 of the column's scale (9.69995 came back as 9.70006 in a
+        # column reaching 13,949), not 1e-7 of each value
+        values = frame[c].to_numpy(dtype=float)
+        scale = np.nanmax(np.abs(values), initial=1.0)
+        np.testing.assert_allclose(
+            back[c].to_numpy(dtype=float), values, rtol=1e-5, atol=1e-6 * scale, equal_nan=True
+        )
+    assert back.dtypes.equals(frame.dtypes)
+    pd.testing.assert_frame_equal(
+        back.drop(columns=floats), frame.drop(columns=floats), check_exact=False, rtol=1e-5
+    )
