@@ -3,6 +3,7 @@ import pandas as pd
 import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
+from synth_helpers import FAST
 
 # the same examples on every run: a property test fails on a change, not on luck
 settings.register_profile("sksynth", derandomize=True)
@@ -41,6 +42,12 @@ def make_mixed(n=120, seed=0):
     frame.loc[::4, "c"] = np.nan
     frame.loc[::6, "s"] = None
     return frame
+
+
+@pytest.fixture(params=sorted(FAST))
+def make(request):
+    """Each synthesizer's fast constructor, one test per model."""
+    return FAST[request.param]
 
 
 @pytest.fixture

@@ -15,11 +15,6 @@ from sksynth import VAESynthesizer
 from sksynth.synthesizers._conditional import CONDITION_BUDGET, Request, draw_block
 
 
-@pytest.fixture(params=sorted(FAST))
-def make(request):
-    return FAST[request.param]
-
-
 @pytest.fixture(scope="module")
 def labelled(adult_small):
     X = adult_small.drop(columns="income").iloc[:1000]

@@ -6,16 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from synth_helpers import FAST
 
 from sksynth import SyntheticOverSampler, load, save
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
-
-
-@pytest.fixture(params=sorted(FAST))
-def make(request):
-    return FAST[request.param]
 
 
 @pytest.fixture

@@ -7,16 +7,10 @@ import pandas as pd
 import pytest
 import torch
 from skorch.history import History
-from synth_helpers import FAST
 
 from sksynth import load, save
 from sksynth.metrics import quality_score
 from sksynth.synthesizers._early_stopping import QualityEarlyStopping, split_validation
-
-
-@pytest.fixture(params=sorted(FAST))
-def make(request):
-    return FAST[request.param]
 
 
 class _Net:

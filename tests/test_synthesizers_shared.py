@@ -16,11 +16,6 @@ from synth_helpers import FAST, assert_global_states_untouched, global_states
 from sksynth.exceptions import TrainingDivergedError
 
 
-@pytest.fixture(params=sorted(FAST))
-def make(request):
-    return FAST[request.param]
-
-
 def test_dataframe_round_trip_keeps_dtypes(make):
     X = make_mixed(200)
     model = make(random_state=0).fit(X)
