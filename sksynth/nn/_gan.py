@@ -7,7 +7,13 @@ from torch import nn
 from torch.nn import functional as F
 
 from ._conditions import ConditionSampler
-from ._layers import SpanLayout, apply_activations, sample_compact, seeded_linear
+from ._layers import (
+    SpanLayout,
+    apply_activations,
+    ordered_output,
+    sample_compact,
+    seeded_linear,
+)
 from ._net import SeededNet
 
 
@@ -62,8 +68,12 @@ class Generator(nn.Module):
         self.layout.to(self.out.weight.device)
         return self
 
-    def forward(self, noise, cond):
-        return self.out(self.blocks(torch.cat([noise, cond], dim=1)))
+    def forward(self, noise, cond, *, sample_order=False):
+        """Raw rows; ``sample_order=True`` gives columns in ``layout.sample_order``."""
+        hidden = self.blocks(torch.cat([noise, cond], dim=1))
+        if sample_order:
+            return ordered_output(self.out, hidden, self.layout)
+        return self.out(hidden)
 
 
 class Discriminator(nn.Module):
@@ -159,14 +169,14 @@ class GANNet(SeededNet):
             return None, None, None
         return self.sampler_.draw(n, self.rng_, log_frequency=log_frequency)
 
-    def _raw(self, n, cond, generator):
+    def _raw(self, n, cond, generator, *, sample_order=False):
         """The generator's raw output for ``n`` noise draws (and the conditional vectors)."""
         module = self.module_
         noise = torch.randn((n, module.noise_dim), generator=generator, device=generator.device)
         noise = noise.to(self.device)
         if cond is None:
             cond = noise.new_zeros((n, 0))
-        return module(noise, cond), cond
+        return module(noise, cond, sample_order=sample_order), cond
 
     def _fake(self, n, cond, *, onehot="gumbel", generator=None):
         generator = self.rng_ if generator is None else generator
@@ -283,7 +293,7 @@ class GANNet(SeededNet):
             cond = F.one_hot(index, self.sampler_.cond_dim).float()
         elif self.sampler_.n_spans:
             cond, _, _ = self.sampler_.draw(n, generator, log_frequency=False)
-        raw, _ = self._raw(n, cond, generator)
+        raw, _ = self._raw(n, cond, generator, sample_order=True)
         return sample_compact(raw, self.module_.layout, generator)
 
     def __getstate__(self):

@@ -68,12 +68,22 @@ class SpanLayout:
             torch.tensor([position for _, position in members], dtype=torch.long)
             for _, members in sorted(groups.items())
         ]
+        # sampling order: the scalar columns, then each group's blocks side by side, so
+        # that every group is a contiguous slice (a view, no gather)
+        self.sample_order = torch.cat(
+            [self.scalar_index, *(g.reshape(-1) for g in self.groups)]
+        ).long()
+        # where each span's compact column sits among the sampled columns
+        sampled = torch.cat([self.scalar_positions, *self.group_positions]).long()
+        self.compact_order = torch.argsort(sampled)
 
     def to(self, device) -> SpanLayout:
         self.scalar_index = self.scalar_index.to(device)
         self.groups = [g.to(device) for g in self.groups]
         self.scalar_positions = self.scalar_positions.to(device)
         self.group_positions = [g.to(device) for g in self.group_positions]
+        self.sample_order = self.sample_order.to(device)
+        self.compact_order = self.compact_order.to(device)
         return self
 
 
@@ -83,29 +93,52 @@ def gumbel_noise(shape, generator: torch.Generator, device, dtype=torch.float32)
     return -torch.log(-torch.log(u.clamp_(1e-10, 1.0 - 1e-7)))
 
 
-def sample_compact(
-    raw: torch.Tensor, layout: SpanLayout, generator: torch.Generator
-) -> torch.Tensor:
-    """Draw rows in the compact layout: one column per span, in span order.
+def ordered_output(layer: nn.Linear, hidden: torch.Tensor, layout: SpanLayout) -> torch.Tensor:
+    """``layer(hidden)`` with its columns in ``layout.sample_order`` (rows of W reordered)."""
+    order = layout.sample_order
+    return F.linear(hidden, layer.weight[order], layer.bias[order])
 
-    Scalar spans hold ``tanh`` of the raw value; one-hot spans the code of a
-    category drawn from the block's softmax (inverse CDF, one uniform per
+
+def sample_compact(
+    ordered: torch.Tensor,
+    layout: SpanLayout,
+    generator: torch.Generator,
+    scalar_scale: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """Draw rows in the compact layout (one column per span, in span order).
+
+    ``ordered`` is a raw output in ``layout.sample_order`` (see
+    :func:`ordered_output`). Scalar spans hold ``tanh`` of the raw value, plus
+    Gaussian noise of scale ``scalar_scale`` when given; one-hot spans the code
+    of a category drawn from the block's softmax (inverse CDF, one uniform per
     block), so no one-hot matrix is built. :meth:`TableTransformer._decode_compact`
     reads this layout.
     """
-    out = raw.new_empty((raw.shape[0], len(layout.spans)))
-    if layout.scalar_index.numel():
-        out[:, layout.scalar_positions] = torch.tanh(raw[:, layout.scalar_index])
-    # unnormalised probabilities once for the whole row; clamping the logits to
-    # [-30, 30] only changes categories whose odds are beyond e^60
-    weights = raw.clamp(-30.0, 30.0).exp_()
-    for index, positions in zip(layout.groups, layout.group_positions, strict=True):
-        cdf = weights[:, index].cumsum_(dim=-1)  # (batch, n_blocks, width)
-        u = torch.rand(cdf.shape[:2], generator=generator, device=generator.device)
-        u = u.to(raw.device, raw.dtype).unsqueeze(-1) * cdf[..., -1:]
-        codes = (cdf < u).sum(dim=-1).clamp_(max=index.shape[1] - 1)
-        out[:, positions] = codes.to(raw.dtype)
-    return out
+    n = ordered.shape[0]
+    n_scalar = layout.scalar_index.numel()
+    parts = []  # compact columns in sampling order, put in span order at the end
+    # unnormalised probabilities; clamping the logits to [-30, 30] only changes
+    # categories whose odds are beyond e^60
+    weights = ordered[:, n_scalar:].clamp(-30.0, 30.0).exp_()
+    offset = 0
+    for index in layout.groups:
+        n_blocks, width = index.shape
+        stop = offset + n_blocks * width
+        cdf = weights[:, offset:stop].view(n, n_blocks, width).cumsum(dim=-1)
+        offset = stop
+        u = torch.rand((n, n_blocks), generator=generator, device=generator.device)
+        u = u.to(ordered.device, ordered.dtype).unsqueeze(-1) * cdf[..., -1:]
+        codes = torch.searchsorted(cdf, u).squeeze(-1).clamp_(max=width - 1)
+        parts.append(codes.to(ordered.dtype))
+    if n_scalar:
+        scalars = torch.tanh(ordered[:, :n_scalar])
+        if scalar_scale is not None:
+            noise = torch.randn((n, n_scalar), generator=generator, device=generator.device)
+            scalars += noise.to(ordered.device) * scalar_scale
+        parts.insert(0, scalars)
+    if not parts:
+        return ordered.new_empty((n, 0))
+    return torch.cat(parts, dim=1).index_select(1, layout.compact_order)
 
 
 def apply_activations(

@@ -11,6 +11,7 @@ from ._layers import (
     SpanLayout,
     apply_activations,
     onehot_cross_entropy,
+    ordered_output,
     sample_compact,
     seeded_linear,
     seeded_mlp,
@@ -102,15 +103,9 @@ class VAEModule(nn.Module):
 
     def sample_rows(self, z, generator):
         """Rows drawn from p(x|z) in the compact layout: Gaussian scalars, category codes."""
-        raw = self.decode(z)
-        out = sample_compact(raw, self.layout, generator)
-        positions = self.layout.scalar_positions
-        if positions.numel():
-            noise = torch.randn(
-                (raw.shape[0], positions.numel()), generator=generator, device=generator.device
-            )
-            out[:, positions] += noise.to(raw.device) * torch.exp(self.log_scale)
-        return out
+        hidden, last = self.decoder
+        raw = ordered_output(last, hidden(z), self.layout)
+        return sample_compact(raw, self.layout, generator, torch.exp(self.log_scale))
 
     def decode_mode(self, z):
         """The most likely row for each latent vector."""
