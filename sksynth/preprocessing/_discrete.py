@@ -74,6 +74,8 @@ class DiscreteEncoder:
             positions = self.dtype.categories.get_indexer(self.categories_)[safe]
             positions[missing] = -1
             return pd.Series(pd.Categorical.from_codes(positions, dtype=self.dtype))
+        if isinstance(self.dtype, pd.StringDtype) and self.dtype.storage == "pyarrow":
+            return _arrow_strings(self.categories_, safe, missing, self.dtype)
         values = np.asarray(self.categories_, dtype=object)[safe]
         if missing.any():
             values[missing] = self.na_value
@@ -82,3 +84,12 @@ class DiscreteEncoder:
             return pd.Series(values, dtype=object).astype(self.dtype)
         except (TypeError, ValueError):
             return pd.Series(values, dtype=object)
+
+
+def _arrow_strings(categories, codes: np.ndarray, missing: np.ndarray, dtype) -> pd.Series:
+    """A pyarrow-backed string column by an Arrow ``take`` (no Python string per row)."""
+    import pyarrow as pa
+
+    table = pa.array([str(c) for c in categories], type=pa.large_string())
+    taken = table.take(pa.array(codes, mask=missing if missing.any() else None))
+    return pd.Series(pd.array(taken, dtype=dtype))

@@ -297,6 +297,7 @@ class TableTransformer(TransformerMixin, BaseEstimator):
         """
         columns = {}
         spans = self.output_spans_
+        compact = np.asfortranarray(compact)  # each span's column contiguous
         no_missing = np.zeros(len(compact), dtype=bool)
         for k, span in enumerate(spans):
             name = span.column
