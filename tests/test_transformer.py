@@ -160,3 +160,21 @@ def test_round_trip_property(frame):
     pd.testing.assert_frame_equal(
         back.drop(columns=floats), frame.drop(columns=floats), check_exact=False, rtol=1e-5
     )
+
+
+@pytest.mark.parametrize(
+    "dtype",
+    [
+        object,
+        pd.StringDtype("python"),
+        pytest.param("string[pyarrow]", id="string-pyarrow"),
+        pytest.param(pd.StringDtype("pyarrow", na_value=np.nan), id="str-pyarrow-nan"),
+    ],
+)
+def test_string_columns_round_trip_with_missing(dtype):
+    pytest.importorskip("pyarrow")
+    frame = pd.DataFrame({"s": pd.Series(["b", "a", None, "c", "a", None], dtype=dtype)})
+    transformer = TableTransformer(random_state=0).fit(frame)
+    back = transformer.inverse_transform(transformer.transform(frame))
+    assert back["s"].dtype == frame["s"].dtype
+    pd.testing.assert_series_equal(back["s"], frame["s"])
