@@ -46,6 +46,14 @@ class _Residual(nn.Module):
     def forward(self, x):
         return torch.cat([F.relu(self.norm(self.linear(x))), x], dim=1)
 
+    def folded(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """Weight and bias of the linear layer with the eval-mode batch norm folded in."""
+        norm = self.norm
+        scale = norm.weight / torch.sqrt(norm.running_var + norm.eps)
+        weight = self.linear.weight * scale[:, None]
+        bias = (self.linear.bias - norm.running_mean) * scale + norm.bias
+        return weight, bias
+
 
 class Generator(nn.Module):
     """Noise + conditional vector -> raw row (residual blocks with batch norm)."""
@@ -70,10 +78,29 @@ class Generator(nn.Module):
 
     def forward(self, noise, cond, *, sample_order=False):
         """Raw rows; ``sample_order=True`` gives columns in ``layout.sample_order``."""
+        if sample_order and not self.training:
+            return ordered_output(self.out, self._folded_hidden(noise, cond), self.layout)
         hidden = self.blocks(torch.cat([noise, cond], dim=1))
         if sample_order:
             return ordered_output(self.out, hidden, self.layout)
         return self.out(hidden)
+
+    def _folded_hidden(self, noise, cond):
+        """The residual stack in eval mode, for sampling: batch norm folded into each
+        linear layer, and every block's output written once into one buffer laid out
+        like the concatenations ``[h_k, ..., h_1, noise, cond]``."""
+        n_in = noise.shape[1] + cond.shape[1]
+        widths = [block.linear.out_features for block in self.blocks]
+        total = n_in + sum(widths)
+        hidden = noise.new_empty((noise.shape[0], total))
+        start = total - n_in
+        hidden[:, start : start + noise.shape[1]] = noise
+        hidden[:, start + noise.shape[1] :] = cond
+        for block, width in zip(self.blocks, widths, strict=True):
+            weight, bias = block.folded()
+            hidden[:, start - width : start] = F.linear(hidden[:, start:], weight, bias).relu_()
+            start -= width
+        return hidden
 
 
 class Discriminator(nn.Module):
