@@ -71,3 +71,29 @@ def test_gan_generator_folded_sampling_path_matches_its_eval_forward():
     with torch.no_grad():
         expected = generator(noise, cond)[:, layout.sample_order]
         torch.testing.assert_close(generator(noise, cond, sample_order=True), expected)
+
+
+def test_activations_and_cross_entropy_match_a_span_by_span_reference():
+    from sksynth.nn._layers import apply_activations, onehot_cross_entropy
+
+    layout = SpanLayout(SPANS)
+    raw = torch.randn(30, layout.n_features)
+    target = torch.zeros_like(raw)
+    expected_out, expected_nll = torch.empty_like(raw), torch.zeros(30)
+    for span in SPANS:
+        block = raw[:, span.start : span.stop]
+        if span.kind == "scalar":
+            expected_out[:, span.start] = torch.tanh(block[:, 0])
+            continue
+        expected_out[:, span.start : span.stop] = torch.softmax(block, dim=1)
+        hot = torch.randint(span.width, (30,))
+        target[torch.arange(30), span.start + hot] = 1.0
+        expected_nll -= torch.log_softmax(block, dim=1)[torch.arange(30), hot]
+    torch.testing.assert_close(apply_activations(raw, layout), expected_out)
+    torch.testing.assert_close(onehot_cross_entropy(raw, target, layout), expected_nll)
+    hard = apply_activations(raw, layout, onehot="argmax")
+    for span in SPANS:
+        if span.kind != "scalar":
+            block = hard[:, span.start : span.stop]
+            assert torch.equal(block.argmax(1), raw[:, span.start : span.stop].argmax(1))
+            assert torch.all(block.sum(1) == 1)

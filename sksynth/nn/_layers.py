@@ -73,6 +73,7 @@ class SpanLayout:
         self.sample_order = torch.cat(
             [self.scalar_index, *(g.reshape(-1) for g in self.groups)]
         ).long()
+        self.inverse_order = torch.argsort(self.sample_order)
         # where each span's compact column sits among the sampled columns
         sampled = torch.cat([self.scalar_positions, *self.group_positions]).long()
         self.compact_order = torch.argsort(sampled)
@@ -84,6 +85,7 @@ class SpanLayout:
         self.group_positions = [g.to(device) for g in self.group_positions]
         self.sample_order = self.sample_order.to(device)
         self.compact_order = self.compact_order.to(device)
+        self.inverse_order = self.inverse_order.to(device)
         return self
 
 
@@ -141,6 +143,15 @@ def sample_compact(
     return torch.cat(parts, dim=1).index_select(1, layout.compact_order)
 
 
+def _group_views(ordered: torch.Tensor, layout: SpanLayout, offset: int):
+    """``(n, n_blocks, width)`` views of each group in a tensor in sampling order."""
+    n = ordered.shape[0]
+    for index in layout.groups:
+        n_blocks, width = index.shape
+        yield ordered[:, offset : offset + n_blocks * width].view(n, n_blocks, width)
+        offset += n_blocks * width
+
+
 def apply_activations(
     raw: torch.Tensor,
     layout: SpanLayout,
@@ -156,11 +167,11 @@ def apply_activations(
     block's categorical distribution (Gumbel-max); ``"argmax"``: the most
     likely category as a hard one-hot.
     """
-    out = torch.empty_like(raw)
-    if layout.scalar_index.numel():
-        out[:, layout.scalar_index] = torch.tanh(raw[:, layout.scalar_index])
-    for index in layout.groups:
-        logits = raw[:, index]  # (batch, n_blocks, width)
+    # one gather into sampling order (groups as views), one back at the end
+    ordered = raw.index_select(1, layout.sample_order)
+    n_scalar = layout.scalar_index.numel()
+    pieces = [torch.tanh(ordered[:, :n_scalar])]
+    for logits in _group_views(ordered, layout, n_scalar):
         if onehot in ("gumbel", "sample"):
             logits = logits + gumbel_noise(logits.shape, generator, raw.device, raw.dtype)
         if onehot == "gumbel":
@@ -168,9 +179,9 @@ def apply_activations(
         elif onehot == "softmax":
             values = F.softmax(logits, dim=-1)
         else:
-            values = F.one_hot(logits.argmax(dim=-1), index.shape[1]).to(raw.dtype)
-        out[:, index] = values
-    return out
+            values = F.one_hot(logits.argmax(dim=-1), logits.shape[-1]).to(raw.dtype)
+        pieces.append(values.flatten(1))
+    return torch.cat(pieces, dim=1).index_select(1, layout.inverse_order)
 
 
 def onehot_cross_entropy(raw: torch.Tensor, target: torch.Tensor, layout: SpanLayout):
@@ -178,8 +189,11 @@ def onehot_cross_entropy(raw: torch.Tensor, target: torch.Tensor, layout: SpanLa
 
     Targets are (possibly all-zero) one-hot blocks; an all-zero block adds 0.
     """
-    total = raw.new_zeros(raw.shape[0])
-    for index in layout.groups:
-        log_p = F.log_softmax(raw[:, index], dim=-1)
-        total = total - (target[:, index] * log_p).sum(dim=(1, 2))
-    return total
+    if not layout.groups:
+        return raw.new_zeros(raw.shape[0])
+    order = layout.sample_order[layout.scalar_index.numel() :]
+    log_p = [
+        F.log_softmax(logits, dim=-1).flatten(1)
+        for logits in _group_views(raw.index_select(1, order), layout, 0)
+    ]
+    return -(target.index_select(1, order) * torch.cat(log_p, dim=1)).sum(dim=1)
