@@ -56,13 +56,15 @@ BENCH_EPOCHS ?= 300
 $(BENCH_VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(BENCH_VENV)
 	$(BENCH_VENV)/bin/python -m pip install --quiet "$(TORCH)"
-	$(BENCH_VENV)/bin/python -m pip install --quiet -e ".[test,plot]" ctgan sdmetrics "pandas<3"
+	$(BENCH_VENV)/bin/python -m pip install --quiet -e ".[test,plot,parquet]" ctgan sdmetrics "pandas<3"
 	touch $@
 
 bench: $(BENCH_VENV)/.installed
 	$(BENCH_VENV)/bin/python benchmarks/compare.py --dataset adult --epochs $(BENCH_EPOCHS)
 	$(BENCH_VENV)/bin/python benchmarks/compare.py --dataset credit_default --epochs $(BENCH_EPOCHS)
 	$(BENCH_VENV)/bin/python benchmarks/compare_preprocessing.py --repeats 3
+	$(BENCH_VENV)/bin/python benchmarks/bench_levers.py
+	$(BENCH_VENV)/bin/python benchmarks/bench_scale.py
 
 clean:
 	rm -rf $(VENV) $(BENCH_VENV) demo_output docs/_build docs/generated docs/auto_examples \
