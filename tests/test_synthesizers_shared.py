@@ -197,17 +197,3 @@ def test_denormals_flushed_in_fit_and_sampling_only(make, adult_small):
         assert _flushing_denormals()
     finally:
         torch.set_flush_denormal(False)
-
-
-def test_adam_is_fused_where_torch_has_the_kernel(make, adult_small):
-    from sksynth.nn._net import fused_adam_available
-
-    model = make(epochs=1, random_state=0).fit(adult_small.iloc[:200])
-    optimizers = [model.net_.optimizer_]
-    if hasattr(model.net_, "optimizer_discriminator_"):
-        optimizers.append(model.net_.optimizer_discriminator_)
-    major, minor = (int(part) for part in torch.__version__.split(".")[:2])
-    assert fused_adam_available("cpu") == ((major, minor) >= (2, 4))
-    assert fused_adam_available("cuda")
-    for optimizer in optimizers:
-        assert bool(optimizer.defaults["fused"]) == fused_adam_available("cpu")

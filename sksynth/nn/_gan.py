@@ -14,7 +14,7 @@ from ._layers import (
     sample_compact,
     seeded_linear,
 )
-from ._net import SeededNet, fused_adam_available
+from ._net import SeededNet
 
 
 class SeededDropout(nn.Module):
@@ -187,7 +187,6 @@ class GANNet(SeededNet):
             lr=self.discriminator_lr,
             betas=(0.5, 0.9),
             weight_decay=self.discriminator_weight_decay,
-            fused=fused_adam_available(self.device),
         )
         return self
 

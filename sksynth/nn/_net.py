@@ -19,18 +19,6 @@ def make_generator(seed: int, device) -> torch.Generator:
     return torch.Generator(device=device).manual_seed(int(seed))
 
 
-def fused_adam_available(device) -> bool:
-    """Whether torch has a fused Adam kernel for ``device`` (CUDA; CPU from torch 2.4).
-
-    Fused, a step is one kernel over all parameters instead of several per
-    parameter: on 2 CPU cores, VAE epochs on Adult are about 1.13x faster and
-    GAN epochs 1.2x.
-    """
-    kind = torch.device(device).type
-    major, minor = (int(part) for part in torch.__version__.split(".")[:2])
-    return kind == "cuda" or (kind == "cpu" and (major, minor) >= (2, 4))
-
-
 def _flushing_denormals() -> bool:
     """Whether the CPU flushes subnormal float32 numbers to zero right now."""
     return (torch.tensor([1e-39], dtype=torch.float32) * 1.0).item() == 0.0

@@ -19,7 +19,7 @@ from skorch.callbacks import ProgressBar
 
 from ..metrics import quality_score
 from ..metrics._scorers import SCORER_SEED as SCORE_SEED
-from ..nn._net import flush_denormals, fused_adam_available, make_generator
+from ..nn._net import flush_denormals, make_generator
 from ..preprocessing import TableTransformer
 from ..preprocessing._columns import as_frame
 from ..preprocessing._transformer import resolve_discrete_columns, validate_table
@@ -446,7 +446,7 @@ class BaseSynthesizer(BaseEstimator, ABC):
         callbacks = [copy.deepcopy(cb) for cb in (self.callbacks or [])]
         if self.verbose:
             callbacks.append(ProgressBar())
-        kwargs = {
+        return {
             "max_epochs": self.epochs,
             "batch_size": self.batch_size,
             "train_split": None,
@@ -455,9 +455,6 @@ class BaseSynthesizer(BaseEstimator, ABC):
             "verbose": int(self.verbose),
             "seed": seed,
         }
-        if fused_adam_available(self.device_):  # both models train with Adam
-            kwargs["optimizer__fused"] = True
-        return kwargs
 
     def __setstate__(self, state):
         super().__setstate__(state)
