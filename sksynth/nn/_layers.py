@@ -33,7 +33,8 @@ def seeded_mlp(
     layers: list[nn.Module] = []
     for size in sizes:
         layers.append(seeded_linear(n_in, size, generator))
-        layers.append(nn.LeakyReLU(leaky) if leaky else nn.ReLU())
+        # in place: a linear layer's backward needs its input, not its output
+        layers.append(nn.LeakyReLU(leaky, inplace=True) if leaky else nn.ReLU(inplace=True))
         n_in = size
     return nn.Sequential(*layers), n_in
 

@@ -80,6 +80,8 @@ class DiscreteEncoder:
         if missing.any():
             values[missing] = self.na_value
             return pd.Series(values, dtype=object).astype(self.dtype)
+        if self.dtype == object:
+            return pd.Series(values, dtype=object, copy=False)
         try:
             return pd.Series(values, dtype=object).astype(self.dtype)
         except (TypeError, ValueError):
