@@ -267,6 +267,17 @@ def run_child(model_name, dataset, data_dir, epochs, curve_every, seed, device="
     return result
 
 
+def alternating_medians(calls, repeats):
+    """Median seconds of each ``calls[name](repeat)``, the calls taking turns ``repeats`` times."""
+    seconds = {name: [] for name in calls}
+    for repeat in range(repeats):
+        for name, call in calls.items():
+            start = time.perf_counter()
+            call(repeat)
+            seconds[name].append(time.perf_counter() - start)
+    return {name: float(np.median(s)) for name, s in seconds.items()}
+
+
 def _above_base(a, b):
     """Peak RSS above each process's RSS after its imports and the data: MB and ratio."""
     if "base_rss_mb" not in a or "base_rss_mb" not in b:

@@ -11,19 +11,12 @@ their ratio are written to ``docs/benchmarks_preprocessing.md``.
 """
 
 import argparse
-import statistics
-import time
+from functools import partial
 from pathlib import Path
 
-from compare import DATASETS, ROOT, load, versions
+from compare import DATASETS, ROOT, alternating_medians, load, versions
 
 OUT = ROOT / "docs" / "benchmarks_preprocessing.md"
-
-
-def timed(func, *args):
-    start = time.perf_counter()
-    func(*args)
-    return time.perf_counter() - start
 
 
 def ours(train, discrete, seed):
@@ -32,7 +25,7 @@ def ours(train, discrete, seed):
     TableTransformer(discrete_columns=discrete, random_state=seed).fit(train).transform(train)
 
 
-def peer(train, discrete):
+def peer(train, discrete, _repeat):
     from ctgan.data_transformer import DataTransformer
 
     transformer = DataTransformer()
@@ -60,11 +53,14 @@ def main():
     ]
     for dataset in DATASETS:
         train, _, _, discrete = load(dataset, args.data_dir)
-        mine, theirs = [], []
-        for repeat in range(args.repeats):
-            mine.append(timed(ours, train, discrete, repeat))
-            theirs.append(timed(peer, train, discrete))
-        a, b = statistics.median(mine), statistics.median(theirs)
+        medians = alternating_medians(
+            {
+                "sksynth": partial(ours, train, discrete),  # the repeat is the seed
+                "ctgan": partial(peer, train, discrete),
+            },
+            args.repeats,
+        )
+        a, b = medians["sksynth"], medians["ctgan"]
         lines.append(
             f"| {dataset} | {train.shape[0]:,} x {train.shape[1]} | {a:.2f} | {b:.2f} | "
             f"{b / a:.1f}x |"

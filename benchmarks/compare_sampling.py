@@ -16,12 +16,11 @@ same thing once per model after 300 epochs, each model in its own process.
 from __future__ import annotations
 
 import argparse
-import statistics
 import time
 import warnings
 from pathlib import Path
 
-from compare import DATASETS, ROOT, load, versions
+from compare import DATASETS, ROOT, alternating_medians, load, versions
 
 OUT = ROOT / "docs" / "benchmarks_sampling.md"
 ROWS = 100_000
@@ -71,15 +70,11 @@ def main():
     for dataset in DATASETS:
         train, _, _, discrete = load(dataset, args.data_dir)
         models = fitted(train, discrete, args.epochs, args.seed)
-        seconds = {name: [] for name in models}
         for draw in models.values():  # warm-up
             draw(ROWS)
-        for _ in range(args.repeats):
-            for name, draw in models.items():
-                start = time.perf_counter()
-                draw(ROWS)
-                seconds[name].append(time.perf_counter() - start)
-        rates = {name: ROWS / statistics.median(s) for name, s in seconds.items()}
+        calls = {name: lambda repeat, draw=draw: draw(ROWS) for name, draw in models.items()}
+        medians = alternating_medians(calls, args.repeats)
+        rates = {name: ROWS / seconds for name, seconds in medians.items()}
         for name, rate in rates.items():
             lines.append(f"| {dataset} | {name} | {rate:,.0f} | {rate / rates['ctgan']:.1f}x |")
             print(lines[-1], flush=True)
