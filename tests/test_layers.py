@@ -97,3 +97,21 @@ def test_activations_and_cross_entropy_match_a_span_by_span_reference():
             block = hard[:, span.start : span.stop]
             assert torch.equal(block.argmax(1), raw[:, span.start : span.stop].argmax(1))
             assert torch.all(block.sum(1) == 1)
+
+
+def test_sample_compact_reads_row_or_column_major_input_alike_and_width_one_blocks():
+    # ordered_output hands sample_compact a column-major tensor it may overwrite;
+    # a row-major copy of the same values must give the same rows for the same seed
+    spans = [*SPANS, Span("e", "category", 17, 18)]  # a one-category column
+    layout = SpanLayout(spans)
+    layer = nn.Linear(6, layout.n_features)
+    hidden = torch.randn(500, 6)
+    with torch.no_grad():
+        column_major = ordered_output(layer, hidden, layout)
+        row_major = column_major.contiguous()
+    assert column_major.T.is_contiguous()
+    seeded = [torch.Generator().manual_seed(3) for _ in range(2)]
+    from_rows = sample_compact(row_major, layout, seeded[0])
+    from_columns = sample_compact(column_major, layout, seeded[1])
+    assert torch.equal(from_rows, from_columns)
+    assert torch.all(from_rows[:, -1] == 0)  # the only code of a width-1 block
