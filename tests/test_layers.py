@@ -1,6 +1,7 @@
 """Span-wise sampling: the compact layout drawn from a raw output in sampling order."""
 
 import numpy as np
+import pytest
 import torch
 from torch import nn
 
@@ -23,7 +24,7 @@ def test_ordered_output_is_the_layer_output_in_sampling_order():
     layout = SpanLayout(SPANS)
     layer = nn.Linear(8, layout.n_features)
     hidden = torch.randn(20, 8)
-    expected = layer(hidden)[:, layout.sample_order]
+    expected = layer(hidden)[:, layout.sample_order].T
     torch.testing.assert_close(ordered_output(layer, hidden, layout), expected)
     assert sorted(layout.sample_order.tolist()) == list(range(layout.n_features))
 
@@ -34,7 +35,7 @@ def test_sample_compact_draws_softmax_categories_and_tanh_scalars():
     row = torch.linspace(-2.0, 2.0, layout.n_features)
     raw = row.repeat(n, 1)
     generator = torch.Generator().manual_seed(0)
-    out = sample_compact(raw[:, layout.sample_order], layout, generator)
+    out = sample_compact(raw[:, layout.sample_order].T.contiguous(), layout, generator)
     assert out.shape == (n, len(SPANS))
     for k, span in enumerate(SPANS):
         column = out[:, k]
@@ -52,7 +53,7 @@ def test_sample_compact_adds_scaled_noise_to_scalars_only():
     raw = torch.zeros(30_000, layout.n_features)
     scale = torch.tensor([0.5, 2.0])
     generator = torch.Generator().manual_seed(1)
-    out = sample_compact(raw[:, layout.sample_order], layout, generator, scale)
+    out = sample_compact(raw[:, layout.sample_order].T.contiguous(), layout, generator, scale)
     # span order: "a" scalar first (scale 0.5), "c" scalar fourth (scale 2.0)
     np.testing.assert_allclose(out[:, [0, 3]].std(0).numpy(), [0.5, 2.0], rtol=0.03)
     codes = out[:, [1, 2, 4, 5, 6]]
@@ -69,7 +70,7 @@ def test_gan_generator_folded_sampling_path_matches_its_eval_forward():
     generator(noise, cond)  # moves the batch-norm running statistics off their defaults
     generator.eval()
     with torch.no_grad():
-        expected = generator(noise, cond)[:, layout.sample_order]
+        expected = generator(noise, cond)[:, layout.sample_order].T
         torch.testing.assert_close(generator(noise, cond, sample_order=True), expected)
 
 
@@ -99,19 +100,52 @@ def test_activations_and_cross_entropy_match_a_span_by_span_reference():
             assert torch.all(block.sum(1) == 1)
 
 
-def test_sample_compact_reads_row_or_column_major_input_alike_and_width_one_blocks():
-    # ordered_output hands sample_compact a column-major tensor it may overwrite;
-    # a row-major copy of the same values must give the same rows for the same seed
-    spans = [*SPANS, Span("e", "category", 17, 18)]  # a one-category column
+def _reference_compact(raw, spans, layout, generator):
+    """Span by span: tanh, then softmax + cumsum + searchsorted with the same uniforms."""
+    n = raw.shape[0]
+    uniforms = {}  # one-hot span position -> its uniforms, drawn group by group
+    for index, positions in zip(layout.groups, layout.group_positions, strict=True):
+        u = torch.rand((index.shape[0], 1, n), generator=generator).to(raw.dtype)
+        for j, position in enumerate(positions.tolist()):
+            uniforms[position] = u[j, 0]
+    out = torch.empty((n, len(spans)), dtype=raw.dtype)
+    for k, span in enumerate(spans):
+        block = raw[:, span.start : span.stop]
+        if span.kind == "scalar":
+            out[:, k] = torch.tanh(block[:, 0])
+            continue
+        cdf = torch.softmax(block.clamp(-30.0, 30.0), dim=1).cumsum(dim=1)
+        codes = torch.searchsorted(cdf, (uniforms[k] * cdf[:, -1]).unsqueeze(1)).squeeze(1)
+        out[:, k] = codes.clamp(max=span.width - 1).to(raw.dtype)
+    return out
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_sample_compact_matches_a_span_by_span_reference_with_the_same_uniforms(dtype):
+    spans = [*SPANS, Span("e", "category", 17, 18)]  # and a one-category column
     layout = SpanLayout(spans)
-    layer = nn.Linear(6, layout.n_features)
-    hidden = torch.randn(500, 6)
+    raw = 3.0 * torch.randn(4000, layout.n_features, dtype=dtype)
+    raw[:5] = 0.0
+    raw[:5, 13] = 100.0  # beyond the clamp: "d" is always its second category
+    raw[5, 12:17] = torch.tensor([-200.0, -30.0, 30.0, 29.0, 200.0], dtype=dtype)
+    columns = raw[:, layout.sample_order].T.contiguous()
+    out = sample_compact(columns, layout, torch.Generator().manual_seed(3))
+    expected = _reference_compact(raw, spans, layout, torch.Generator().manual_seed(3))
+    assert out.shape == expected.shape and out.dtype == dtype
+    # equal but for rows whose uniform falls within rounding of a category boundary
+    assert (out == expected).all(dim=1).float().mean() > 0.999
+    assert torch.all(out[:5, 6] == 1) and torch.all(out[:, 7] == 0)
+    assert out[5, 6] in (2.0, 3.0, 4.0)
+    for k, span in enumerate(spans):
+        if span.kind != "scalar":  # codes inside their block
+            assert 0 <= out[:, k].min() and out[:, k].max() <= span.width - 1
+
+
+@pytest.mark.parametrize("n", [0, 1])
+def test_sample_compact_with_no_or_one_row(n):
+    layout = SpanLayout(SPANS)
+    layer = nn.Linear(4, layout.n_features)
     with torch.no_grad():
-        column_major = ordered_output(layer, hidden, layout)
-        row_major = column_major.contiguous()
-    assert column_major.T.is_contiguous()
-    seeded = [torch.Generator().manual_seed(3) for _ in range(2)]
-    from_rows = sample_compact(row_major, layout, seeded[0])
-    from_columns = sample_compact(column_major, layout, seeded[1])
-    assert torch.equal(from_rows, from_columns)
-    assert torch.all(from_rows[:, -1] == 0)  # the only code of a width-1 block
+        columns = ordered_output(layer, torch.randn(n, 4), layout)
+    out = sample_compact(columns, layout, torch.Generator().manual_seed(0))
+    assert out.shape == (n, len(SPANS))

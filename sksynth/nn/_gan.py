@@ -77,7 +77,7 @@ class Generator(nn.Module):
         return self
 
     def forward(self, noise, cond, *, sample_order=False):
-        """Raw rows; ``sample_order=True`` gives columns in ``layout.sample_order``."""
+        """Raw rows; ``sample_order=True`` gives ``(features, n)`` in ``layout.sample_order``."""
         if sample_order and not self.training:
             return ordered_output(self.out, self._folded_hidden(noise, cond), self.layout)
         hidden = self.blocks(torch.cat([noise, cond], dim=1))

@@ -23,12 +23,13 @@ def _init_vector_math() -> None:
     threads, one thread can take a less accurate path: measured with torch
     2.13 here, a first ``exp`` or ``tanh`` over 80,000 floats came out up to
     1e-4 off (relative) in about one process in twenty, so two draws with the
-    same seed could differ. Contiguous ``exp``, ``log`` and ``tanh`` are the
-    kernels sampling and training use.
+    same seed could differ. Contiguous ``exp``, ``log`` and ``tanh`` (float32
+    and float64) are the kernels sampling and training use.
     """
-    x = torch.ones(8)
-    for op in (torch.exp, torch.log, torch.tanh):
-        op(x)
+    for dtype in (torch.float32, torch.float64):
+        x = torch.ones(8, dtype=dtype)
+        for op in (torch.exp, torch.log, torch.tanh):
+            op(x)
 
 
 _init_vector_math()
@@ -118,35 +119,46 @@ def gumbel_noise(shape, generator: torch.Generator, device, dtype=torch.float32)
 
 
 def ordered_output(layer: nn.Linear, hidden: torch.Tensor, layout: SpanLayout) -> torch.Tensor:
-    """``layer(hidden)`` with its columns in ``layout.sample_order`` (rows of W reordered).
+    """``layer(hidden).T`` with its rows in ``layout.sample_order``: ``(features, n)``.
 
-    The result is column-major (the transpose of a contiguous ``(features, n)``
-    tensor), so that :func:`sample_compact` works on contiguous rows of features.
+    The weight's rows are reordered, and the product is laid out one feature
+    per contiguous row, as :func:`sample_compact` reads it.
     """
     order = layout.sample_order
-    return torch.mm(layer.weight[order], hidden.T).add_(layer.bias[order].unsqueeze(1)).T
+    return torch.mm(layer.weight[order], hidden.T).add_(layer.bias[order].unsqueeze(1))
+
+
+def _cumulative_sums(blocks: torch.Tensor, tril: torch.Tensor) -> torch.Tensor:
+    """Cumulative sums down dim 1 of ``(n_blocks, width, n)`` blocks.
+
+    On the CPU a matmul by a lower-triangular matrix of ones is several times
+    faster than ``cumsum`` across contiguous rows; elsewhere ``cumsum`` keeps
+    the sums in full float32 whatever the matmul precision (TF32) is set to.
+    """
+    if blocks.device.type == "cpu":
+        return torch.matmul(tril.to(blocks.dtype), blocks)
+    return blocks.cumsum(dim=1)
 
 
 def sample_compact(
-    ordered: torch.Tensor,
+    columns: torch.Tensor,
     layout: SpanLayout,
     generator: torch.Generator,
     scalar_scale: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Draw rows in the compact layout (one column per span, in span order).
 
-    ``ordered`` is a raw output in ``layout.sample_order`` (see
-    :func:`ordered_output`); it is used as scratch space when column-major.
-    Scalar spans hold ``tanh`` of the raw value, plus Gaussian noise of scale
-    ``scalar_scale`` when given; one-hot spans the code of a category drawn
-    from the block's softmax (inverse CDF, one uniform per block), so no
-    one-hot matrix is built. :meth:`TableTransformer._decode_compact`
-    reads this layout. The work runs feature by feature on ``(features, n)``
-    rows, so every step is vectorised over the samples; the result is the
-    transpose of a contiguous ``(spans, n)`` tensor.
+    ``columns`` is a raw output of shape ``(features, n)`` with its rows in
+    ``layout.sample_order``, as :func:`ordered_output` returns it; it is
+    overwritten (used as scratch space). Scalar spans hold ``tanh`` of the raw
+    value, plus Gaussian noise of scale ``scalar_scale`` when given; one-hot
+    spans the code of a category drawn from the block's softmax (inverse CDF,
+    one uniform per block), so no one-hot matrix is built.
+    :meth:`TableTransformer._decode_compact` reads this layout. Every step is
+    vectorised over the ``n`` samples; the result, of shape ``(n, spans)``, is
+    the transpose of a contiguous ``(spans, n)`` tensor.
     """
-    n = ordered.shape[0]
-    columns = ordered.T.contiguous()  # a no-op for the output of ordered_output
+    n = columns.shape[1]
     n_scalar = layout.scalar_index.numel()
     parts = []  # compact rows in sampling order, put in span order at the end
     if n_scalar:
@@ -162,8 +174,7 @@ def sample_compact(
     for index, tril in zip(layout.groups, layout.group_tril, strict=True):
         n_blocks, width = index.shape
         stop = offset + n_blocks * width
-        # cumulative sums down each block as one small matmul (tril of ones)
-        cdf = torch.matmul(tril.to(weights.dtype), weights[offset:stop].view(n_blocks, width, n))
+        cdf = _cumulative_sums(weights[offset:stop].view(n_blocks, width, n), tril)
         offset = stop
         u = torch.rand((n_blocks, 1, n), generator=generator, device=generator.device)
         threshold = u.to(columns.device, columns.dtype).mul_(cdf[:, -1:])
@@ -172,7 +183,7 @@ def sample_compact(
         codes = (cdf[:, :-1] < threshold).sum(dim=1)
         parts.append(codes.to(columns.dtype))
     if not parts:
-        return ordered.new_empty((n, 0))
+        return columns.new_empty((n, 0))
     return torch.cat(parts).index_select(0, layout.compact_order).T
 
 
