@@ -80,8 +80,6 @@ class SpanLayout:
             (torch.tensor([start for start, _ in members])[:, None] + torch.arange(width)[None, :])
             for width, members in sorted(groups.items())
         ]
-        # lower-triangular ones: tril @ block = the block's cumulative sums
-        self.group_tril = [torch.ones(width, width).tril() for width in sorted(groups)]
         # compact layout (one column per span: the value of a scalar, the code of a one-hot)
         self.scalar_positions = torch.tensor(
             [k for k, s in enumerate(self.spans) if s.kind == "scalar"], dtype=torch.long
@@ -103,7 +101,6 @@ class SpanLayout:
     def to(self, device) -> SpanLayout:
         self.scalar_index = self.scalar_index.to(device)
         self.groups = [g.to(device) for g in self.groups]
-        self.group_tril = [t.to(device) for t in self.group_tril]
         self.scalar_positions = self.scalar_positions.to(device)
         self.group_positions = [g.to(device) for g in self.group_positions]
         self.sample_order = self.sample_order.to(device)
@@ -128,7 +125,7 @@ def ordered_output(layer: nn.Linear, hidden: torch.Tensor, layout: SpanLayout) -
     return torch.mm(layer.weight[order], hidden.T).add_(layer.bias[order].unsqueeze(1))
 
 
-def _cumulative_sums(blocks: torch.Tensor, tril: torch.Tensor) -> torch.Tensor:
+def _cumulative_sums(blocks: torch.Tensor) -> torch.Tensor:
     """Cumulative sums down dim 1 of ``(n_blocks, width, n)`` blocks.
 
     On the CPU a matmul by a lower-triangular matrix of ones is several times
@@ -136,7 +133,8 @@ def _cumulative_sums(blocks: torch.Tensor, tril: torch.Tensor) -> torch.Tensor:
     the sums in full float32 whatever the matmul precision (TF32) is set to.
     """
     if blocks.device.type == "cpu":
-        return torch.matmul(tril.to(blocks.dtype), blocks)
+        width = blocks.shape[1]
+        return torch.matmul(blocks.new_ones((width, width)).tril_(), blocks)
     return blocks.cumsum(dim=1)
 
 
@@ -169,14 +167,10 @@ def sample_compact(
         parts.append(scalars)
     # unnormalised probabilities; clamping the logits to [-30, 30] only changes
     # categories whose odds are beyond e^60
-    weights = columns[n_scalar:].clamp_(-30.0, 30.0).exp_()
-    offset = 0
-    for index, tril in zip(layout.groups, layout.group_tril, strict=True):
-        n_blocks, width = index.shape
-        stop = offset + n_blocks * width
-        cdf = _cumulative_sums(weights[offset:stop].view(n_blocks, width, n), tril)
-        offset = stop
-        u = torch.rand((n_blocks, 1, n), generator=generator, device=generator.device)
+    columns[n_scalar:].clamp_(-30.0, 30.0).exp_()
+    for weights in _group_views(columns, layout, n_scalar, feature_dim=0):
+        cdf = _cumulative_sums(weights)
+        u = torch.rand((cdf.shape[0], 1, n), generator=generator, device=generator.device)
         threshold = u.to(columns.device, columns.dtype).mul_(cdf[:, -1:])
         # the code is the number of cumulative sums below the threshold (the last
         # one, the total, never is)
@@ -187,12 +181,17 @@ def sample_compact(
     return torch.cat(parts).index_select(0, layout.compact_order).T
 
 
-def _group_views(ordered: torch.Tensor, layout: SpanLayout, offset: int):
-    """``(n, n_blocks, width)`` views of each group in a tensor in sampling order."""
-    n = ordered.shape[0]
+def _group_views(ordered: torch.Tensor, layout: SpanLayout, offset: int, *, feature_dim=1):
+    """Views of each group of one-hot blocks in a tensor in sampling order.
+
+    ``(n, n_blocks, width)`` for an ``(n, features)`` tensor (``feature_dim=1``),
+    ``(n_blocks, width, n)`` for a ``(features, n)`` one (``feature_dim=0``).
+    """
+    n = ordered.shape[1 - feature_dim]
     for index in layout.groups:
         n_blocks, width = index.shape
-        yield ordered[:, offset : offset + n_blocks * width].view(n, n_blocks, width)
+        block = ordered.narrow(feature_dim, offset, n_blocks * width)
+        yield block.view(n, n_blocks, width) if feature_dim else block.view(n_blocks, width, n)
         offset += n_blocks * width
 
 
