@@ -120,16 +120,21 @@ def _reference_compact(raw, spans, layout, generator):
     return out
 
 
+CUDA = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+
+
+@pytest.mark.parametrize("device", ["cpu", pytest.param("cuda", marks=CUDA)])
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
-def test_sample_compact_matches_a_span_by_span_reference_with_the_same_uniforms(dtype):
+def test_sample_compact_matches_a_span_by_span_reference_with_the_same_uniforms(dtype, device):
     spans = [*SPANS, Span("e", "category", 17, 18)]  # and a one-category column
     layout = SpanLayout(spans)
     raw = 3.0 * torch.randn(4000, layout.n_features, dtype=dtype)
     raw[:5] = 0.0
     raw[:5, 13] = 100.0  # beyond the clamp: "d" is always its second category
     raw[5, 12:17] = torch.tensor([-200.0, -30.0, 30.0, 29.0, 200.0], dtype=dtype)
-    columns = raw[:, layout.sample_order].T.contiguous()
-    out = sample_compact(columns, layout, torch.Generator().manual_seed(3))
+    columns = raw[:, layout.sample_order].T.contiguous().to(device)
+    # the uniforms come from a CPU generator, so the reference sees the same ones
+    out = sample_compact(columns, layout.to(device), torch.Generator().manual_seed(3)).cpu()
     expected = _reference_compact(raw, spans, layout, torch.Generator().manual_seed(3))
     assert out.shape == expected.shape and out.dtype == dtype
     # equal but for rows whose uniform falls within rounding of a category boundary
