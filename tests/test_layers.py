@@ -137,8 +137,11 @@ def test_sample_compact_matches_a_span_by_span_reference_with_the_same_uniforms(
     out = sample_compact(columns, layout.to(device), torch.Generator().manual_seed(3)).cpu()
     expected = _reference_compact(raw, spans, layout, torch.Generator().manual_seed(3))
     assert out.shape == expected.shape and out.dtype == dtype
-    # equal but for rows whose uniform falls within rounding of a category boundary
-    assert (out == expected).all(dim=1).float().mean() > 0.999
+    scalar = torch.tensor([span.kind == "scalar" for span in spans])
+    # tanh on CUDA may differ from the CPU reference by a few ulps
+    torch.testing.assert_close(out[:, scalar], expected[:, scalar])
+    # codes equal but for rows whose uniform falls within rounding of a category boundary
+    assert (out[:, ~scalar] == expected[:, ~scalar]).all(dim=1).float().mean() > 0.999
     assert torch.all(out[:5, 6] == 1) and torch.all(out[:, 7] == 0)
     assert out[5, 6] in (2.0, 3.0, 4.0)
     for k, span in enumerate(spans):
