@@ -157,3 +157,38 @@ def test_sample_compact_with_no_or_one_row(n):
         columns = ordered_output(layer, torch.randn(n, 4), layout)
     out = sample_compact(columns, layout, torch.Generator().manual_seed(0))
     assert out.shape == (n, len(SPANS))
+
+
+REDUCED_PRECISION = {
+    "legacy": lambda: torch.set_float32_matmul_precision("medium"),
+    "oneDNN": lambda: setattr(torch.backends.mkldnn, "fp32_precision", "bf16"),
+    "matmul": lambda: setattr(torch.backends.mkldnn.matmul, "fp32_precision", "bf16"),
+}
+
+
+@pytest.fixture
+def reduced_matmul_precision(request):
+    """float32 CPU matmuls allowed in bfloat16, one way or another; restored after."""
+    levels = [torch.backends, torch.backends.mkldnn, torch.backends.mkldnn.matmul]
+    levels += [torch.backends.cuda.matmul]
+    if not hasattr(torch.backends.mkldnn.matmul, "fp32_precision"):
+        if request.param != "legacy":
+            pytest.skip("torch before the fp32_precision settings")
+        levels = []
+    legacy = torch.get_float32_matmul_precision()
+    before = [level.fp32_precision for level in levels]
+    REDUCED_PRECISION[request.param]()
+    yield
+    torch.set_float32_matmul_precision(legacy)
+    for level, value in zip(levels, before, strict=True):
+        level.fp32_precision = value
+
+
+@pytest.mark.parametrize("reduced_matmul_precision", list(REDUCED_PRECISION), indirect=True)
+def test_cumulative_sums_stay_float32_when_matmuls_may_run_in_bfloat16(reduced_matmul_precision):
+    from sksynth.nn._layers import _cumulative_sums
+
+    blocks = torch.rand((4, 9, 3000), generator=torch.Generator().manual_seed(0))
+    expected = blocks.double().cumsum(dim=1)
+    relative = (_cumulative_sums(blocks).double() - expected).abs() / expected
+    assert relative.max() < 1e-6  # bfloat16 sums are off by about 4e-3

@@ -125,14 +125,38 @@ def ordered_output(layer: nn.Linear, hidden: torch.Tensor, layout: SpanLayout) -
     return torch.mm(layer.weight[order], hidden.T).add_(layer.bias[order].unsqueeze(1))
 
 
+def _exact_cpu_matmul(dtype: torch.dtype) -> bool:
+    """Whether a CPU matmul in ``dtype`` runs at full precision.
+
+    A float32 matmul may run in bfloat16 when the user asked for it
+    (``torch.set_float32_matmul_precision("medium")``, or from torch 2.9 the
+    ``fp32_precision`` settings, which a matmul inherits from oneDNN's and
+    then the generic one while set to ``"none"``).
+    """
+    if dtype != torch.float32:
+        return True
+    matmul = getattr(torch.backends.mkldnn, "matmul", None)
+    if matmul is not None and hasattr(matmul, "fp32_precision"):
+        for level in (matmul, torch.backends.mkldnn, torch.backends):
+            precision = getattr(level, "fp32_precision", "none")
+            if precision != "none":
+                return precision == "ieee"
+        return True
+    try:
+        return torch.get_float32_matmul_precision() == "highest"
+    except RuntimeError:  # legacy and new settings mixed: assume reduced
+        return False
+
+
 def _cumulative_sums(blocks: torch.Tensor) -> torch.Tensor:
     """Cumulative sums down dim 1 of ``(n_blocks, width, n)`` blocks.
 
     On the CPU a matmul by a lower-triangular matrix of ones is several times
-    faster than ``cumsum`` across contiguous rows; elsewhere ``cumsum`` keeps
-    the sums in full float32 whatever the matmul precision (TF32) is set to.
+    faster than ``cumsum`` across contiguous rows. ``cumsum`` is used instead
+    where matmuls may run at reduced precision (TF32 on a GPU, bfloat16 on a
+    CPU when the user allowed it), so the sums stay full float32.
     """
-    if blocks.device.type == "cpu":
+    if blocks.device.type == "cpu" and _exact_cpu_matmul(blocks.dtype):
         width = blocks.shape[1]
         return torch.matmul(blocks.new_ones((width, width)).tril_(), blocks)
     return blocks.cumsum(dim=1)
