@@ -197,9 +197,8 @@ def sample_compact(
         u = torch.rand((cdf.shape[0], 1, n), generator=generator, device=generator.device)
         threshold = u.to(columns.device, columns.dtype).mul_(cdf[:, -1:])
         # the code is the number of cumulative sums below the threshold (the last
-        # one, the total, never is)
-        codes = (cdf[:, :-1] < threshold).sum(dim=1)
-        parts.append(codes.to(columns.dtype))
+        # one, the total, never is), counted as 0.0/1.0 in place in the sums' dtype
+        parts.append(cdf[:, :-1].lt_(threshold).sum(dim=1))
     if not parts:
         return columns.new_empty((n, 0))
     return torch.cat(parts).index_select(0, layout.compact_order).T
