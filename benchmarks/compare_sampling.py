@@ -55,13 +55,16 @@ def main():
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="cpu", help="cpu or cuda")
-    parser.add_argument("--datasets", nargs="*", default=list(DATASETS), choices=DATASETS)
+    parser.add_argument("--datasets", nargs="+", default=list(DATASETS), choices=DATASETS)
     parser.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared" / "datasets")
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
     on_cpu = args.device == "cpu"
-    out = DOCS / ("benchmarks_sampling.md" if on_cpu else f"benchmarks_sampling_{args.device}.md")
-    device_flag = "" if on_cpu else f" --device {args.device}"
+    suffix = "" if on_cpu else "_" + args.device.replace(":", "")
+    out = DOCS / f"benchmarks_sampling{suffix}.md"
+    flags = "" if on_cpu else f" --device {args.device}"
+    if args.datasets != list(DATASETS):
+        flags += " --datasets " + " ".join(args.datasets)
     lines = [
         "# Sampling: sksynth against CTGAN and TVAE" + ("" if on_cpu else f" ({args.device})"),
         "",
@@ -70,7 +73,7 @@ def main():
         f"four models taking turns in one process, after {args.epochs} epochs of fit.",
         "",
         f"Command: `python benchmarks/compare_sampling.py --repeats {args.repeats} --epochs "
-        f"{args.epochs}{device_flag}`  ",
+        f"{args.epochs}{flags}`  ",
         f"Machine: {versions(args.device)}; run on {time.strftime('%Y-%m-%d')}.",
         "",
         "| dataset | model | rows/s | ratio to CTGAN |",

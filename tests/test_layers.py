@@ -161,8 +161,12 @@ def test_sample_compact_with_no_or_one_row(n):
 
 REDUCED_PRECISION = {
     "legacy": lambda: torch.set_float32_matmul_precision("medium"),
-    "oneDNN": lambda: setattr(torch.backends.mkldnn, "fp32_precision", "bf16"),
+    "generic": lambda: setattr(torch.backends, "fp32_precision", "bf16"),
     "matmul": lambda: setattr(torch.backends.mkldnn.matmul, "fp32_precision", "bf16"),
+    "oneDNN": lambda: torch.backends.mkldnn.flags(
+        enabled=True, allow_tf32=False, fp32_precision="bf16"
+    ),
+    "autocast": lambda: torch.autocast("cpu", dtype=torch.bfloat16),
 }
 
 
@@ -172,23 +176,35 @@ def reduced_matmul_precision(request):
     levels = [torch.backends, torch.backends.mkldnn, torch.backends.mkldnn.matmul]
     levels += [torch.backends.cuda.matmul]
     if not hasattr(torch.backends.mkldnn.matmul, "fp32_precision"):
-        if request.param != "legacy":
+        if request.param not in ("legacy", "autocast"):
             pytest.skip("torch before the fp32_precision settings")
         levels = []
     legacy = torch.get_float32_matmul_precision()
     before = [level.fp32_precision for level in levels]
-    REDUCED_PRECISION[request.param]()
+    context = REDUCED_PRECISION[request.param]()
+    if context is not None:
+        context.__enter__()
     yield
+    if context is not None:
+        context.__exit__(None, None, None)
     torch.set_float32_matmul_precision(legacy)
     for level, value in zip(levels, before, strict=True):
         level.fp32_precision = value
 
 
+def test_cumulative_sums_take_the_matmul_path_at_full_precision_only():
+    from sksynth.nn._layers import _exact_cpu_matmul
+
+    assert _exact_cpu_matmul(torch.float32) and _exact_cpu_matmul(torch.float64)
+
+
+@pytest.mark.filterwarnings("ignore:TF32 acceleration on top of oneDNN:UserWarning")
 @pytest.mark.parametrize("reduced_matmul_precision", list(REDUCED_PRECISION), indirect=True)
 def test_cumulative_sums_stay_float32_when_matmuls_may_run_in_bfloat16(reduced_matmul_precision):
-    from sksynth.nn._layers import _cumulative_sums
+    from sksynth.nn._layers import _cumulative_sums, _exact_cpu_matmul
 
+    assert not _exact_cpu_matmul(torch.float32)
     blocks = torch.rand((4, 9, 3000), generator=torch.Generator().manual_seed(0))
     expected = blocks.double().cumsum(dim=1)
     relative = (_cumulative_sums(blocks).double() - expected).abs() / expected
-    assert relative.max() < 1e-6  # bfloat16 sums are off by about 4e-3
+    assert relative.max() < 1e-6  # bfloat16 sums are off by about 4e-3 (on CPUs that have it)

@@ -131,10 +131,16 @@ def _exact_cpu_matmul(dtype: torch.dtype) -> bool:
     A float32 matmul may run in bfloat16 when the user asked for it
     (``torch.set_float32_matmul_precision("medium")``, or from torch 2.9 the
     ``fp32_precision`` settings, which a matmul inherits from oneDNN's and
-    then the generic one while set to ``"none"``).
+    then the generic one while set to ``"none"``), or inside a CPU autocast.
     """
     if dtype != torch.float32:
         return True
+    try:
+        autocast = torch.is_autocast_enabled("cpu")
+    except TypeError:  # torch before 2.4
+        autocast = torch.is_autocast_cpu_enabled()
+    if autocast:
+        return False
     matmul = getattr(torch.backends.mkldnn, "matmul", None)
     if matmul is not None and hasattr(matmul, "fp32_precision"):
         for level in (matmul, torch.backends.mkldnn, torch.backends):
