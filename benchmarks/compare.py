@@ -130,6 +130,11 @@ def matmul_peak_gflops(device="cpu", size=2048, repeats=10):
     return 2 * size**3 * repeats / (time.perf_counter() - start) / 1e9
 
 
+def device_suffix(device: str) -> str:
+    """File-name suffix of a run on ``device``: none on the CPU, ``_cuda``, ``_cuda1``..."""
+    return "" if device == "cpu" else "_" + device.replace(":", "")
+
+
 def _sync(device):
     import torch
 
@@ -507,7 +512,7 @@ def main():
         print(json.dumps(result, default=float))
         return
     results = []
-    name = args.dataset if args.device == "cpu" else f"{args.dataset}_{args.device}"
+    name = args.dataset + device_suffix(args.device)
     run = {
         "dataset": args.dataset,
         "epochs": args.epochs,

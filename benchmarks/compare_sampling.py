@@ -23,7 +23,7 @@ import time
 import warnings
 from pathlib import Path
 
-from compare import DATASETS, ROOT, alternating_medians, load, versions
+from compare import DATASETS, ROOT, alternating_medians, device_suffix, load, versions
 
 DOCS = ROOT / "docs"
 ROWS = 100_000
@@ -60,8 +60,7 @@ def main():
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
     on_cpu = args.device == "cpu"
-    suffix = "" if on_cpu else "_" + args.device.replace(":", "")
-    out = DOCS / f"benchmarks_sampling{suffix}.md"
+    out = DOCS / f"benchmarks_sampling{device_suffix(args.device)}.md"
     flags = "" if on_cpu else f" --device {args.device}"
     if args.datasets != list(DATASETS):
         flags += " --datasets " + " ".join(args.datasets)
