@@ -27,7 +27,7 @@ import torch
 from compare import RESULTS, ROOT, SAMPLE_ROWS, load, tstr
 
 OUT = ROOT / "docs" / "benchmarks_latent.md"
-SAVED = RESULTS / "latent.json"
+SAVED = RESULTS / "latent" / "latent.json"  # apart from the harness's results
 METRICS = [
     ("fit s", "fit_s", ".0f"),
     ("rows/s", "rows_per_s", ",.0f"),
@@ -121,7 +121,7 @@ def main():
         return
     command = " ".join(["python benchmarks/bench_latent.py", *sys.argv[1:]])
     results = []
-    RESULTS.mkdir(parents=True, exist_ok=True)
+    SAVED.parent.mkdir(parents=True, exist_ok=True)
     for dataset in args.datasets:
         for seed in args.seeds:
             for latent_dim in args.latent_dims:
