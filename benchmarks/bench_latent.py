@@ -24,7 +24,7 @@ import sys
 import time
 
 import torch
-from compare import RESULTS, ROOT, SAMPLE_ROWS, load, tstr
+from compare import RESULTS, ROOT, SAMPLE_ROWS, alternating_medians, load, positive_share, tstr
 
 OUT = ROOT / "docs" / "benchmarks_latent.md"
 SAVED = RESULTS / "latent" / "latent.json"  # apart from the harness's results
@@ -41,11 +41,11 @@ METRICS = [
 ]
 
 
-def run(dataset, latent_dim, seed, epochs):
+def run(data, dataset, latent_dim, seed, epochs):
     from sksynth import VAESynthesizer
     from sksynth.metrics import detection_score, quality_score
 
-    train, test, target, discrete = load(dataset, ROOT.parent / "shared" / "datasets")
+    train, test, target, discrete = data
     model = VAESynthesizer(
         epochs=epochs, latent_dim=latent_dim, discrete_columns=discrete, random_state=seed
     )
@@ -54,18 +54,13 @@ def run(dataset, latent_dim, seed, epochs):
     result = {"dataset": dataset, "latent_dim": latent_dim, "seed": seed}
     result["fit_s"] = time.perf_counter() - start
     model.sample(SAMPLE_ROWS, random_state=seed)  # warm-up
-    seconds = []
-    for repeat in range(5):
-        start = time.perf_counter()
-        model.sample(SAMPLE_ROWS, random_state=repeat)
-        seconds.append(time.perf_counter() - start)
-    result["rows_per_s"] = SAMPLE_ROWS / statistics.median(seconds)
+    draw = {"vae": lambda repeat: model.sample(SAMPLE_ROWS, random_state=repeat)}
+    result["rows_per_s"] = SAMPLE_ROWS / alternating_medians(draw, 5)["vae"]
     result["active"] = int((model.transform(train).var(axis=0) > 0.01).sum())
     synthetic = model.sample(len(train), random_state=seed)
     result["quality"] = quality_score(train, synthetic, discrete_columns=discrete)
     result["detection"] = detection_score(train, synthetic, discrete_columns=discrete)
-    positive = sorted(train[target].astype(str).unique())[-1]
-    result["share"] = float((synthetic[target].astype(str) == positive).mean())
+    result["share"] = positive_share(synthetic, train, target)
     result.update(tstr(synthetic, train, test, target, discrete)[0])
     return result
 
@@ -123,9 +118,10 @@ def main():
     results = []
     SAVED.parent.mkdir(parents=True, exist_ok=True)
     for dataset in args.datasets:
+        data = load(dataset, ROOT.parent / "shared" / "datasets")
         for seed in args.seeds:
             for latent_dim in args.latent_dims:
-                result = run(dataset, latent_dim, seed, args.epochs)
+                result = run(data, dataset, latent_dim, seed, args.epochs)
                 results.append(result)
                 print(json.dumps(result), flush=True)
                 SAVED.write_text(json.dumps({"command": command, "results": results}, indent=1))

@@ -266,10 +266,15 @@ def run_child(model_name, dataset, data_dir, epochs, curve_every, seed, device="
     result["detection"] = detection_score(train, synthetic, discrete_columns=discrete)
     result.update(sdmetrics_scores(train, synthetic, discrete))
     result["tstr"], result["trtr"] = tstr(synthetic, train, test, target, discrete)
-    result["target_share"] = float((synthetic[target].astype(str) == str(sorted(
-        train[target].astype(str).unique())[-1])).mean())  # fmt: skip
+    result["target_share"] = positive_share(synthetic, train, target)
     result["curve"] = curve
     return result
+
+
+def positive_share(rows, train, target):
+    """Share of ``rows`` whose target is the training split's last class (as strings)."""
+    positive = sorted(train[target].astype(str).unique())[-1]
+    return float((rows[target].astype(str) == positive).mean())
 
 
 def alternating_medians(calls, repeats):
@@ -307,8 +312,7 @@ def ceiling(dataset, data_dir):
     result["detection"] = detection_score(train, test, discrete_columns=discrete)
     result.update(sdmetrics_scores(train, test, discrete))
     result["tstr"], _ = tstr(train, train, test, target, discrete)
-    positive = sorted(train[target].astype(str).unique())[-1]
-    result["target_share"] = float((train[target].astype(str) == positive).mean())
+    result["target_share"] = positive_share(train, train, target)
     return result
 
 
