@@ -18,13 +18,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from rss import peak_rss_mb
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "benchmarks_scale.md"
@@ -37,19 +39,29 @@ def bench_sample(rows: int) -> dict:
     folder = Path(tempfile.mkdtemp())
     model = VAESynthesizer(epochs=5, random_state=0).fit(load_adult().frame)
     save(model, folder / "adult.sksynth")
-    script = Path(sys.executable).with_name("sksynth")
     out = folder / "synthetic.parquet"
+    # the command's entry point, in a process of its own that reports its own peak
+    command = [
+        sys.executable,
+        "-c",
+        "import sys; from rss import peak_rss_mb; from sksynth.cli import main; "
+        "code = main(sys.argv[1:]); print(peak_rss_mb()); sys.exit(code)",
+        *("sample", str(folder / "adult.sksynth"), "-n", str(rows), "-o", str(out)),
+    ]
     start = time.perf_counter()
-    subprocess.run(
-        [str(script), "sample", str(folder / "adult.sksynth"), "-n", str(rows), "-o", str(out)],
+    done = subprocess.run(
+        command,
         check=True,
+        stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parent)},
     )
     seconds = time.perf_counter() - start
     result = {
         "rows": rows,
         "seconds": seconds,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+        "peak_rss_mb": float(done.stdout.strip().splitlines()[-1]),
         "file_mb": out.stat().st_size / 1e6,
     }
     print(
@@ -78,7 +90,7 @@ def fit_child(model: str, rows: int, epochs: int) -> dict:
         "prep_s": prep,
         "fit_s": time.perf_counter() - start,
         "s_per_epoch": [h["dur"] for h in fitted.history_],
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_rss_mb": peak_rss_mb(),
     }
 
 

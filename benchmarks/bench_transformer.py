@@ -1,7 +1,8 @@
 """Time TableTransformer fit / transform / inverse_transform on Adult and a 1M-row Adult.
 
 Usage: python benchmarks/bench_transformer.py [--repeats 3] [--rows 1000000]
-Prints the median seconds of each step. Targets (issue #2, 2 cores): for 1M rows
+Prints the median seconds of each step (``bench_components.py`` puts the same
+table in docs/benchmarks_components.md). Targets (issue #2, 2 cores): for 1M rows
 x 15 columns, fit < 5 s, transform < 2 s, inverse_transform < 2 s.
 """
 
@@ -32,21 +33,29 @@ def bench(frame, repeats):
     return {k: statistics.median(v) for k, v in results.items()}, encoded.shape
 
 
+def table(repeats: int, rows: int) -> list[str]:
+    """Markdown table: Adult and Adult resampled to ``rows`` rows, median of ``repeats``."""
+    adult = load_adult().frame
+    big = adult.sample(rows, replace=True, random_state=0).reset_index(drop=True)
+    lines = [
+        "| table | rows x cols | encoded width | fit s | transform s | inverse s |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, frame in [("adult", adult), (f"adult x{rows // len(adult)}", big)]:
+        times, shape = bench(frame, repeats)
+        lines.append(
+            f"| {name} | {frame.shape[0]:,} x {frame.shape[1]} | {shape[1]} | "
+            f"{times['fit']:.2f} | {times['transform']:.2f} | {times['inverse_transform']:.2f} |"
+        )
+    return lines
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--rows", type=int, default=1_000_000)
     args = parser.parse_args()
-    adult = load_adult().frame
-    big = adult.sample(args.rows, replace=True, random_state=0).reset_index(drop=True)
-    print("| table | rows x cols | encoded width | fit s | transform s | inverse s |")
-    print("| --- | --- | --- | --- | --- | --- |")
-    for name, frame in [("adult", adult), (f"adult x{args.rows // len(adult)}", big)]:
-        times, shape = bench(frame, args.repeats)
-        print(
-            f"| {name} | {frame.shape[0]:,} x {frame.shape[1]} | {shape[1]} | "
-            f"{times['fit']:.2f} | {times['transform']:.2f} | {times['inverse_transform']:.2f} |"
-        )
+    print("\n".join(table(args.repeats, args.rows)))
 
 
 if __name__ == "__main__":

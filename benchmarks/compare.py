@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import resource
 import subprocess
 import sys
 import time
@@ -41,6 +40,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from rss import peak_rss_mb
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -182,7 +182,7 @@ def run_child(model_name, dataset, data_dir, epochs, curve_every, seed, device="
 
         from sksynth import GANSynthesizer, TableTransformer, VAESynthesizer
 
-        result["base_rss_mb"] = _peak_rss_mb()
+        result["base_rss_mb"] = peak_rss_mb()
         t0 = time.perf_counter()
         TableTransformer(discrete_columns=discrete, random_state=seed).fit(train).transform(train)
         result["prep_s"] = time.perf_counter() - t0
@@ -218,7 +218,7 @@ def run_child(model_name, dataset, data_dir, epochs, curve_every, seed, device="
         from ctgan.data_transformer import DataTransformer
 
         torch.manual_seed(seed)
-        result["base_rss_mb"] = _peak_rss_mb()
+        result["base_rss_mb"] = peak_rss_mb()
         t0 = time.perf_counter()
         transformer = DataTransformer()
         transformer.fit(train, discrete)
@@ -251,7 +251,7 @@ def run_child(model_name, dataset, data_dir, epochs, curve_every, seed, device="
     result["rows_per_s"] = SAMPLE_ROWS / float(np.median(seconds))
     synthetic = sample(len(train))
     # fit and sampling only: read before the FLOP count and the metrics
-    result["peak_rss_mb"] = _peak_rss_mb()
+    result["peak_rss_mb"] = peak_rss_mb()
     if model_name.startswith("sksynth"):
         flops = step_flops(model, train)
         steps = int(np.ceil(len(train) / model.batch_size))
@@ -294,11 +294,6 @@ def _above_base(a, b):
         return ""
     mine, theirs = (r["peak_rss_mb"] - r["base_rss_mb"] for r in (a, b))
     return f"{mine:.0f} / {theirs:.0f} MB = {mine / theirs:.2f}x"
-
-
-def _peak_rss_mb():
-    """The process's peak resident memory so far, in MB."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def ceiling(dataset, data_dir):
