@@ -36,10 +36,10 @@ class GANSynthesizer(BaseSynthesizer):
         ``"bce"``: the original GAN objective (binary cross-entropy, with the
         non-saturating generator loss); ``"wgan-gp"``: Wasserstein loss with
         gradient penalty. ``"bce"`` is the default by measurement: on Adult
-        (20 epochs, two seeds, ``benchmarks/bench_synthesizer.py``) it scored
-        a higher quality (0.885 vs 0.865), kept the label marginal (>50K share
-        0.248 vs 0.172; real 0.241) and ran 14 % faster per epoch (no double
-        backward for the penalty). See ``docs/benchmarks.md``.
+        (20 epochs, two seeds, ``benchmarks/bench_components.py``) it scored
+        a higher quality (0.888 vs 0.869), kept the label marginal (>50K share
+        0.236 vs 0.295; real 0.241) and ran 18 % faster per epoch (no double
+        backward for the penalty). See ``docs/benchmarks_components.md``.
     noise_dim : int, default=128
         Size of the generator's noise vector.
     generator_sizes : tuple of int, default=(256, 256)
