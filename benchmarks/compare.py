@@ -12,8 +12,9 @@ stratified 80/20 split (seed 0) of a dataset in ``../shared/datasets`` (or
 non-numeric columns plus the target). Measured for each: preprocessing seconds
 (the table encoder's fit + transform), seconds per epoch, total fit seconds,
 sampling rows/s (100,000 rows to a DataFrame, median of three), peak RSS of
-fit + sampling (read before any metric; also the RSS after the imports and the
-data, so the ratio of what each library adds on top is shown), quality and detection
+fit + sampling (the process's own high-water mark, ``rss.peak_rss_mb``, read
+before any metric; also the peak after the imports and the data, so the ratio
+of what each library adds on top is shown), quality and detection
 by sksynth's metrics and by SDMetrics (QualityReport, LogisticDetection) side
 by side, TSTR (HistGradientBoosting trained on as many synthetic rows as the
 real train split, tested on the real test split: accuracy, macro-F1, ROC AUC),
