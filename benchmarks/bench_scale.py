@@ -41,6 +41,7 @@ def bench_sample(rows: int) -> dict:
     save(model, folder / "adult.sksynth")
     out = folder / "synthetic.parquet"
     # the command's entry point, in a process of its own that reports its own peak
+    here, path = str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")
     command = [
         sys.executable,
         "-c",
@@ -55,7 +56,7 @@ def bench_sample(rows: int) -> dict:
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
-        env={**os.environ, "PYTHONPATH": str(Path(__file__).parent)},
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [here, path]))},
     )
     seconds = time.perf_counter() - start
     result = {
