@@ -312,21 +312,25 @@ def ceiling(dataset, data_dir):
     return result
 
 
-def versions(device="cpu"):
-    import ctgan
-    import sdmetrics
+def versions(device="cpu", peers=True):
+    """The machine and library versions of a page's header (the peer's only with ``peers``)."""
     import sklearn
     import torch
 
     import sksynth
 
     gpu = f"{torch.cuda.get_device_name()}, " if device.startswith("cuda") else ""
-    return gpu + (
+    text = (
         f"Python {platform.python_version()}, torch {torch.__version__}, pandas "
         f"{pd.__version__}, numpy {np.__version__}, scikit-learn {sklearn.__version__}, "
-        f"sksynth {sksynth.__version__}, ctgan {ctgan.__version__}, sdmetrics "
-        f"{sdmetrics.__version__}; {platform.machine()}, {_cores()} CPU cores"
+        f"sksynth {sksynth.__version__}"
     )
+    if peers:
+        import ctgan
+        import sdmetrics
+
+        text += f", ctgan {ctgan.__version__}, sdmetrics {sdmetrics.__version__}"
+    return f"{gpu}{text}; {platform.machine()}, {_cores()} CPU cores"
 
 
 def _cores():
