@@ -38,7 +38,7 @@ class GANSynthesizer(BaseSynthesizer):
         gradient penalty. ``"bce"`` is the default by measurement: on Adult
         (20 epochs, two seeds, ``benchmarks/bench_components.py``) it scored
         a higher quality (0.888 vs 0.869), kept the label marginal (>50K share
-        0.236 vs 0.295; real 0.241) and ran 18 % faster per epoch (no double
+        0.236 vs 0.295; real 0.241) and ran 14 % faster per epoch (no double
         backward for the penalty). See ``docs/benchmarks_components.md``.
     noise_dim : int, default=128
         Size of the generator's noise vector.
