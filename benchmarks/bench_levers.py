@@ -17,7 +17,11 @@ otherwise:
   epoch early and late in a long fit;
 * ``torch.compile`` of the VAE's whole loss (forward, ELBO) against eager,
   both stepping Adam over one epoch of whole-batch slices: steps per second
-  after warm-up, and the one-off compile time.
+  after warm-up, and the one-off compile time;
+* float32 matmuls run in bfloat16 inside (torch's
+  ``set_float32_matmul_precision("medium")``, which oneDNN honours on CPUs
+  with bfloat16 instructions) against full precision: the large-matmul peak,
+  seconds per epoch and quality of both models, and the VAE's sampling rows/s.
 """
 
 from __future__ import annotations
@@ -33,7 +37,14 @@ import numpy as np
 # a cold compiler cache, so that the compile seconds are a first compilation's
 os.environ["TORCHINDUCTOR_CACHE_DIR"] = tempfile.mkdtemp(prefix="sksynth-inductor-")
 import torch  # noqa: E402
-from compare import ROOT, load, matmul_peak_gflops, step_flops  # noqa: E402
+from compare import (  # noqa: E402
+    ROOT,
+    SAMPLE_ROWS,
+    alternating_medians,
+    load,
+    matmul_peak_gflops,
+    step_flops,
+)
 
 OUT = ROOT / "docs" / "benchmarks_levers.md"
 
@@ -49,7 +60,17 @@ def fit_config(cls, train, discrete, *, batch_size, threads, epochs):
     steps = int(np.ceil(len(train) / model.batch_size))
     synthetic = model.sample(len(train), random_state=0)
     quality = quality_score(train, synthetic, discrete_columns=discrete)
-    return s_epoch, flops / 1e9, flops * steps / s_epoch / 1e9, quality
+    return s_epoch, flops / 1e9, flops * steps / s_epoch / 1e9, quality, model
+
+
+def subnormals(model) -> int:
+    """Entries of the module's parameters and the optimizer's state below float32's
+    smallest normal number (and not zero)."""
+    tensors = list(model.net_.module_.parameters())
+    for state in model.net_.optimizer_.state.values():
+        tensors += [v for v in state.values() if torch.is_tensor(v) and v.is_floating_point()]
+    tiny = torch.finfo(torch.float32).tiny
+    return sum(int(((t != 0) & (t.abs() < tiny)).sum()) for t in tensors)
 
 
 def fused_lever(train, discrete, epochs, threads):
@@ -72,7 +93,8 @@ def fused_lever(train, discrete, epochs, threads):
             VAESynthesizer._net_kwargs = original
         seconds = [h["dur"] for h in model.history_]
         early, late = statistics.median(seconds[1:21]), statistics.median(seconds[-20:])
-        rows.append(("fused" if fused else "default (for-loop)", early, late, sum(seconds)))
+        mode = "fused" if fused else "default (for-loop)"
+        rows.append((mode, early, late, sum(seconds), subnormals(model)))
     return rows
 
 
@@ -110,6 +132,51 @@ def compile_lever(train, discrete, batch_sizes, threads):
     return rows
 
 
+def precision_lever(train, discrete, *, epochs, gan_epochs, threads, repeats=5):
+    """Both models fitted with float32 matmuls at full precision, then in bfloat16 inside."""
+    from sksynth import GANSynthesizer, VAESynthesizer
+
+    rows, samplers = {}, {}
+    try:
+        for precision in ("highest", "medium"):
+            torch.set_float32_matmul_precision(precision)
+            peak = matmul_peak_gflops()
+            vae = fit_config(
+                VAESynthesizer, train, discrete, batch_size=500, threads=threads, epochs=epochs
+            )
+            gan = fit_config(
+                GANSynthesizer, train, discrete, batch_size=500, threads=threads, epochs=gan_epochs
+            )
+            rows[precision] = [peak, vae[0], vae[3], gan[0], gan[3]]
+            samplers[precision] = _sampler(vae[4], precision)
+            samplers[precision](0)  # warm-up
+        seconds = alternating_medians(samplers, repeats)
+    finally:
+        torch.set_float32_matmul_precision("highest")
+    return [(p, *row, SAMPLE_ROWS / seconds[p]) for p, row in rows.items()]
+
+
+def _sampler(model, precision):
+    def call(repeat):
+        torch.set_float32_matmul_precision(precision)
+        model.sample(SAMPLE_ROWS, random_state=repeat)
+
+    return call
+
+
+def _cpu_bf16_flags() -> str:
+    """The CPU's bfloat16 instruction flags, from ``/proc/cpuinfo``."""
+    try:
+        text = open("/proc/cpuinfo").read()
+    except OSError:
+        return "unknown"
+    flags = next(
+        (ln.split(":", 1)[1].split() for ln in text.splitlines() if ln.startswith("flags")), []
+    )
+    found = [f for f in flags if "bf16" in f]
+    return ", ".join(found) if found else "none"
+
+
 def _epoch(fn, optimizer, data, batch_size, latent_dim, generator):
     """One epoch of Adam steps over full batches (one shape, so one compilation)."""
     order = torch.randperm(len(data), generator=generator)
@@ -123,6 +190,43 @@ def _epoch(fn, optimizer, data, batch_size, latent_dim, generator):
     return n_steps
 
 
+def precision_section(train, discrete, args, cores) -> list[str]:
+    """The page's reduced-precision section (its rows printed as they come)."""
+    lines = [
+        "",
+        "## Reduced-precision matmuls",
+        "",
+        '`torch.set_float32_matmul_precision("medium")` lets oneDNN run float32 matmuls '
+        "in bfloat16 inside, on CPUs with bfloat16 instructions (this one's: "
+        f'{_cpu_bf16_flags()}), against full precision (`"highest"`, the default). '
+        "Each model is fitted under each setting (batch size 500, "
+        f"{args.epochs} epochs for the VAE, {args.gan_epochs} for the GAN) and scored with "
+        f"`quality_score`; the VAE samples {SAMPLE_ROWS:,} rows under its setting, the two "
+        f'settings taking turns (median of {args.repeats}). Under `"medium"` sksynth\'s '
+        "sampler takes its cumulative sums with `cumsum` instead of a matmul, so they stay "
+        "float32.",
+        "",
+        "| precision | large-matmul GFLOP/s | VAE s/epoch | VAE quality | VAE rows/s "
+        "| GAN s/epoch | GAN quality |",
+        "| --- " * 7 + "|",
+    ]
+    rows = precision_lever(
+        train,
+        discrete,
+        epochs=args.epochs,
+        gan_epochs=args.gan_epochs,
+        threads=cores,
+        repeats=args.repeats,
+    )
+    for precision, peak, vae_s, vae_q, gan_s, gan_q, rate in rows:
+        lines.append(
+            f"| {precision} | {peak:.0f} | {vae_s:.3f} | {vae_q:.3f} | {rate:,.0f} | "
+            f"{gan_s:.3f} | {gan_q:.3f} |"
+        )
+        print(lines[-1], flush=True)
+    return lines
+
+
 def main():
     from sksynth import GANSynthesizer, VAESynthesizer
 
@@ -130,9 +234,16 @@ def main():
     parser.add_argument("--epochs", type=int, default=15)
     parser.add_argument("--gan-epochs", type=int, default=5)
     parser.add_argument("--fused-epochs", type=int, default=300)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument(
+        "--only", choices=["precision"], help="run one section and print it (no page written)"
+    )
     args = parser.parse_args()
     train, _, _, discrete = load("adult", ROOT.parent / "shared" / "datasets")
     cores = torch.get_num_threads()
+    if args.only == "precision":
+        print("\n".join(precision_section(train, discrete, args, cores)))
+        return
     peak = matmul_peak_gflops()
     lines = [
         "# Compute-efficiency levers",
@@ -156,7 +267,7 @@ def main():
     configs = [(VAESynthesizer, args.epochs, b, t) for b in (500, 2000, 8000) for t in (1, cores)]
     configs += [(GANSynthesizer, args.gan_epochs, b, cores) for b in (500, 2000, 8000)]
     for cls, epochs, batch_size, threads in configs:
-        s, gflop, gflops, quality = fit_config(
+        s, gflop, gflops, quality, _ = fit_config(
             cls, train, discrete, batch_size=batch_size, threads=threads, epochs=epochs
         )
         name = cls.__name__
@@ -171,13 +282,18 @@ def main():
         "",
         f"`torch.optim.Adam(fused=True)` against torch's default Adam: the VAE fitted for "
         f"{args.fused_epochs} epochs, batch size 500, {cores} threads; median seconds per "
-        "epoch over epochs 2-21 and over the last 20, and the whole fit.",
+        "epoch over epochs 2-21 and over the last 20, the whole fit, and the subnormal "
+        "entries (nonzero, below 1.2e-38) left in the parameters and Adam's state. sksynth "
+        "flushes subnormals to zero during fit with `torch.set_flush_denormal`, which sets "
+        "the calling thread only: threads of torch's pool started before the fit (here by "
+        "the peak measurement) keep them, and a parallel kernel such as the fused Adam step "
+        "writes them there.",
         "",
-        "| Adam | s/epoch, epochs 2-21 | s/epoch, last 20 | fit s |",
-        "| --- | --- | --- | --- |",
+        "| Adam | s/epoch, epochs 2-21 | s/epoch, last 20 | fit s | subnormals |",
+        "| --- | --- | --- | --- | --- |",
     ]
-    for mode, early, late, total in fused_lever(train, discrete, args.fused_epochs, cores):
-        lines.append(f"| {mode} | {early:.3f} | {late:.3f} | {total:.0f} |")
+    for mode, early, late, total, n_sub in fused_lever(train, discrete, args.fused_epochs, cores):
+        lines.append(f"| {mode} | {early:.3f} | {late:.3f} | {total:.0f} | {n_sub:,} |")
         print(lines[-1], flush=True)
     lines += [
         "",
@@ -197,6 +313,7 @@ def main():
             f"| {batch_size} | {name} | {steps:.1f} | {steps * batch_size:,.0f} | {extra:.1f} |"
         )
         print(lines[-1], flush=True)
+    lines += precision_section(train, discrete, args, cores)
     OUT.write_text("\n".join(lines) + "\n")
     print(f"wrote {OUT}")
 
