@@ -208,3 +208,64 @@ def test_cumulative_sums_stay_float32_when_matmuls_may_run_in_bfloat16(reduced_m
     expected = blocks.double().cumsum(dim=1)
     relative = (_cumulative_sums(blocks).double() - expected).abs() / expected
     assert relative.max() < 1e-6  # bfloat16 sums are off by about 4e-3 (on CPUs that have it)
+
+
+def test_vae_reconstruction_nll_and_label_term_match_a_span_by_span_reference():
+    from sksynth.nn._vae import _HALF_LOG_2PI, VAEModule
+
+    # "b" (columns 4-6) is the label; the encoder sees every other column
+    columns = [k for k in range(17) if k not in (4, 5)]
+    module = VAEModule(SPANS, encoder_columns=columns, latent_dim=4, label_span=(4, 6), seed=0)
+    with torch.no_grad():
+        module.log_scale.copy_(torch.tensor([-1.0, 0.5]))
+    n = 25
+    raw = torch.randn(n, 17) * 5.0
+    raw[:, 12:17] -= 200.0  # a block far below the others: each block shifted by its own max
+    x = torch.zeros(n, 17)
+    expected, expected_label = torch.zeros(n), None
+    for span in SPANS:
+        if span.kind == "scalar":
+            x[:, span.start] = torch.rand(n) * 2 - 1
+            log_scale = module.log_scale[0 if span.column == "a" else 1]
+            z = (x[:, span.start] - torch.tanh(raw[:, span.start])) * torch.exp(-log_scale)
+            expected += 0.5 * z * z + log_scale + _HALF_LOG_2PI
+            continue
+        hot = torch.randint(span.width, (n,))
+        present = torch.ones(n, dtype=torch.bool)
+        if span.kind == "mode":
+            present[::3] = False  # all-zero blocks add nothing
+        x[present, span.start + hot[present]] = 1.0
+        nll = -torch.log_softmax(raw[:, span.start : span.stop], dim=1)[torch.arange(n), hot]
+        expected += torch.where(present, nll, 0.0)
+        if span.start == 4:
+            expected_label = nll
+    nll, label = module.reconstruction_nll(raw, x, label=True)
+    torch.testing.assert_close(nll, expected)
+    torch.testing.assert_close(label, expected_label)
+    torch.testing.assert_close(module.reconstruction_nll(raw, x), expected)
+    # gradients too: those of the reference, taken span by span
+    raw.requires_grad_(True)
+    grad = torch.autograd.grad(module.reconstruction_nll(raw, x).sum(), raw)[0]
+    reference = raw.detach().clone().requires_grad_(True)
+    total = torch.zeros(n)
+    for span in SPANS:
+        block = reference[:, span.start : span.stop]
+        if span.kind == "scalar":
+            log_scale = module.log_scale[0 if span.column == "a" else 1].detach()
+            z = (x[:, span.start] - torch.tanh(block[:, 0])) * torch.exp(-log_scale)
+            total = total + 0.5 * z * z
+        else:
+            total = total - (x[:, span.start : span.stop] * torch.log_softmax(block, 1)).sum(1)
+    torch.testing.assert_close(grad, torch.autograd.grad(total.sum(), reference)[0])
+    # restricted to some spans (as the ELBO of a subset of columns is)
+    subset = SpanLayout([SPANS[3], SPANS[6]])
+    part = module.reconstruction_nll(raw.detach(), x, subset)
+    z = (x[:, 6] - torch.tanh(raw.detach()[:, 6])) * torch.exp(-module.log_scale[1])
+    reference_part = 0.5 * z * z + module.log_scale[1] + _HALF_LOG_2PI
+    reference_part -= (x[:, 12:17] * torch.log_softmax(raw.detach()[:, 12:17], 1)).sum(1)
+    torch.testing.assert_close(part, reference_part.detach())
+    # the encoder reads only its columns
+    mu, _ = module.encode(x)
+    x_label = x.clone()
+    x_label[:, 4:6] = 1.0 - x_label[:, 4:6]
+    torch.testing.assert_close(module.encode(x_label)[0], mu)

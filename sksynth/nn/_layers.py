@@ -97,6 +97,17 @@ class SpanLayout:
         # where each span's compact column sits among the sampled columns
         sampled = torch.cat([self.scalar_positions, *self.group_positions]).long()
         self.compact_order = torch.argsort(sampled)
+        # one-hot columns in sampling order, the block (in group order) each belongs
+        # to, and the (columns, blocks) 0/1 matrix that sums a row's columns per block
+        self.onehot_order = self.sample_order[len(self.scalar_index) :]
+        widths = [w for g in self.groups for w in [g.shape[1]] * g.shape[0]]
+        self.block_of = torch.repeat_interleave(
+            torch.arange(len(widths)), torch.tensor(widths, dtype=torch.long)
+        )
+        self.block_matrix = torch.zeros(len(self.block_of), len(widths))
+        self.block_matrix[torch.arange(len(self.block_of)), self.block_of] = 1.0
+        # the span position of each block
+        self.block_positions = torch.cat([torch.zeros(0, dtype=torch.long), *self.group_positions])
 
     def to(self, device) -> SpanLayout:
         self.scalar_index = self.scalar_index.to(device)
@@ -106,6 +117,9 @@ class SpanLayout:
         self.sample_order = self.sample_order.to(device)
         self.compact_order = self.compact_order.to(device)
         self.inverse_order = self.inverse_order.to(device)
+        self.onehot_order = self.onehot_order.to(device)
+        self.block_of = self.block_of.to(device)
+        self.block_matrix = self.block_matrix.to(device)
         return self
 
 
@@ -256,16 +270,32 @@ def apply_activations(
     return torch.cat(pieces, dim=1).index_select(1, layout.inverse_order)
 
 
+def onehot_block_nll(raw: torch.Tensor, target: torch.Tensor, layout: SpanLayout):
+    """Cross-entropy of each one-hot block of ``raw`` logits: ``(n, blocks)``.
+
+    Blocks in ``layout``'s group order (``layout.block_positions`` gives their
+    spans). Targets are (possibly all-zero) one-hot blocks; an all-zero block
+    gives 0. All blocks at once: each block's log-sum-exp is the log of a
+    product by ``layout.block_matrix``, shifted by the block's maximum, so the
+    cost is a few operations on the whole batch whatever the number of blocks.
+    """
+    n = raw.shape[0]
+    if not layout.groups:
+        return raw.new_zeros((n, 0))
+    z = raw.index_select(1, layout.onehot_order)
+    t = target.index_select(1, layout.onehot_order)
+    blocks = layout.block_matrix.to(z.dtype)
+    with torch.no_grad():  # any per-block shift gives the same value and gradient
+        top = z.new_full((n, blocks.shape[1]), -math.inf)
+        top.scatter_reduce_(1, layout.block_of.expand(n, -1), z, "amax")
+    shifted = torch.exp(z - top.index_select(1, layout.block_of))
+    log_sum_exp = torch.log(shifted @ blocks) + top
+    return (t @ blocks) * log_sum_exp - (t * z) @ blocks
+
+
 def onehot_cross_entropy(raw: torch.Tensor, target: torch.Tensor, layout: SpanLayout):
     """Per-row sum over one-hot blocks of the cross-entropy of ``raw`` logits.
 
     Targets are (possibly all-zero) one-hot blocks; an all-zero block adds 0.
     """
-    if not layout.groups:
-        return raw.new_zeros(raw.shape[0])
-    order = layout.sample_order[layout.scalar_index.numel() :]
-    log_p = [
-        F.log_softmax(logits, dim=-1).flatten(1)
-        for logits in _group_views(raw.index_select(1, order), layout, 0)
-    ]
-    return -(target.index_select(1, order) * torch.cat(log_p, dim=1)).sum(dim=1)
+    return onehot_block_nll(raw, target, layout).sum(dim=1)

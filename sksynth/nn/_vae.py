@@ -10,7 +10,7 @@ from torch import nn
 from ._layers import (
     SpanLayout,
     apply_activations,
-    onehot_cross_entropy,
+    onehot_block_nll,
     ordered_output,
     sample_compact,
     seeded_linear,
@@ -49,6 +49,11 @@ class VAEModule(nn.Module):
         self.latent_dim = latent_dim
         # encoded columns of a class label modelled jointly (weighted in the loss)
         self.label_span = None if label_span is None else tuple(label_span)
+        # its column among the one-hot blocks' cross-entropies (onehot_block_nll)
+        self.label_block = None
+        if label_span is not None:
+            position = next(k for k, s in enumerate(self.layout.spans) if s.start == label_span[0])
+            self.label_block = self.layout.block_positions.tolist().index(position)
         self.encoder, width = seeded_mlp(len(self.encoder_columns), encoder_sizes, g)
         self.to_stats = seeded_linear(width, 2 * latent_dim, g)
         decoder, width = seeded_mlp(latent_dim, decoder_sizes, g)
@@ -61,7 +66,10 @@ class VAEModule(nn.Module):
         return self
 
     def encode(self, x):
-        mu, logvar = self.to_stats(self.encoder(x[:, self.encoder_columns])).chunk(2, dim=1)
+        # the columns are distinct and sorted: as many as x has means all of them
+        if self.encoder_columns.numel() != x.shape[1]:
+            x = x.index_select(1, self.encoder_columns)
+        mu, logvar = self.to_stats(self.encoder(x)).chunk(2, dim=1)
         return mu, logvar.clamp(-20.0, 10.0)
 
     def decode(self, z):
@@ -72,29 +80,31 @@ class VAEModule(nn.Module):
         z = mu + eps * torch.exp(0.5 * logvar)
         return self.decode(z), mu, logvar
 
-    def reconstruction_nll(self, raw, x, layout=None):
+    def reconstruction_nll(self, raw, x, layout=None, *, label=False):
         """Per-row negative log-likelihood of ``x`` under the decoder output ``raw``.
 
-        ``layout`` restricts it to some spans (default: all).
+        ``layout`` restricts it to some spans (default: all). With ``label=True``,
+        also the label block's cross-entropy (part of the first; ``None``
+        without a label), computed with it.
         """
         layout = self.layout if layout is None else layout
-        nll = onehot_cross_entropy(raw, x, layout)
+        blocks = onehot_block_nll(raw, x, layout)
+        nll = blocks.sum(dim=1)
         idx = layout.scalar_index
         if idx.numel():
-            # learned scales are indexed by position among all scalar columns
-            pos = torch.searchsorted(self.layout.scalar_index, idx)
-            log_scale = self.log_scale[pos]
-            z = (x[:, idx] - torch.tanh(raw[:, idx])) * torch.exp(-log_scale)
-            nll = nll + (0.5 * z * z + log_scale + _HALF_LOG_2PI).sum(dim=1)
-        return nll
-
-    def label_nll(self, raw, x):
-        """Per-row cross-entropy of the label's block (zeros without a label)."""
-        if self.label_span is None:
-            return raw.new_zeros(raw.shape[0])
-        start, stop = self.label_span
-        log_p = torch.log_softmax(raw[:, start:stop], dim=1)
-        return -(x[:, start:stop] * log_p).sum(dim=1)
+            if layout is self.layout:
+                log_scale = self.log_scale
+            else:  # learned scales are indexed by position among all scalar columns
+                log_scale = self.log_scale[torch.searchsorted(self.layout.scalar_index, idx)]
+            z = (x.index_select(1, idx) - torch.tanh(raw.index_select(1, idx))) * torch.exp(
+                -log_scale
+            )
+            nll = nll + 0.5 * (z * z).sum(dim=1) + (log_scale.sum() + _HALF_LOG_2PI * idx.numel())
+        if not label:
+            return nll
+        if self.label_block is None or layout is not self.layout:
+            return nll, None
+        return nll, blocks[:, self.label_block]
 
     @staticmethod
     def kl(mu, logvar):
@@ -141,9 +151,9 @@ class VAENet(SeededNet):
         module = self.module_
         eps = torch.randn((x.shape[0], module.latent_dim), generator=self.rng_, device=x.device)
         raw, mu, logvar = module(x, eps)
-        recon = module.reconstruction_nll(raw, x)
+        recon, label = module.reconstruction_nll(raw, x, label=True)
         kl = module.kl(mu, logvar)
-        loss = self.criterion_(recon, kl, module.label_nll(raw, x))
+        loss = self.criterion_(recon, kl, label)
         self.check_finite(loss)
         loss.backward()
         self.history.record_batch("reconstruction", recon.mean().item())
