@@ -91,6 +91,47 @@ def test_hard_gumbel_outputs_are_one_hot():
             assert torch.all(block.abs() <= 1)
 
 
+def test_gumbel_softmax_blocks_are_distributions_drawn_at_softmax_frequencies():
+    gan = small(random_state=0).fit(three_discrete(100))
+    layout: SpanLayout = gan.net_.module_.layout
+    n = 40_000
+    row = torch.linspace(-1.5, 1.5, layout.n_features)
+    raw = row.repeat(n, 1).requires_grad_(True)
+    out = apply_activations(
+        raw, layout, onehot="gumbel", tau=0.2, generator=torch.Generator().manual_seed(0)
+    )
+    out.sum().backward()  # differentiable
+    assert torch.isfinite(raw.grad).all()
+    out = out.detach()
+    for span in layout.spans:
+        block = out[:, span.start : span.stop]
+        if not span.is_onehot:
+            torch.testing.assert_close(block, torch.tanh(row[span.start : span.stop]).expand(n, -1))
+            continue
+        assert torch.all(block >= 0)
+        torch.testing.assert_close(block.sum(1), torch.ones(n))
+        # Gumbel-max: the largest entry falls on each category at its softmax probability
+        freq = torch.bincount(block.argmax(1), minlength=span.width).float() / n
+        expected = torch.softmax(row[span.start : span.stop], 0)
+        assert torch.allclose(freq, expected, atol=0.015), (span.column, freq, expected)
+
+
+def test_condition_loss_is_the_cross_entropy_of_each_rows_conditioned_block():
+    X = three_discrete(600)
+    gan = small(random_state=0).fit(X)
+    net = gan.net_
+    cond, span, category = net.sampler_.draw(300, torch.Generator().manual_seed(2))
+    raw = torch.randn(300, net.module_.layout.n_features) * 3.0
+    expected = torch.zeros(300)
+    for j, s in enumerate(net.condition_spans_):
+        chosen = span == j
+        ce = torch.nn.functional.cross_entropy(
+            raw[chosen, s.start : s.stop], category[chosen], reduction="none"
+        )
+        expected[chosen] = ce
+    torch.testing.assert_close(net._condition_loss(raw, cond), expected.mean())
+
+
 def test_pac_must_divide_batch_size():
     with pytest.raises(ValueError, match="batch_size must be a multiple of pac; got batch_size=50"):
         small(batch_size=50, pac=4).fit(three_discrete(100))

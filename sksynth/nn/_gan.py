@@ -10,6 +10,7 @@ from ._conditions import ConditionSampler
 from ._layers import (
     SpanLayout,
     apply_activations,
+    onehot_block_nll,
     ordered_output,
     sample_compact,
     seeded_linear,
@@ -232,17 +233,23 @@ class GANNet(SeededNet):
         norm = grad.reshape(-1, pac * shape[1]).norm(2, dim=1)
         return ((norm - 1.0) ** 2).mean()
 
-    def _condition_loss(self, raw, span, category):
-        """Cross-entropy making the generator honour its conditional vector."""
-        if span is None:
+    def _condition_loss(self, raw, cond):
+        """Cross-entropy making the generator honour its conditional vector ``cond``.
+
+        ``cond`` is one-hot over the condition spans' categories; set in those
+        spans' columns, it is the target of the one block each row is
+        conditioned on (the other blocks' all-zero targets add nothing).
+        """
+        if not self.condition_spans_:
             return raw.new_zeros(())
-        losses = raw.new_zeros(raw.shape[0])
-        for j, s in enumerate(self.condition_spans_):
-            chosen = span == j
-            target = torch.where(chosen, category, torch.zeros_like(category))
-            ce = F.cross_entropy(raw[:, s.start : s.stop], target, reduction="none")
-            losses = losses + torch.where(chosen, ce, torch.zeros_like(ce))
-        return losses.mean()
+        layout = getattr(self, "condition_layout_", None)
+        if layout is None or layout.block_of.device != raw.device:
+            layout = SpanLayout(self.condition_spans_).to(raw.device)
+            columns = [k for s in self.condition_spans_ for k in range(s.start, s.stop)]
+            self.condition_layout_ = layout
+            self.condition_columns_ = torch.tensor(columns, device=raw.device)
+        target = raw.new_zeros(raw.shape).index_copy_(1, self.condition_columns_, cond)
+        return onehot_block_nll(raw, target, layout).sum(dim=1).mean()
 
     def discriminator_step(self, x):
         """Step 1: update the discriminator on real rows and detached generated rows."""
@@ -272,7 +279,7 @@ class GANNet(SeededNet):
 
     def generator_step(self, n):
         """Step 2: update the generator through the (frozen) discriminator's judgement."""
-        cond, span, category = self._conditions(n)
+        cond, _, _ = self._conditions(n)
         self.discriminator_.requires_grad_(False)
         try:
             raw, fake, cond = self._fake(n, cond)
@@ -281,7 +288,7 @@ class GANNet(SeededNet):
                 adversarial = F.binary_cross_entropy_with_logits(d_fake, torch.ones_like(d_fake))
             else:
                 adversarial = -d_fake.mean()
-            condition = self._condition_loss(raw, span, category)
+            condition = self._condition_loss(raw, cond)
             loss = adversarial + condition
             self.check_finite(loss, "generator loss")
             self.optimizer_.zero_grad(set_to_none=True)

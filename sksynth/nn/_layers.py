@@ -249,25 +249,45 @@ def apply_activations(
     """tanh on scalar columns; on one-hot blocks, depending on ``onehot``:
 
     ``"softmax"``: probabilities; ``"gumbel"``: Gumbel-softmax with temperature
-    ``tau`` (differentiable); ``"sample"``: a hard one-hot drawn from the
-    block's categorical distribution (Gumbel-max); ``"argmax"``: the most
-    likely category as a hard one-hot.
+    ``tau`` (differentiable; one draw of noise for all blocks); ``"sample"``: a
+    hard one-hot drawn from the block's categorical distribution (Gumbel-max);
+    ``"argmax"``: the most likely category as a hard one-hot.
     """
     # one gather into sampling order (groups as views), one back at the end
     ordered = raw.index_select(1, layout.sample_order)
     n_scalar = layout.scalar_index.numel()
     pieces = [torch.tanh(ordered[:, :n_scalar])]
-    for logits in _group_views(ordered, layout, n_scalar):
-        if onehot in ("gumbel", "sample"):
-            logits = logits + gumbel_noise(logits.shape, generator, raw.device, raw.dtype)
+    if onehot in ("softmax", "gumbel"):
+        logits = ordered[:, n_scalar:]
         if onehot == "gumbel":
-            values = F.softmax(logits / tau, dim=-1)
-        elif onehot == "softmax":
-            values = F.softmax(logits, dim=-1)
-        else:
+            noise = gumbel_noise(logits.shape, generator, raw.device, raw.dtype)
+            logits = (logits + noise) / tau
+        pieces.append(block_softmax(logits, layout))
+    else:
+        for logits in _group_views(ordered, layout, n_scalar):
+            if onehot == "sample":
+                logits = logits + gumbel_noise(logits.shape, generator, raw.device, raw.dtype)
             values = F.one_hot(logits.argmax(dim=-1), logits.shape[-1]).to(raw.dtype)
-        pieces.append(values.flatten(1))
+            pieces.append(values.flatten(1))
     return torch.cat(pieces, dim=1).index_select(1, layout.inverse_order)
+
+
+def _block_max(z: torch.Tensor, layout: SpanLayout) -> torch.Tensor:
+    """Each row's maximum over each one-hot block of ``z`` (columns in
+    ``layout.onehot_order``): ``(n, blocks)``, outside autograd. Any per-block
+    shift gives a softmax or a log-sum-exp the same value and gradient; the
+    maximum keeps ``exp`` from overflowing or underflowing a whole block.
+    """
+    with torch.no_grad():
+        top = z.new_full((z.shape[0], layout.block_matrix.shape[1]), -math.inf)
+        return top.scatter_reduce_(1, layout.block_of.expand(z.shape[0], -1), z, "amax")
+
+
+def block_softmax(z: torch.Tensor, layout: SpanLayout) -> torch.Tensor:
+    """Softmax within each one-hot block of ``z`` (columns in ``layout.onehot_order``)."""
+    shifted = torch.exp(z - _block_max(z, layout).index_select(1, layout.block_of))
+    totals = shifted @ layout.block_matrix.to(z.dtype)
+    return shifted / totals.index_select(1, layout.block_of)
 
 
 def onehot_block_nll(raw: torch.Tensor, target: torch.Tensor, layout: SpanLayout):
@@ -285,9 +305,7 @@ def onehot_block_nll(raw: torch.Tensor, target: torch.Tensor, layout: SpanLayout
     z = raw.index_select(1, layout.onehot_order)
     t = target.index_select(1, layout.onehot_order)
     blocks = layout.block_matrix.to(z.dtype)
-    with torch.no_grad():  # any per-block shift gives the same value and gradient
-        top = z.new_full((n, blocks.shape[1]), -math.inf)
-        top.scatter_reduce_(1, layout.block_of.expand(n, -1), z, "amax")
+    top = _block_max(z, layout)
     shifted = torch.exp(z - top.index_select(1, layout.block_of))
     log_sum_exp = torch.log(shifted @ blocks) + top
     return (t @ blocks) * log_sum_exp - (t * z) @ blocks
