@@ -61,8 +61,9 @@ def seeded_mlp(
 class SpanLayout:
     """Index tensors of a ``TableTransformer`` layout, for vectorised span-wise work.
 
-    One-hot blocks of equal width are grouped so that a softmax or a Gumbel draw
-    runs once per width instead of once per block.
+    One-hot blocks of equal width are grouped so that a category draw runs once
+    per width instead of once per block; ``block_of`` and ``block_matrix`` let a
+    softmax or a cross-entropy run once for all blocks.
     """
 
     def __init__(self, spans: Sequence[Span]):
