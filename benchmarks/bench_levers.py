@@ -109,8 +109,8 @@ def compile_lever(train, discrete, batch_sizes, threads):
 
     def loss_of(x, eps):
         raw, mu, logvar = module(x, eps)
-        recon = module.reconstruction_nll(raw, x)
-        return criterion(recon, module.kl(mu, logvar), module.label_nll(raw, x))
+        recon, label = module.reconstruction_nll(raw, x, label=True)
+        return criterion(recon, module.kl(mu, logvar), label)
 
     rows = []
     for batch_size in batch_sizes:
