@@ -332,5 +332,7 @@ class GANNet(SeededNet):
 
     def __getstate__(self):
         state = super().__getstate__()
-        state.pop("data_", None)
+        # the training data, and the condition loss's layout (rebuilt on its device)
+        for name in ("data_", "condition_layout_", "condition_columns_"):
+            state.pop(name, None)
         return state
