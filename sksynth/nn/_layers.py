@@ -108,7 +108,7 @@ class SpanLayout:
         self.block_matrix = torch.zeros(len(self.block_of), len(widths))
         self.block_matrix[torch.arange(len(self.block_of)), self.block_of] = 1.0
         # the span position of each block
-        self.block_positions = torch.cat([torch.zeros(0, dtype=torch.long), *self.group_positions])
+        self.block_positions = sampled[len(self.scalar_positions) :]
 
     def to(self, device) -> SpanLayout:
         self.scalar_index = self.scalar_index.to(device)
@@ -273,20 +273,23 @@ def apply_activations(
     return torch.cat(pieces, dim=1).index_select(1, layout.inverse_order)
 
 
-def _block_max(z: torch.Tensor, layout: SpanLayout) -> torch.Tensor:
-    """Each row's maximum over each one-hot block of ``z`` (columns in
-    ``layout.onehot_order``): ``(n, blocks)``, outside autograd. Any per-block
-    shift gives a softmax or a log-sum-exp the same value and gradient; the
-    maximum keeps ``exp`` from overflowing or underflowing a whole block.
+def _block_exp(z: torch.Tensor, layout: SpanLayout) -> tuple[torch.Tensor, torch.Tensor]:
+    """``exp`` of each one-hot block of ``z`` (columns in ``layout.onehot_order``)
+    shifted by the block's row maximum, and those maxima ``(n, blocks)``.
+
+    The maxima are taken outside autograd: any per-block shift gives a softmax
+    or a log-sum-exp the same value and gradient; the maximum keeps ``exp``
+    from overflowing or underflowing a whole block.
     """
     with torch.no_grad():
         top = z.new_full((z.shape[0], layout.block_matrix.shape[1]), -math.inf)
-        return top.scatter_reduce_(1, layout.block_of.expand(z.shape[0], -1), z, "amax")
+        top.scatter_reduce_(1, layout.block_of.expand(z.shape[0], -1), z, "amax")
+    return torch.exp(z - top.index_select(1, layout.block_of)), top
 
 
 def block_softmax(z: torch.Tensor, layout: SpanLayout) -> torch.Tensor:
     """Softmax within each one-hot block of ``z`` (columns in ``layout.onehot_order``)."""
-    shifted = torch.exp(z - _block_max(z, layout).index_select(1, layout.block_of))
+    shifted, _ = _block_exp(z, layout)
     totals = shifted @ layout.block_matrix.to(z.dtype)
     return shifted / totals.index_select(1, layout.block_of)
 
@@ -306,8 +309,7 @@ def onehot_block_nll(raw: torch.Tensor, target: torch.Tensor, layout: SpanLayout
     z = raw.index_select(1, layout.onehot_order)
     t = target.index_select(1, layout.onehot_order)
     blocks = layout.block_matrix.to(z.dtype)
-    top = _block_max(z, layout)
-    shifted = torch.exp(z - top.index_select(1, layout.block_of))
+    shifted, top = _block_exp(z, layout)
     log_sum_exp = torch.log(shifted @ blocks) + top
     return (t @ blocks) * log_sum_exp - (t * z) @ blocks
 
