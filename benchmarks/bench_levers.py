@@ -12,9 +12,10 @@ otherwise:
   against a large-matmul peak measured in this process, and the quality
   (``quality_score``) after the same number of epochs, since larger batches
   mean fewer steps per epoch;
-* Adam fused into one call per step against torch's default Adam
-  (on the CPU, its for-loop over the parameters): the VAE's seconds per
-  epoch early and late in a long fit;
+* Adam fused into one call per step (sksynth's default on the CPU where
+  torch has it) against torch's default Adam (on the CPU, its for-loop over
+  the parameters), and the fused step with subnormals flushed on the calling
+  thread only: the VAE's seconds per epoch early and late in a long fit;
 * ``torch.compile`` of the VAE's whole loss (forward, ELBO) against eager,
   both stepping Adam over one epoch of whole-batch slices: steps per second
   after warm-up, and the one-off compile time;
@@ -27,6 +28,7 @@ otherwise:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
 import tempfile
@@ -73,27 +75,51 @@ def subnormals(model) -> int:
     return sum(int(((t != 0) & (t.abs() < tiny)).sum()) for t in tensors)
 
 
+@contextlib.contextmanager
+def calling_thread_flush():
+    """sksynth's flushing before it reached the pool: the calling thread only."""
+    from sksynth.nn._denormals import _flushing_denormals
+
+    changed = not _flushing_denormals() and torch.set_flush_denormal(True)
+    try:
+        yield
+    finally:
+        if changed:
+            torch.set_flush_denormal(False)
+
+
+FUSED_MODES = [
+    # (label, Adam fused, subnormals flushed on the pool)
+    ("for-loop, pool flushed", False, True),
+    ("fused, pool flushed (sksynth's default)", True, True),
+    ("fused, calling thread flushed only", True, False),
+]
+
+
 def fused_lever(train, discrete, epochs, threads):
-    """The VAE's seconds per epoch early and late in a long fit, Adam fused or not."""
+    """The VAE's seconds per epoch early and late in a long fit, for each of
+    ``FUSED_MODES``."""
     from sksynth import VAESynthesizer
+    from sksynth.nn import _net
 
     torch.set_num_threads(threads)
     rows = []
-    for fused in (False, True):
-        original = VAESynthesizer._net_kwargs
+    for mode, fused, pool in FUSED_MODES:
+        original, flush = VAESynthesizer._net_kwargs, _net.flush_denormals
 
         def net_kwargs(self, seed, original=original, fused=fused):
             return {**original(self, seed), "optimizer__fused": fused}
 
         VAESynthesizer._net_kwargs = net_kwargs
+        if not pool:
+            _net.flush_denormals = calling_thread_flush
         try:
             model = VAESynthesizer(epochs=epochs, discrete_columns=discrete, random_state=0)
             model.fit(train)
         finally:
-            VAESynthesizer._net_kwargs = original
+            VAESynthesizer._net_kwargs, _net.flush_denormals = original, flush
         seconds = [h["dur"] for h in model.history_]
         early, late = statistics.median(seconds[1:21]), statistics.median(seconds[-20:])
-        mode = "fused" if fused else "default (for-loop)"
         rows.append((mode, early, late, sum(seconds), subnormals(model)))
     return rows
 
@@ -227,6 +253,30 @@ def precision_section(train, discrete, args, cores) -> list[str]:
     return lines
 
 
+def fused_section(train, discrete, args, cores):
+    lines = [
+        "",
+        "## Fused Adam",
+        "",
+        f"`torch.optim.Adam(fused=True)` against torch's default Adam: the VAE fitted for "
+        f"{args.fused_epochs} epochs, batch size 500, {cores} threads; median seconds per "
+        "epoch over epochs 2-21 and over the last 20, the whole fit, and the subnormal "
+        "entries (nonzero, below 1.2e-38) left in the parameters and Adam's state. The fused "
+        "step runs on every thread of torch's pool. sksynth flushes subnormals to zero during "
+        "fit on the calling thread and, through torch's OpenMP runtime, on each thread of "
+        "the pool; the last row flushes on the calling thread only (`torch.set_flush_denormal`"
+        ", what sksynth did before), so the pool's other threads (started here by the peak "
+        "measurement) write subnormal weights and moments, which slow every later step.",
+        "",
+        "| Adam | s/epoch, epochs 2-21 | s/epoch, last 20 | fit s | subnormals |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for mode, early, late, total, n_sub in fused_lever(train, discrete, args.fused_epochs, cores):
+        lines.append(f"| {mode} | {early:.3f} | {late:.3f} | {total:.0f} | {n_sub:,} |")
+        print(lines[-1], flush=True)
+    return lines
+
+
 def main():
     from sksynth import GANSynthesizer, VAESynthesizer
 
@@ -236,13 +286,19 @@ def main():
     parser.add_argument("--fused-epochs", type=int, default=300)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument(
-        "--only", choices=["precision"], help="run one section and print it (no page written)"
+        "--only",
+        choices=["precision", "fused"],
+        help="run one section and print it (no page written)",
     )
     args = parser.parse_args()
     train, _, _, discrete = load("adult", ROOT.parent / "shared" / "datasets")
     cores = torch.get_num_threads()
     if args.only == "precision":
         print("\n".join(precision_section(train, discrete, args, cores)))
+        return
+    if args.only == "fused":
+        matmul_peak_gflops()  # starts the pool, as in the full run
+        print("\n".join(fused_section(train, discrete, args, cores)))
         return
     peak = matmul_peak_gflops()
     lines = [
@@ -276,25 +332,7 @@ def main():
             f"{gflops / peak:.1%} | {quality:.3f} |"
         )
         print(lines[-1], flush=True)
-    lines += [
-        "",
-        "## Fused Adam",
-        "",
-        f"`torch.optim.Adam(fused=True)` against torch's default Adam: the VAE fitted for "
-        f"{args.fused_epochs} epochs, batch size 500, {cores} threads; median seconds per "
-        "epoch over epochs 2-21 and over the last 20, the whole fit, and the subnormal "
-        "entries (nonzero, below 1.2e-38) left in the parameters and Adam's state. sksynth "
-        "flushes subnormals to zero during fit with `torch.set_flush_denormal`, which sets "
-        "the calling thread only: threads of torch's pool started before the fit (here by "
-        "the peak measurement) keep them, and a parallel kernel such as the fused Adam step "
-        "writes them there.",
-        "",
-        "| Adam | s/epoch, epochs 2-21 | s/epoch, last 20 | fit s | subnormals |",
-        "| --- | --- | --- | --- | --- |",
-    ]
-    for mode, early, late, total, n_sub in fused_lever(train, discrete, args.fused_epochs, cores):
-        lines.append(f"| {mode} | {early:.3f} | {late:.3f} | {total:.0f} | {n_sub:,} |")
-        print(lines[-1], flush=True)
+    lines += fused_section(train, discrete, args, cores)
     lines += [
         "",
         "## torch.compile",

@@ -175,7 +175,7 @@ def test_sample_round_trip_property(frame):
 def test_denormals_flushed_in_fit_and_sampling_only(make, adult_small):
     from skorch.callbacks import Callback
 
-    from sksynth.nn._net import _flushing_denormals
+    from sksynth.nn._denormals import _flushing_denormals
 
     seen = []
 

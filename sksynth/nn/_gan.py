@@ -15,7 +15,7 @@ from ._layers import (
     sample_compact,
     seeded_linear,
 )
-from ._net import SeededNet
+from ._net import SeededNet, adam_options
 
 
 class SeededDropout(nn.Module):
@@ -188,6 +188,7 @@ class GANNet(SeededNet):
             lr=self.discriminator_lr,
             betas=(0.5, 0.9),
             weight_decay=self.discriminator_weight_decay,
+            **adam_options(self.device),
         )
         return self
 

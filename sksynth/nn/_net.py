@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
-from contextlib import contextmanager
+from functools import cache
 
 import torch
 from skorch import NeuralNet
 
 from ..exceptions import TrainingDivergedError
 from ._data import TensorBatches
+from ._denormals import flush_denormals, pool_flush_supported
 
 
 def make_generator(seed: int, device) -> torch.Generator:
@@ -19,28 +19,28 @@ def make_generator(seed: int, device) -> torch.Generator:
     return torch.Generator(device=device).manual_seed(int(seed))
 
 
-def _flushing_denormals() -> bool:
-    """Whether the CPU flushes subnormal float32 numbers to zero right now."""
-    return (torch.tensor([1e-39], dtype=torch.float32) * 1.0).item() == 0.0
-
-
-@contextmanager
-def flush_denormals() -> Iterator[None]:
-    """Flush subnormal floats to zero on the CPU inside the block, as before after it.
-
-    Training drives some weights and Adam moments into the subnormal range
-    (below 1.2e-38), where CPU arithmetic is many times slower: without this,
-    a VAE's epochs on Adult slow from 0.37 s to 0.79 s over 150 epochs; with
-    it they stay flat. Values that small change no result that matters.
-    ``torch.set_flush_denormal`` sets the calling thread only: kernels that
-    torch runs on its other threads (a fused Adam step, for one) are not covered.
-    """
-    changed = not _flushing_denormals() and torch.set_flush_denormal(True)
+@cache
+def _fused_adam_on_cpu() -> bool:
+    """Whether this torch has Adam's fused CPU kernel (torch 2.4 and later)."""
     try:
-        yield
-    finally:
-        if changed:
-            torch.set_flush_denormal(False)
+        torch.optim.Adam([torch.zeros(1, requires_grad=True)], fused=True)
+    except (RuntimeError, TypeError, ValueError):
+        return False
+    return True
+
+
+def adam_options(device) -> dict[str, bool]:
+    """Keyword arguments for the nets' ``torch.optim.Adam`` on ``device``.
+
+    On the CPU, Adam's fused kernel (one call per step instead of a loop of
+    small operations in Python) where torch has it and subnormals are flushed
+    on every thread of torch's pool: the kernel runs on all of them, and an
+    unflushed thread leaves subnormal weights and moments behind, which slow
+    every later step (a VAE on Adult went from 0.22 to 0.66 s per epoch over
+    300 epochs). Elsewhere torch's default.
+    """
+    fused = torch.device(device).type == "cpu" and _fused_adam_on_cpu() and pool_flush_supported()
+    return {"fused": True} if fused else {}
 
 
 class SeededNet(NeuralNet):
@@ -65,6 +65,10 @@ class SeededNet(NeuralNet):
     def fit_loop(self, X, y=None, **fit_params):
         with flush_denormals():
             return super().fit_loop(X, y, **fit_params)
+
+    def get_params_for_optimizer(self, prefix, named_parameters):
+        args, kwargs = super().get_params_for_optimizer(prefix, named_parameters)
+        return args, {**adam_options(self.device), **kwargs}
 
     def get_iterator(self, dataset, training=False):
         X = dataset.X.to(self.device)

@@ -19,7 +19,8 @@ from skorch.callbacks import ProgressBar
 
 from ..metrics import quality_score
 from ..metrics._scorers import SCORER_SEED as SCORE_SEED
-from ..nn._net import flush_denormals, make_generator
+from ..nn._denormals import flush_denormals
+from ..nn._net import make_generator
 from ..preprocessing import TableTransformer
 from ..preprocessing._columns import as_frame
 from ..preprocessing._transformer import resolve_discrete_columns, validate_table
