@@ -65,6 +65,29 @@ def fit_config(cls, train, discrete, *, batch_size, threads, epochs):
     return s_epoch, flops / 1e9, flops * steps / s_epoch / 1e9, quality, model
 
 
+MATMUL_OPS = ("aten::mm", "aten::addmm", "aten::bmm")
+
+
+def matmul_seconds(model, train, steps=30) -> float:
+    """Seconds per training step spent in matrix products (self time of torch's
+    ``mm``/``addmm``/``bmm`` under the profiler), after a few warm-up steps."""
+    from torch.profiler import ProfilerActivity, profile
+
+    net, n = model.net_, model.batch_size
+    data = torch.from_numpy(model.transformer_.transform(model._internal(train.copy())))
+    if hasattr(net, "data_"):
+        net.data_ = data
+    starts = [(i * n) % (len(data) - n + 1) for i in range(steps + 5)]
+    batches = [data[start : start + n] for start in starts]
+    for batch in batches[:5]:
+        net.train_step((batch, None))
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        for batch in batches[5:]:
+            net.train_step((batch, None))
+    events = [e for e in prof.key_averages() if e.key in MATMUL_OPS]
+    return sum(e.self_cpu_time_total for e in events) / 1e6 / len(batches[5:])
+
+
 def subnormals(model) -> int:
     """Entries of the module's parameters and the optimizer's state below float32's
     smallest normal number (and not zero)."""
@@ -314,22 +337,29 @@ def main():
         f"Median seconds per epoch of a fit ({args.epochs} epochs for the VAE, "
         f"{args.gan_epochs} for the GAN), FLOPs of one training step, achieved GFLOP/s "
         "(FLOPs of an epoch's steps over its seconds) and its share of the peak, and the "
-        "quality after those epochs (fewer steps per epoch with larger batches).",
+        "quality after those epochs (fewer steps per epoch with larger batches). The "
+        "matmul columns time the step's matrix products alone (their self time under torch's "
+        "profiler, 30 steps after the fit): their GFLOP/s is the ceiling of the whole step's "
+        "at these shapes, reached if every other operation took no time, and the last "
+        "column is their share of the step's time.",
         "",
         "| model | batch size | threads | s/epoch | GFLOP/step | GFLOP/s | share of peak "
-        "| quality |",
-        "| --- " * 8 + "|",
+        "| matmul GFLOP/s | matmul share of peak | matmul share of step | quality |",
+        "| --- " * 11 + "|",
     ]
     configs = [(VAESynthesizer, args.epochs, b, t) for b in (500, 2000, 8000) for t in (1, cores)]
     configs += [(GANSynthesizer, args.gan_epochs, b, cores) for b in (500, 2000, 8000)]
     for cls, epochs, batch_size, threads in configs:
-        s, gflop, gflops, quality, _ = fit_config(
+        s, gflop, gflops, quality, model = fit_config(
             cls, train, discrete, batch_size=batch_size, threads=threads, epochs=epochs
         )
-        name = cls.__name__
+        in_matmuls = matmul_seconds(model, train)
+        step = s / np.ceil(len(train) / batch_size)
+        ceiling = gflop / in_matmuls
         lines.append(
-            f"| {name} | {batch_size} | {threads} | {s:.3f} | {gflop:.3f} | {gflops:.1f} | "
-            f"{gflops / peak:.1%} | {quality:.3f} |"
+            f"| {cls.__name__} | {batch_size} | {threads} | {s:.3f} | {gflop:.3f} | "
+            f"{gflops:.1f} | {gflops / peak:.1%} | {ceiling:.1f} | {ceiling / peak:.1%} | "
+            f"{in_matmuls / step:.0%} | {quality:.3f} |"
         )
         print(lines[-1], flush=True)
     lines += fused_section(train, discrete, args, cores)

@@ -37,9 +37,11 @@ def adam_options(device) -> dict[str, bool]:
     on every thread of torch's pool: the kernel runs on all of them, and an
     unflushed thread leaves subnormal weights and moments behind, which slow
     every later step (a VAE on Adult went from 0.22 to 0.66 s per epoch over
-    300 epochs). Elsewhere torch's default.
+    300 epochs). Elsewhere torch's default. Decided for the thread count set
+    when the optimizer is built.
     """
-    fused = torch.device(device).type == "cpu" and _fused_adam_on_cpu() and pool_flush_supported()
+    on_cpu = torch.device(device or "cpu").type == "cpu"
+    fused = on_cpu and _fused_adam_on_cpu() and pool_flush_supported()
     return {"fused": True} if fused else {}
 
 
@@ -68,7 +70,9 @@ class SeededNet(NeuralNet):
 
     def get_params_for_optimizer(self, prefix, named_parameters):
         args, kwargs = super().get_params_for_optimizer(prefix, named_parameters)
-        return args, {**adam_options(self.device), **kwargs}
+        if getattr(self, prefix) is torch.optim.Adam:
+            kwargs = {**adam_options(self.device), **kwargs}
+        return args, kwargs
 
     def get_iterator(self, dataset, training=False):
         X = dataset.X.to(self.device)

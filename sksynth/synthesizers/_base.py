@@ -365,7 +365,7 @@ class BaseSynthesizer(BaseEstimator, ABC):
             net.module_.eval()
             for b, start in enumerate(range(0, n, BLOCK_ROWS)):
                 # modes set per block, never across the yield (the caller's code runs there)
-                with torch.no_grad(), flush_denormals():
+                with torch.no_grad(), flush_denormals(pool=False):
                     block = self._block(b, start, min(BLOCK_ROWS, n - start), seed, request, n)
                 yield block
 
