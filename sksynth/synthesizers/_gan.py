@@ -37,10 +37,10 @@ class GANSynthesizer(BaseSynthesizer):
         non-saturating generator loss); ``"wgan-gp"``: Wasserstein loss with
         gradient penalty. ``"bce"`` is the default by measurement: on Adult
         (20 epochs, two seeds, ``benchmarks/bench_components.py``) it scored
-        a higher quality (0.881 vs 0.863) and ran 22 % faster per epoch (no
+        a higher quality (0.891 vs 0.880) and ran 20 % faster per epoch (no
         double backward for the penalty). The synthetic >50K share moves from
-        run to run at 20 epochs (real 0.241; bce 0.326 vs 0.217 in the latest
-        run, 0.236 vs 0.295 in the one before). See
+        run to run at 20 epochs (real 0.241; bce 0.237 vs 0.311 in the latest
+        run, 0.326 vs 0.217 in the one before). See
         ``docs/benchmarks_components.md``.
     noise_dim : int, default=128
         Size of the generator's noise vector.
