@@ -42,7 +42,7 @@ class VAESynthesizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseSynt
         Rows per optimisation step.
     latent_dim : int, default=16
         Size of the latent space (and of ``transform``'s output). The KL term
-        leaves most dimensions unused: on Adult and credit default 4-6 carry
+        leaves most dimensions unused: on Adult and credit default 4-8 carry
         information at 16, 32 and 64 alike, and 16 samples about 20 % faster
         than 64 at the same quality (``docs/benchmarks_latent.md``).
     encoder_sizes : tuple of int, default=(128, 128)
