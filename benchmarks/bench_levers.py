@@ -28,7 +28,7 @@ otherwise:
 from __future__ import annotations
 
 import argparse
-import contextlib
+import functools
 import os
 import statistics
 import tempfile
@@ -46,6 +46,7 @@ from compare import (  # noqa: E402
     load,
     matmul_peak_gflops,
     step_flops,
+    training_matrix,
 )
 
 OUT = ROOT / "docs" / "benchmarks_levers.md"
@@ -74,9 +75,7 @@ def matmul_seconds(model, train, steps=30) -> float:
     from torch.profiler import ProfilerActivity, profile
 
     net, n = model.net_, model.batch_size
-    data = torch.from_numpy(model.transformer_.transform(model._internal(train.copy())))
-    if hasattr(net, "data_"):
-        net.data_ = data
+    data = training_matrix(model, train)
     starts = [(i * n) % (len(data) - n + 1) for i in range(steps + 5)]
     batches = [data[start : start + n] for start in starts]
     for batch in batches[:5]:
@@ -98,19 +97,6 @@ def subnormals(model) -> int:
     return sum(int(((t != 0) & (t.abs() < tiny)).sum()) for t in tensors)
 
 
-@contextlib.contextmanager
-def calling_thread_flush():
-    """sksynth's flushing before it reached the pool: the calling thread only."""
-    from sksynth.nn._denormals import _flushing_denormals
-
-    changed = not _flushing_denormals() and torch.set_flush_denormal(True)
-    try:
-        yield
-    finally:
-        if changed:
-            torch.set_flush_denormal(False)
-
-
 FUSED_MODES = [
     # (label, Adam fused, subnormals flushed on the pool)
     ("for-loop, pool flushed", False, True),
@@ -124,6 +110,7 @@ def fused_lever(train, discrete, epochs, threads):
     ``FUSED_MODES``."""
     from sksynth import VAESynthesizer
     from sksynth.nn import _net
+    from sksynth.nn._denormals import flush_denormals
 
     torch.set_num_threads(threads)
     rows = []
@@ -135,7 +122,8 @@ def fused_lever(train, discrete, epochs, threads):
 
         VAESynthesizer._net_kwargs = net_kwargs
         if not pool:
-            _net.flush_denormals = calling_thread_flush
+            # sksynth's flushing before it reached the pool: the calling thread only
+            _net.flush_denormals = functools.partial(flush_denormals, pool=False)
         try:
             model = VAESynthesizer(epochs=epochs, discrete_columns=discrete, random_state=0)
             model.fit(train)
@@ -153,7 +141,7 @@ def compile_lever(train, discrete, batch_sizes, threads):
 
     torch.set_num_threads(threads)
     model = VAESynthesizer(epochs=1, discrete_columns=discrete, random_state=0).fit(train)
-    data = torch.from_numpy(model.transformer_.transform(model._internal(train.copy())))
+    data = training_matrix(model, train)
     module, criterion = model.net_.module_, model.net_.criterion_
 
     def loss_of(x, eps):

@@ -143,17 +143,25 @@ def _sync(device):
         torch.cuda.synchronize()
 
 
-def step_flops(model, train):
-    """FLOPs of one training step of a fitted sksynth model (one batch of real rows)."""
+def training_matrix(model, train):
+    """``train`` encoded by a fitted sksynth model, as its net trains on it (a tensor
+    on the net's device); a GAN net also samples its real rows from it."""
     import torch
-    from torch.utils.flop_counter import FlopCounterMode
 
     net = model.net_
     data = torch.from_numpy(model.transformer_.transform(model._internal(train.copy())))
     data = data.to(net.device)
-    batch = data[: model.batch_size]
     if hasattr(net, "data_"):
         net.data_ = data
+    return data
+
+
+def step_flops(model, train):
+    """FLOPs of one training step of a fitted sksynth model (one batch of real rows)."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    net = model.net_
+    batch = training_matrix(model, train)[: model.batch_size]
     counter = FlopCounterMode(display=False)
     with counter:
         net.train_step((batch, None))

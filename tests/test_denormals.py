@@ -28,7 +28,7 @@ def thread_states() -> dict[int, bool]:
 @pytest.fixture
 def warm_pool():
     """Two torch threads, the pool started unflushed; all put back after the test."""
-    if not torch.set_flush_denormal(_flushing_denormals()):
+    if not _denormals._cpu_can_flush():
         pytest.skip("this CPU has no flush-to-zero mode")
     if _denormals._openmp_runtime() is None:
         pytest.skip("torch's kernels do not run on a reachable OpenMP runtime here")

@@ -34,6 +34,11 @@ def _flushing_denormals() -> bool:
     return (torch.tensor([1e-39], dtype=torch.float32, device="cpu") * 1.0).item() == 0.0
 
 
+def _cpu_can_flush() -> bool:
+    """Whether this CPU has the flush-to-zero modes (the calling thread's state kept)."""
+    return torch.set_flush_denormal(_flushing_denormals())
+
+
 @cache
 def _openmp_runtime() -> Callable | None:
     """The ``GOMP_parallel`` entry point of the OpenMP runtime torch's CPU library
@@ -103,19 +108,19 @@ def pool_flush_supported() -> bool:
 @cache
 def _pool_flush_supported(threads: int) -> bool:
     if threads == 1:
-        return torch.set_flush_denormal(_flushing_denormals())
+        return _cpu_can_flush()
     with flush_denormals():
         return _pool_flushes()
 
 
-def _set_modes(flush: bool, *, pool: bool) -> dict[int, bool]:
-    """Set the modes on the calling thread and, with ``pool``, on its pool; each
-    thread's previous state."""
+def _set_modes(*, pool: bool) -> dict[int, bool]:
+    """Turn the modes on for the calling thread and, with ``pool``, for its pool;
+    each thread's previous state."""
     previous: dict[int, bool] = {}
 
     def set_here(thread: int) -> None:
         previous[thread] = _flushing_denormals()
-        torch.set_flush_denormal(flush)
+        torch.set_flush_denormal(True)
 
     if not (pool and _on_each_thread(set_here)):
         set_here(threading.get_native_id())
@@ -148,10 +153,10 @@ def flush_denormals(*, pool: bool = True) -> Iterator[None]:
     sets the calling thread only), and restored thread by thread on the way
     out. Nothing happens on CPUs without these modes.
     """
-    if not torch.set_flush_denormal(_flushing_denormals()):
+    if not _cpu_can_flush():
         yield  # no flush-to-zero mode on this CPU
         return
-    previous = _set_modes(True, pool=pool)
+    previous = _set_modes(pool=pool)
     try:
         yield
     finally:
