@@ -24,9 +24,12 @@ from .exceptions import PersistenceError
 from .preprocessing import TableTransformer
 from .synthesizers import GANSynthesizer, VAESynthesizer
 from .synthesizers._device import resolve_device
+from .synthesizers._latent_mixture import mixture_from_state, mixture_info, mixture_state
 
 FORMAT = "sksynth-model"
-VERSION = 1
+#: 2 adds a VAE's latent mixture; files without one are still written as 1,
+#: so that older sksynth versions read them.
+VERSION = 2
 _CLASSES = {cls.__name__: cls for cls in (GANSynthesizer, VAESynthesizer)}
 _MODULES = ("module_", "discriminator_", "sampler_")
 
@@ -118,9 +121,10 @@ def save(model, path) -> None:
     check_is_fitted(model)
     net = model.net_
     target = model._target
+    mixture = getattr(model, "latent_mixture_", None)
     state = {
         "format": FORMAT,
-        "version": VERSION,
+        "version": 1 if mixture is None else VERSION,
         "class": type(model).__name__,
         "params": _params(model),
         "fitted": {
@@ -158,6 +162,7 @@ def save(model, path) -> None:
                 "best_epoch": model.best_epoch_,
                 "best_validation_score": model.best_validation_score_,
             },
+            "latent_mixture": None if mixture is None else mixture_info(mixture),
         },
     }
     weights = {}
@@ -165,6 +170,9 @@ def save(model, path) -> None:
         if hasattr(net, name):
             for key, tensor in getattr(net, name).state_dict().items():
                 weights[f"{name}.{key}"] = tensor.detach().cpu()
+    if mixture is not None:
+        for key, tensor in mixture_state(mixture).items():
+            weights[f"latent_mixture.{key}"] = tensor
     buffer = io.BytesIO()
     torch.save(weights, buffer)
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -281,4 +289,11 @@ def load(path):
     model.validation_scores_ = None if scores is None else np.asarray(scores)
     model.best_epoch_ = stopping.get("best_epoch")
     model.best_validation_score_ = stopping.get("best_validation_score")
+    info = fitted.get("latent_mixture")  # absent in version 1 files
+    if isinstance(model, VAESynthesizer):
+        model.latent_mixture_ = None
+        if info is not None:
+            prefix = "latent_mixture."
+            arrays = {k[len(prefix) :]: v for k, v in weights.items() if k.startswith(prefix)}
+            model.latent_mixture_ = mixture_from_state(arrays, info)
     return model

@@ -71,3 +71,15 @@ def test_oversampler_with_a_gpu_synthesizer(make, adult_small):
     X_res, y_res = sampler.fit_resample(X, y)
     counts = y_res.value_counts()
     assert counts.nunique() == 1 and len(X_res) == len(y_res)
+
+
+def test_latent_mixture_on_the_gpu(adult_small):
+    from sksynth import VAESynthesizer
+
+    X = adult_small.drop(columns="income")
+    model = VAESynthesizer(epochs=2, latent_mixture=3, device="cuda", random_state=0).fit(X)
+    assert model.latent_mixture_.n_components == 3
+    a = model.sample(3000, random_state=1)
+    pd.testing.assert_frame_equal(a, model.sample(3000, random_state=1))
+    chunks = list(model.sample_chunks(3000, chunk_size=1000, random_state=1))
+    pd.testing.assert_frame_equal(pd.concat(chunks, ignore_index=True), a)

@@ -100,6 +100,9 @@ class BaseSynthesizer(BaseEstimator, ABC):
         """Initialise ``self.net_`` for training on the encoded ``data``."""
         self.net_.initialize()
 
+    def _after_training(self, data: torch.Tensor, rng: np.random.Generator) -> None:
+        """Fit what sampling needs besides the trained net (``rng`` seeds it)."""
+
     # ---- fit -------------------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -172,6 +175,7 @@ class BaseSynthesizer(BaseEstimator, ABC):
             self.validation_scores_ = np.array([score for _, score in monitor.scores_])
             self.best_epoch_, self.best_validation_score_ = monitor.best_
         self._sample_rng = np.random.default_rng(int(rng.integers(2**63)))
+        self._after_training(data, rng)
         return self
 
     def _draw_internal(self, n: int) -> pd.DataFrame:

@@ -18,6 +18,7 @@ from ..nn._vae import ELBOLoss, VAEModule, VAENet
 from ..preprocessing._columns import as_frame
 from ..preprocessing._transformer import validate_table
 from ._base import TARGET, BaseSynthesizer
+from ._latent_mixture import draw_latents, fit_latent_mixture
 
 _ELBO_DRAWS = 8
 _ELBO_SEED = 0
@@ -55,6 +56,20 @@ class VAESynthesizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseSynt
         Adam weight decay.
     beta : float, default=1.0
         Weight of the KL term (1.0 is the ELBO).
+    latent_mixture : int or None, default=None
+        Where sampling draws its latent vectors. ``None``: the prior
+        N(0, I). An int: a Gaussian mixture with that many components (full
+        covariances; at most one per row) fitted after training to one
+        posterior draw per training row (a seeded subsample of at most 20,000
+        rows), which keeps the draws where the training rows' latents are
+        (Ghosh et al., 2020). Measured at 300 epochs over three seeds with
+        10 components (``docs/benchmarks_latent_mixture.md``): detection
+        0.841 to 0.931 on Adult and 0.942 to 0.958 on credit default,
+        quality 0.959 to 0.968 and 0.968 to 0.972, for sampling 7-12 %
+        slower and a few seconds more in ``fit``; train-on-synthetic scores
+        level on Adult and lower on credit default (ROC AUC 0.758 to 0.750).
+        Early stopping's checks sample from the prior (the mixture is fitted
+        once, after training, on the weights kept).
     label_weight : float, default=5.0
         When fitted with class labels ``y``: weight of the label's
         reconstruction term (1.0 is the plain ELBO). The encoder never sees
@@ -101,6 +116,8 @@ class VAESynthesizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseSynt
         The device the model lives on.
     classes_ : ndarray
         Class labels, when fitted with class labels ``y``.
+    latent_mixture_ : sklearn.mixture.GaussianMixture or None
+        The latent density sampling draws from (``None``: N(0, I)).
     validation_scores_ : ndarray or None
         Validation quality at each check (``None`` without ``early_stopping``).
     best_epoch_ : int or None
@@ -138,6 +155,7 @@ class VAESynthesizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseSynt
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "beta": [Interval(Real, 0, None, closed="left")],
         "label_weight": [Interval(Real, 0, None, closed="left")],
+        "latent_mixture": [Interval(Integral, 1, None, closed="left"), None],
     }
 
     def __init__(
@@ -152,6 +170,7 @@ class VAESynthesizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseSynt
         weight_decay=1e-5,
         beta=1.0,
         label_weight=5.0,
+        latent_mixture=None,
         discrete_columns="auto",
         device="cpu",
         random_state=None,
@@ -171,6 +190,7 @@ class VAESynthesizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseSynt
         self.weight_decay = weight_decay
         self.beta = beta
         self.label_weight = label_weight
+        self.latent_mixture = latent_mixture
         self.discrete_columns = discrete_columns
         self.device = device
         self.random_state = random_state
@@ -223,10 +243,25 @@ class VAESynthesizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseSynt
         }
         return [k for k in range(self.transformer_.n_output_features_) if k not in hidden]
 
+    def _prepare_net(self, data):
+        self.latent_mixture_ = None  # early stopping's checks sample from the prior
+        super()._prepare_net(data)
+
+    def _after_training(self, data, rng):
+        if self.latent_mixture is not None:
+            seed = int(rng.integers(2**31 - 1))
+            self.latent_mixture_ = fit_latent_mixture(
+                self.net_.module_, data, self.latent_mixture, seed
+            )
+
     def _generate(self, n, generator, wanted=None):
         # the VAE does not steer: conditional requests are met by rejection
         module = self.net_.module_
-        z = torch.randn((n, self.latent_dim), generator=generator, device=generator.device)
+        mixture = getattr(self, "latent_mixture_", None)  # absent in older pickles
+        if mixture is None:
+            z = torch.randn((n, self.latent_dim), generator=generator, device=generator.device)
+        else:
+            z = draw_latents(mixture, n, generator)
         return module.sample_rows(z.to(self.net_.device), generator)
 
     # ---- VAE-only methods ------------------------------------------------------------

@@ -1,0 +1,139 @@
+"""The VAE's fitted latent density: a Gaussian mixture over the training rows' posteriors.
+
+A VAE samples by decoding draws of its prior N(0, I), but the latents its
+encoder gives the training rows (the aggregate posterior) fill that prior
+unevenly: some regions of N(0, I) are decoded into rows unlike any training
+row. Fitting a density to posterior draws after training and sampling from it
+instead ("ex-post density estimation": Ghosh et al., "From Variational to
+Deterministic Autoencoders", ICLR 2020) keeps the draws where the data are.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import torch
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.mixture import GaussianMixture
+
+from ..nn._denormals import flush_denormals
+from ..nn._net import make_generator
+
+#: At most this many training rows (a seeded subsample) give the mixture's draws.
+MIXTURE_ROWS = 20_000
+#: Rows encoded at once.
+_ENCODE_ROWS = 8192
+
+
+def fit_latent_mixture(module, data: torch.Tensor, n_components: int, seed: int) -> GaussianMixture:
+    """A full-covariance Gaussian mixture fitted to one posterior draw per training row.
+
+    ``data`` is the encoded training matrix (on the CPU); at most
+    :data:`MIXTURE_ROWS` of its rows are used, and at most one component per
+    row. ``module`` is the trained :class:`~sksynth.nn._vae.VAEModule`.
+    """
+    rng = np.random.default_rng(seed)
+    n = data.shape[0]
+    if n > MIXTURE_ROWS:
+        data = data[np.sort(rng.choice(n, MIXTURE_ROWS, replace=False))]
+    device = module.log_scale.device
+    generator = make_generator(int(rng.integers(2**31 - 1)), "cpu")
+    module.eval()
+    draws = []
+    with torch.no_grad(), flush_denormals(pool=False):
+        for start in range(0, data.shape[0], _ENCODE_ROWS):
+            mu, logvar = module.encode(data[start : start + _ENCODE_ROWS].to(device))
+            eps = torch.randn(mu.shape, generator=generator, dtype=torch.float64)
+            std = torch.exp(0.5 * logvar.double().cpu())
+            draws.append((mu.double().cpu() + eps * std).numpy())
+    z = np.concatenate(draws)
+    mixture = GaussianMixture(
+        n_components=min(n_components, len(z)),
+        covariance_type="full",
+        random_state=int(rng.integers(2**31 - 1)),
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        mixture.fit(z)
+    for warning in caught:  # any other warning is passed on as it was
+        if not issubclass(warning.category, ConvergenceWarning):
+            warnings.warn_explicit(
+                warning.message, warning.category, warning.filename, warning.lineno
+            )
+    if any(issubclass(w.category, ConvergenceWarning) for w in caught):
+        # said in the estimator's terms instead of sklearn.mixture's
+        warnings.warn(
+            f"latent_mixture: the Gaussian mixture of the latents did not converge in "
+            f"{mixture.max_iter} EM iterations; sampling uses it as it stands.",
+            ConvergenceWarning,
+            stacklevel=4,
+        )
+    return mixture
+
+
+def draw_latents(mixture: GaussianMixture, n: int, generator: torch.Generator) -> torch.Tensor:
+    """``n`` float32 draws from ``mixture``, on ``generator``'s device.
+
+    One uniform per row picks its component (inverse CDF of the weights), then
+    ``z = mean + L eps`` with ``L`` the Cholesky factor of its covariance and
+    ``eps`` standard normal.
+    """
+    device = generator.device
+    weights = torch.as_tensor(mixture.weights_, dtype=torch.float64, device=device)
+    means = torch.as_tensor(mixture.means_, dtype=torch.float32, device=device)
+    k, d = means.shape
+    chol = torch.as_tensor(
+        np.linalg.cholesky(mixture.covariances_), dtype=torch.float32, device=device
+    )
+    u = torch.rand(n, generator=generator, device=device, dtype=torch.float64)
+    cdf = weights.cumsum(0)
+    component = torch.searchsorted(cdf / cdf[-1], u, right=True).clamp_(max=k - 1)
+    eps = torch.randn((n, d), generator=generator, device=device)
+    # every component's L eps for every row in one product, (n, k, d): column
+    # c * d + i of the stacked factors holds row i of L_c
+    scaled = (eps @ chol.permute(2, 0, 1).reshape(d, k * d)).view(n, k, d)
+    own = scaled.gather(1, component.view(n, 1, 1).expand(n, 1, d)).squeeze(1)
+    return own.add_(means.index_select(0, component))
+
+
+def mixture_state(mixture: GaussianMixture) -> dict[str, torch.Tensor]:
+    """The fitted arrays of ``mixture`` as float64 tensors (for ``sksynth.save``)."""
+    return {
+        "weights": torch.from_numpy(np.asarray(mixture.weights_, dtype=np.float64)),
+        "means": torch.from_numpy(np.asarray(mixture.means_, dtype=np.float64)),
+        "covariances": torch.from_numpy(np.asarray(mixture.covariances_, dtype=np.float64)),
+        "precisions_cholesky": torch.from_numpy(
+            np.asarray(mixture.precisions_cholesky_, dtype=np.float64)
+        ),
+    }
+
+
+def mixture_from_state(state: dict[str, torch.Tensor], info: dict) -> GaussianMixture:
+    """A fitted ``GaussianMixture`` rebuilt from :func:`mixture_state` and its ``info``
+    (``random_state``, ``converged``, ``n_iter``, ``lower_bound``)."""
+    weights = state["weights"].numpy()
+    mixture = GaussianMixture(
+        n_components=len(weights), covariance_type="full", random_state=info["random_state"]
+    )
+    mixture.weights_ = weights
+    mixture.means_ = state["means"].numpy()
+    mixture.covariances_ = state["covariances"].numpy()
+    mixture.precisions_cholesky_ = state["precisions_cholesky"].numpy()
+    chol = mixture.precisions_cholesky_
+    mixture.precisions_ = chol @ chol.transpose(0, 2, 1)
+    mixture.converged_ = info["converged"]
+    mixture.n_iter_ = info["n_iter"]
+    mixture.lower_bound_ = info["lower_bound"]
+    mixture.n_features_in_ = mixture.means_.shape[1]
+    return mixture
+
+
+def mixture_info(mixture: GaussianMixture) -> dict:
+    """The scalars :func:`mixture_from_state` needs besides the arrays."""
+    return {
+        "random_state": mixture.random_state,
+        "converged": bool(mixture.converged_),
+        "n_iter": int(mixture.n_iter_),
+        "lower_bound": float(mixture.lower_bound_),
+    }
