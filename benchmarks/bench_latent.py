@@ -127,6 +127,15 @@ def render(results, command, out=OUT):
     print(f"wrote {out}")
 
 
+def mixture_value(text: str) -> int | None:
+    """A ``--mixtures`` value: ``none`` or a positive number of components."""
+    if text == "none":
+        return None
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected 'none' or a positive int; got {text!r}")
+    return int(text)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", nargs="+", default=["adult", "credit_default"])
@@ -134,7 +143,7 @@ def main():
     parser.add_argument(
         "--mixtures",
         nargs="+",
-        type=lambda v: None if v == "none" else int(v),
+        type=mixture_value,
         default=[None],
         help="latent_mixture values ('none' for N(0, I))",
     )
@@ -144,7 +153,10 @@ def main():
     parser.add_argument("--render", action="store_true", help="only rewrite the page")
     args = parser.parse_args()
     out = args.output.resolve()
+    # the default page keeps its historical results file; another page gets its own
     saved_path = SAVED if out == OUT else RESULTS / "latent" / f"{out.stem}.json"
+    if out != OUT and saved_path == SAVED:
+        parser.error(f"--output {args.output} would overwrite {SAVED.name}; name it otherwise")
     if args.render:
         saved = json.loads(saved_path.read_text())
         render(saved["results"], saved["command"], out)

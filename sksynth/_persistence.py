@@ -43,6 +43,8 @@ def _params(model) -> dict:
             stacklevel=3,
         )
     params["callbacks"] = None
+    if params.get("latent_mixture", 0) is None:  # at its default: older versions read the file
+        del params["latent_mixture"]
     if isinstance(params.get("device"), torch.device):
         params["device"] = str(params["device"])
     if not isinstance(params.get("random_state"), int | type(None)):
@@ -291,9 +293,20 @@ def load(path):
     model.best_validation_score_ = stopping.get("best_validation_score")
     info = fitted.get("latent_mixture")  # absent in version 1 files
     if isinstance(model, VAESynthesizer):
-        model.latent_mixture_ = None
-        if info is not None:
-            prefix = "latent_mixture."
-            arrays = {k[len(prefix) :]: v for k, v in weights.items() if k.startswith(prefix)}
-            model.latent_mixture_ = mixture_from_state(arrays, info)
+        model.latent_mixture_ = None if info is None else _load_mixture(path, weights, info, model)
     return model
+
+
+def _load_mixture(path, weights: dict, info: dict, model):
+    prefix = "latent_mixture."
+    arrays = {k[len(prefix) :]: v for k, v in weights.items() if k.startswith(prefix)}
+    try:
+        mixture = mixture_from_state(arrays, info)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise PersistenceError(f"{str(path)!r} holds a broken latent mixture ({exc!r}).") from exc
+    if mixture.means_.shape[1] != model.latent_dim:
+        raise PersistenceError(
+            f"{str(path)!r} holds a latent mixture of dimension {mixture.means_.shape[1]} "
+            f"for latent_dim={model.latent_dim}."
+        )
+    return mixture

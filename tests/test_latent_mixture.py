@@ -1,7 +1,10 @@
 """``VAESynthesizer(latent_mixture=k)``: latents drawn from a mixture fitted to the posteriors."""
 
+import copy
+import io
 import json
 import pickle
+import warnings
 import zipfile
 
 import numpy as np
@@ -14,6 +17,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 import sksynth
 from sksynth import VAESynthesizer
+from sksynth.exceptions import PersistenceError
 from sksynth.synthesizers import _latent_mixture
 from sksynth.synthesizers._latent_mixture import (
     draw_latents,
@@ -114,6 +118,9 @@ def test_at_most_one_component_per_row():
     model = small(latent_mixture=10, random_state=0).fit(X)
     assert model.latent_mixture_.n_components == 6
     assert model.sample(5, random_state=0).shape == (5, 3)
+    with pytest.raises(ValueError, match="latent_mixture needs at least 2 training rows .*; got 1"):
+        small(latent_mixture=10).fit(X[:1])
+    assert small().fit(X[:1]).latent_mixture_ is None  # the prior needs no second row
 
 
 def test_large_tables_use_a_subsample(monkeypatch):
@@ -133,7 +140,7 @@ def test_large_tables_use_a_subsample(monkeypatch):
 
 def test_refit_without_mixture_clears_it(fitted):
     model, X = fitted
-    refit = clone(model).set_params(latent_mixture=None).fit(X.iloc[:300])
+    refit = copy.deepcopy(model).set_params(latent_mixture=None).fit(X.iloc[:300])
     assert refit.latent_mixture_ is None
 
 
@@ -175,8 +182,46 @@ def test_files_without_mixture_stay_version_1(adult_small, tmp_path):
     model = small(random_state=0).fit(adult_small.iloc[:300])
     sksynth.save(model, tmp_path / "m")
     with zipfile.ZipFile(tmp_path / "m") as archive:
-        assert json.loads(archive.read("sksynth.json"))["version"] == 1
+        state = json.loads(archive.read("sksynth.json"))
+    assert state["version"] == 1
+    # a version that predates the parameter builds the estimator from these
+    assert "latent_mixture" not in state["params"]
     assert sksynth.load(tmp_path / "m").latent_mixture_ is None
+
+
+def test_broken_mixture_in_a_file(fitted, tmp_path):
+    model, _ = fitted
+    sksynth.save(model, tmp_path / "m")
+    with zipfile.ZipFile(tmp_path / "m") as archive:
+        state = archive.read("sksynth.json")
+        weights = torch.load(io.BytesIO(archive.read("weights.pt")), weights_only=True)
+
+    def write(name, weights):
+        buffer = io.BytesIO()
+        torch.save(weights, buffer)
+        with zipfile.ZipFile(tmp_path / name, "w") as archive:
+            archive.writestr("sksynth.json", state)
+            archive.writestr("weights.pt", buffer.getvalue())
+
+    write("missing", {k: v for k, v in weights.items() if k != "latent_mixture.means"})
+    with pytest.raises(PersistenceError, match="broken latent mixture"):
+        sksynth.load(tmp_path / "missing")
+    wide = dict(weights)
+    wide["latent_mixture.means"] = torch.zeros((3, 5), dtype=torch.float64)
+    write("wide", wide)
+    with pytest.raises(PersistenceError, match="dimension 5 for latent_dim=4"):
+        sksynth.load(tmp_path / "wide")
+
+
+def test_pickles_from_before_the_parameter(fitted):
+    model, _ = fitted
+    state = copy.deepcopy(model.__getstate__())
+    del state["latent_mixture"], state["latent_mixture_"]
+    old = VAESynthesizer.__new__(VAESynthesizer)
+    old.__setstate__(state)
+    assert old.latent_mixture is None and old.latent_mixture_ is None
+    assert "VAESynthesizer" in repr(old) and clone(old).latent_mixture is None
+    assert old.sample(10, random_state=0).shape == (10, model.n_features_in_)
 
 
 def test_convergence_warning_names_the_parameter(monkeypatch):
@@ -186,5 +231,11 @@ def test_convergence_warning_names_the_parameter(monkeypatch):
 
     monkeypatch.setattr(_latent_mixture, "GaussianMixture", partial(GaussianMixture, max_iter=1))
     X = np.random.default_rng(0).normal(size=(300, 3))
-    with pytest.warns(ConvergenceWarning, match="latent_mixture: .* did not converge in 1 EM"):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         small(epochs=1, latent_mixture=4, random_state=0).fit(X)
+    converge = [w for w in caught if issubclass(w.category, ConvergenceWarning)]
+    assert len(converge) == 1
+    assert "latent_mixture: the Gaussian mixture" in str(converge[0].message)
+    assert "did not converge in 1 EM" in str(converge[0].message)
+    assert converge[0].filename == __file__  # points at the caller of fit

@@ -130,6 +130,19 @@ def gumbel_noise(shape, generator: torch.Generator, device, dtype=torch.float32)
     return -torch.log(-torch.log(u.clamp_(1e-10, 1.0 - 1e-7)))
 
 
+def draw_categories(weights, n: int, generator: torch.Generator) -> torch.Tensor:
+    """``n`` category codes drawn with probabilities proportional to ``weights``.
+
+    One float64 uniform per draw from ``generator``, inverted through the
+    cumulative weights; the codes are on ``generator``'s device.
+    """
+    device = generator.device
+    cdf = torch.as_tensor(weights, dtype=torch.float64, device=device).cumsum(0)
+    u = torch.rand(n, generator=generator, device=device, dtype=torch.float64)
+    codes = torch.searchsorted(cdf / cdf[-1], u, right=True)
+    return codes.clamp_(max=len(cdf) - 1)
+
+
 def ordered_output(layer: nn.Linear, hidden: torch.Tensor, layout: SpanLayout) -> torch.Tensor:
     """``layer(hidden).T`` with its rows in ``layout.sample_order``: ``(features, n)``.
 

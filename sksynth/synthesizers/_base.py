@@ -20,6 +20,7 @@ from skorch.callbacks import ProgressBar
 from ..metrics import quality_score
 from ..metrics._scorers import SCORER_SEED as SCORE_SEED
 from ..nn._denormals import flush_denormals
+from ..nn._layers import draw_categories
 from ..nn._net import make_generator
 from ..preprocessing import TableTransformer
 from ..preprocessing._columns import as_frame
@@ -391,10 +392,7 @@ class BaseSynthesizer(BaseEstimator, ABC):
     def _block_labels(request: Request, start: int, m: int, generator) -> np.ndarray:
         if request.labels is not None:
             return request.labels[start : start + m]
-        u = torch.rand(m, generator=generator, device=generator.device, dtype=torch.float64)
-        cdf = np.cumsum(request.class_probs)
-        codes = np.searchsorted(cdf / cdf[-1], u.cpu().numpy(), side="right")
-        return np.minimum(codes, len(cdf) - 1)
+        return draw_categories(request.class_probs, m, generator).cpu().numpy()
 
     def _decode(self, compact: np.ndarray):
         return self._split_target(self.transformer_._decode_compact(compact))

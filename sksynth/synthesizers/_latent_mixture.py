@@ -18,6 +18,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture
 
 from ..nn._denormals import flush_denormals
+from ..nn._layers import draw_categories
 from ..nn._net import make_generator
 
 #: At most this many training rows (a seeded subsample) give the mixture's draws.
@@ -53,21 +54,16 @@ def fit_latent_mixture(module, data: torch.Tensor, n_components: int, seed: int)
         covariance_type="full",
         random_state=int(rng.integers(2**31 - 1)),
     )
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ConvergenceWarning)
+    with warnings.catch_warnings():
+        # said below in the estimator's terms instead of sklearn.mixture's
+        warnings.filterwarnings("ignore", category=ConvergenceWarning, module="sklearn.mixture")
         mixture.fit(z)
-    for warning in caught:  # any other warning is passed on as it was
-        if not issubclass(warning.category, ConvergenceWarning):
-            warnings.warn_explicit(
-                warning.message, warning.category, warning.filename, warning.lineno
-            )
-    if any(issubclass(w.category, ConvergenceWarning) for w in caught):
-        # said in the estimator's terms instead of sklearn.mixture's
+    if not mixture.converged_:
         warnings.warn(
             f"latent_mixture: the Gaussian mixture of the latents did not converge in "
             f"{mixture.max_iter} EM iterations; sampling uses it as it stands.",
             ConvergenceWarning,
-            stacklevel=4,
+            stacklevel=5,  # the caller of fit
         )
     return mixture
 
@@ -75,26 +71,27 @@ def fit_latent_mixture(module, data: torch.Tensor, n_components: int, seed: int)
 def draw_latents(mixture: GaussianMixture, n: int, generator: torch.Generator) -> torch.Tensor:
     """``n`` float32 draws from ``mixture``, on ``generator``'s device.
 
-    One uniform per row picks its component (inverse CDF of the weights), then
+    One uniform per row picks its component (:func:`draw_categories`), then
     ``z = mean + L eps`` with ``L`` the Cholesky factor of its covariance and
     ``eps`` standard normal.
     """
     device = generator.device
-    weights = torch.as_tensor(mixture.weights_, dtype=torch.float64, device=device)
     means = torch.as_tensor(mixture.means_, dtype=torch.float32, device=device)
-    k, d = means.shape
     chol = torch.as_tensor(
         np.linalg.cholesky(mixture.covariances_), dtype=torch.float32, device=device
     )
-    u = torch.rand(n, generator=generator, device=device, dtype=torch.float64)
-    cdf = weights.cumsum(0)
-    component = torch.searchsorted(cdf / cdf[-1], u, right=True).clamp_(max=k - 1)
-    eps = torch.randn((n, d), generator=generator, device=device)
-    # every component's L eps for every row in one product, (n, k, d): column
-    # c * d + i of the stacked factors holds row i of L_c
-    scaled = (eps @ chol.permute(2, 0, 1).reshape(d, k * d)).view(n, k, d)
-    own = scaled.gather(1, component.view(n, 1, 1).expand(n, 1, d)).squeeze(1)
-    return own.add_(means.index_select(0, component))
+    component = draw_categories(mixture.weights_, n, generator)
+    eps = torch.randn((n, means.shape[1]), generator=generator, device=device)
+    # rows grouped by component: one product per component, memory O(n * d) whatever k
+    order = torch.argsort(component)
+    grouped = eps.index_select(0, order)
+    start = 0
+    for k, count in enumerate(torch.bincount(component, minlength=len(means)).tolist()):
+        if count:
+            rows = grouped[start : start + count]
+            rows.copy_(torch.addmm(means[k], rows, chol[k].T))
+            start += count
+    return eps.index_copy_(0, order, grouped)
 
 
 def mixture_state(mixture: GaussianMixture) -> dict[str, torch.Tensor]:

@@ -69,7 +69,10 @@ class VAESynthesizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseSynt
         slower and a few seconds more in ``fit``; train-on-synthetic scores
         level on Adult and lower on credit default (ROC AUC 0.758 to 0.750).
         Early stopping's checks sample from the prior (the mixture is fitted
-        once, after training, on the weights kept).
+        once, after training, on the weights kept). With components nearly
+        as many as the rows, each one sits on a single row's latent and the
+        samples copy training rows: check ``sksynth.metrics.privacy_score``
+        when raising it.
     label_weight : float, default=5.0
         When fitted with class labels ``y``: weight of the label's
         reconstruction term (1.0 is the plain ELBO). The encoder never sees
@@ -243,6 +246,12 @@ class VAESynthesizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseSynt
         }
         return [k for k in range(self.transformer_.n_output_features_) if k not in hidden]
 
+    def _check_data(self, n_rows):
+        if self.latent_mixture is not None and n_rows < 2:
+            raise ValueError(
+                f"latent_mixture needs at least 2 training rows to fit a mixture; got {n_rows}."
+            )
+
     def _prepare_net(self, data):
         self.latent_mixture_ = None  # early stopping's checks sample from the prior
         super()._prepare_net(data)
@@ -257,12 +266,19 @@ class VAESynthesizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseSynt
     def _generate(self, n, generator, wanted=None):
         # the VAE does not steer: conditional requests are met by rejection
         module = self.net_.module_
-        mixture = getattr(self, "latent_mixture_", None)  # absent in older pickles
+        mixture = self.latent_mixture_
         if mixture is None:
             z = torch.randn((n, self.latent_dim), generator=generator, device=generator.device)
         else:
             z = draw_latents(mixture, n, generator)
         return module.sample_rows(z.to(self.net_.device), generator)
+
+    def __setstate__(self, state):
+        # pickles from before latent_mixture: its default, and the prior when fitted
+        state.setdefault("latent_mixture", None)
+        if "net_" in state:
+            state.setdefault("latent_mixture_", None)
+        super().__setstate__(state)
 
     # ---- VAE-only methods ------------------------------------------------------------
     def _encode(self, X) -> torch.Tensor:
