@@ -10,6 +10,9 @@ TINY = dict(epochs=2, batch_size=64, random_state=0)
 
 ESTIMATORS = [
     VAESynthesizer(latent_dim=4, encoder_sizes=(16,), decoder_sizes=(16,), **TINY),
+    VAESynthesizer(
+        latent_dim=4, encoder_sizes=(16,), decoder_sizes=(16,), latent_mixture=2, **TINY
+    ),
     GANSynthesizer(noise_dim=8, generator_sizes=(16,), discriminator_sizes=(16,), pac=2, **TINY),
 ]
 

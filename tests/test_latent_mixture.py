@@ -118,7 +118,7 @@ def test_at_most_one_component_per_row():
     model = small(latent_mixture=10, random_state=0).fit(X)
     assert model.latent_mixture_.n_components == 6
     assert model.sample(5, random_state=0).shape == (5, 3)
-    with pytest.raises(ValueError, match="latent_mixture needs at least 2 training rows .*; got 1"):
+    with pytest.raises(ValueError, match="at least 2 training rows .*; got n_samples = 1"):
         small(latent_mixture=10).fit(X[:1])
     assert small().fit(X[:1]).latent_mixture_ is None  # the prior needs no second row
 
