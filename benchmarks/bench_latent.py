@@ -4,7 +4,7 @@ Run alone in the benchmark environment (it times sampling)::
 
     .venv-bench/bin/python benchmarks/bench_latent.py    # writes docs/benchmarks_latent.md
     .venv-bench/bin/python benchmarks/bench_latent.py --latent-dims 16 \
-        --mixtures none 10 --output docs/benchmarks_latent_mixture.md
+        --mixtures none 5 10 20 --output docs/benchmarks_latent_mixture.md
 
 On the harness's split of each dataset (``compare.load``), ``VAESynthesizer``
 with its defaults but ``latent_dim`` and ``latent_mixture`` is fitted for
@@ -155,6 +155,8 @@ def main():
     out = args.output.resolve()
     # the default page keeps its historical results file; another page gets its own
     saved_path = SAVED if out == OUT else RESULTS / "latent" / f"{out.stem}.json"
+    if not out.parent.is_dir():
+        parser.error(f"--output {args.output}: no folder {out.parent}")
     if out != OUT and saved_path == SAVED:
         parser.error(f"--output {args.output} would overwrite {SAVED.name}; name it otherwise")
     if args.render:

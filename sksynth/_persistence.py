@@ -24,11 +24,16 @@ from .exceptions import PersistenceError
 from .preprocessing import TableTransformer
 from .synthesizers import GANSynthesizer, VAESynthesizer
 from .synthesizers._device import resolve_device
-from .synthesizers._latent_mixture import mixture_from_state, mixture_info, mixture_state
+from .synthesizers._latent_mixture import (
+    check_mixture,
+    mixture_from_state,
+    mixture_info,
+    mixture_state,
+)
 
 FORMAT = "sksynth-model"
-#: 2 adds a VAE's latent mixture; files without one are still written as 1,
-#: so that older sksynth versions read them.
+#: 2 adds a VAE's latent mixture; files without one (parameter and fitted
+#: mixture) are still written as 1, so that older sksynth versions read them.
 VERSION = 2
 _CLASSES = {cls.__name__: cls for cls in (GANSynthesizer, VAESynthesizer)}
 _MODULES = ("module_", "discriminator_", "sampler_")
@@ -124,9 +129,10 @@ def save(model, path) -> None:
     net = model.net_
     target = model._target
     mixture = getattr(model, "latent_mixture_", None)
+    plain = mixture is None and getattr(model, "latent_mixture", None) is None
     state = {
         "format": FORMAT,
-        "version": 1 if mixture is None else VERSION,
+        "version": 1 if plain else VERSION,
         "class": type(model).__name__,
         "params": _params(model),
         "fitted": {
@@ -302,11 +308,10 @@ def _load_mixture(path, weights: dict, info: dict, model):
     arrays = {k[len(prefix) :]: v for k, v in weights.items() if k.startswith(prefix)}
     try:
         mixture = mixture_from_state(arrays, info)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise PersistenceError(f"{str(path)!r} holds a broken latent mixture ({exc!r}).") from exc
-    if mixture.means_.shape[1] != model.latent_dim:
+        check_mixture(mixture, model.latent_dim)
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
         raise PersistenceError(
-            f"{str(path)!r} holds a latent mixture of dimension {mixture.means_.shape[1]} "
-            f"for latent_dim={model.latent_dim}."
-        )
+            f"{str(path)!r} holds a broken latent mixture for latent_dim={model.latent_dim} "
+            f"({exc})."
+        ) from exc
     return mixture

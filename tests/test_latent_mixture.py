@@ -187,6 +187,10 @@ def test_files_without_mixture_stay_version_1(adult_small, tmp_path):
     # a version that predates the parameter builds the estimator from these
     assert "latent_mixture" not in state["params"]
     assert sksynth.load(tmp_path / "m").latent_mixture_ is None
+    # the parameter set after fitting: older versions could not build the estimator
+    sksynth.save(model.set_params(latent_mixture=3), tmp_path / "p")
+    with zipfile.ZipFile(tmp_path / "p") as archive:
+        assert json.loads(archive.read("sksynth.json"))["version"] == 2
 
 
 def test_broken_mixture_in_a_file(fitted, tmp_path):
@@ -206,11 +210,18 @@ def test_broken_mixture_in_a_file(fitted, tmp_path):
     write("missing", {k: v for k, v in weights.items() if k != "latent_mixture.means"})
     with pytest.raises(PersistenceError, match="broken latent mixture"):
         sksynth.load(tmp_path / "missing")
-    wide = dict(weights)
-    wide["latent_mixture.means"] = torch.zeros((3, 5), dtype=torch.float64)
-    write("wide", wide)
-    with pytest.raises(PersistenceError, match="dimension 5 for latent_dim=4"):
-        sksynth.load(tmp_path / "wide")
+    covariances = weights["latent_mixture.covariances"]
+    broken = {
+        "means": (torch.zeros((3, 5), dtype=torch.float64), r"means has shape \(3, 5\)"),
+        "means ": (torch.zeros(3, dtype=torch.float64), r"means has shape \(3,\)"),
+        "covariances": (covariances[:2], r"covariances has shape \(2, 4, 4\)"),
+        "covariances ": (-covariances, "not positive definite"),
+        "weights": (torch.tensor([0.5, float("nan"), 0.5], dtype=torch.float64), "finite"),
+    }
+    for k, (name, (value, message)) in enumerate(broken.items()):
+        write(f"b{k}", {**weights, f"latent_mixture.{name.strip()}": value})
+        with pytest.raises(PersistenceError, match=f"latent_dim=4 .*{message}"):
+            sksynth.load(tmp_path / f"b{k}")
 
 
 def test_pickles_from_before_the_parameter(fitted):

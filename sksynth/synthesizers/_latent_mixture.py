@@ -122,8 +122,34 @@ def mixture_from_state(state: dict[str, torch.Tensor], info: dict) -> GaussianMi
     mixture.converged_ = info["converged"]
     mixture.n_iter_ = info["n_iter"]
     mixture.lower_bound_ = info["lower_bound"]
-    mixture.n_features_in_ = mixture.means_.shape[1]
+    mixture.n_features_in_ = mixture.means_.shape[-1]
     return mixture
+
+
+def check_mixture(mixture: GaussianMixture, latent_dim: int) -> None:
+    """Raise a ``ValueError`` unless ``mixture`` is one :func:`draw_latents` can use
+    for latents of ``latent_dim`` dimensions."""
+    weights = np.asarray(mixture.weights_)
+    k = len(weights)
+    if weights.ndim != 1 or not np.isfinite(weights).all() or (weights < 0).any():
+        raise ValueError(f"weights must be k finite non-negative numbers; got {weights!r}")
+    if weights.sum() <= 0:
+        raise ValueError("weights sum to zero")
+    expected = {
+        "means": (k, latent_dim),
+        "covariances": (k, latent_dim, latent_dim),
+        "precisions_cholesky": (k, latent_dim, latent_dim),
+    }
+    for name, shape in expected.items():
+        value = np.asarray(getattr(mixture, f"{name}_"))
+        if value.shape != shape:
+            raise ValueError(f"{name} has shape {value.shape}; expected {shape}")
+        if not np.isfinite(value).all():
+            raise ValueError(f"{name} holds non-finite values")
+    try:
+        np.linalg.cholesky(mixture.covariances_)
+    except np.linalg.LinAlgError as exc:
+        raise ValueError("covariances are not positive definite") from exc
 
 
 def mixture_info(mixture: GaussianMixture) -> dict:

@@ -66,9 +66,9 @@ class VAESynthesizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseSynt
         10 components (``docs/benchmarks_latent_mixture.md``): detection
         0.841 to 0.931 on Adult and 0.942 to 0.958 on credit default,
         quality 0.959 to 0.968 and 0.968 to 0.972, for sampling 9-13 %
-        slower and 3-6 s more in ``fit``; train-on-synthetic scores level on
-        Adult and lower on credit default (ROC AUC 0.758 to 0.750). 20
-        components scored about as 10, and 5 a little lower on detection.
+        slower and a few seconds more in ``fit``; train-on-synthetic scores
+        level on Adult and lower on credit default (ROC AUC 0.758 to 0.750).
+        20 components scored about as 10, and 5 a little lower on detection.
         Early stopping's checks sample from the prior (the mixture is fitted
         once, after training, on the weights kept). With components nearly
         as many as the rows, each one sits on a single row's latent and the
