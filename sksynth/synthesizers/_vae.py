@@ -69,6 +69,9 @@ class VAESynthesizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseSynt
         slower and a few seconds more in ``fit``; train-on-synthetic scores
         level on Adult and lower on credit default (ROC AUC 0.758 to 0.750).
         20 components scored about as 10, and 5 a little lower on detection.
+        At the default 100 epochs (``docs/benchmarks_latent_mixture_100.md``)
+        detection rose on Adult (0.869 to 0.910) but not on credit default
+        (0.928 to 0.916).
         Early stopping's checks sample from the prior (the mixture is fitted
         once, after training, on the weights kept). With components nearly
         as many as the rows, each one sits on a single row's latent and the
