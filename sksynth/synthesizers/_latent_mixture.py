@@ -100,15 +100,16 @@ def mixture_state(mixture: GaussianMixture) -> dict[str, torch.Tensor]:
         "weights": torch.from_numpy(np.asarray(mixture.weights_, dtype=np.float64)),
         "means": torch.from_numpy(np.asarray(mixture.means_, dtype=np.float64)),
         "covariances": torch.from_numpy(np.asarray(mixture.covariances_, dtype=np.float64)),
-        "precisions_cholesky": torch.from_numpy(
-            np.asarray(mixture.precisions_cholesky_, dtype=np.float64)
-        ),
     }
 
 
 def mixture_from_state(state: dict[str, torch.Tensor], info: dict) -> GaussianMixture:
     """A fitted ``GaussianMixture`` rebuilt from :func:`mixture_state` and its ``info``
-    (``random_state``, ``converged``, ``n_iter``, ``lower_bound``)."""
+    (``random_state``, ``converged``, ``n_iter``, ``lower_bound``).
+
+    The precisions are derived from the covariances, as scikit-learn derives
+    them (``numpy.linalg.LinAlgError``, a ``ValueError``, where one is not
+    positive definite)."""
     weights = state["weights"].numpy()
     mixture = GaussianMixture(
         n_components=len(weights), covariance_type="full", random_state=info["random_state"]
@@ -116,8 +117,9 @@ def mixture_from_state(state: dict[str, torch.Tensor], info: dict) -> GaussianMi
     mixture.weights_ = weights
     mixture.means_ = state["means"].numpy()
     mixture.covariances_ = state["covariances"].numpy()
-    mixture.precisions_cholesky_ = state["precisions_cholesky"].numpy()
-    chol = mixture.precisions_cholesky_
+    # L^-T with L the covariances' lower Cholesky factor, as scikit-learn stores it
+    chol = np.linalg.inv(np.linalg.cholesky(mixture.covariances_)).transpose(0, 2, 1)
+    mixture.precisions_cholesky_ = chol
     mixture.precisions_ = chol @ chol.transpose(0, 2, 1)
     mixture.converged_ = info["converged"]
     mixture.n_iter_ = info["n_iter"]
@@ -127,7 +129,8 @@ def mixture_from_state(state: dict[str, torch.Tensor], info: dict) -> GaussianMi
 
 
 def check_mixture(mixture: GaussianMixture, latent_dim: int) -> None:
-    """Raise a ``ValueError`` unless ``mixture`` is one :func:`draw_latents` can use
+    """Raise a ``ValueError`` unless ``mixture`` (positive-definite covariances,
+    as :func:`mixture_from_state` ensures) is one :func:`draw_latents` can use
     for latents of ``latent_dim`` dimensions."""
     weights = np.asarray(mixture.weights_)
     k = len(weights)
@@ -135,21 +138,13 @@ def check_mixture(mixture: GaussianMixture, latent_dim: int) -> None:
         raise ValueError(f"weights must be k finite non-negative numbers; got {weights!r}")
     if weights.sum() <= 0:
         raise ValueError("weights sum to zero")
-    expected = {
-        "means": (k, latent_dim),
-        "covariances": (k, latent_dim, latent_dim),
-        "precisions_cholesky": (k, latent_dim, latent_dim),
-    }
+    expected = {"means": (k, latent_dim), "covariances": (k, latent_dim, latent_dim)}
     for name, shape in expected.items():
         value = np.asarray(getattr(mixture, f"{name}_"))
         if value.shape != shape:
             raise ValueError(f"{name} has shape {value.shape}; expected {shape}")
         if not np.isfinite(value).all():
             raise ValueError(f"{name} holds non-finite values")
-    try:
-        np.linalg.cholesky(mixture.covariances_)
-    except np.linalg.LinAlgError as exc:
-        raise ValueError("covariances are not positive definite") from exc
 
 
 def mixture_info(mixture: GaussianMixture) -> dict:
