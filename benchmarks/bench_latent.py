@@ -21,13 +21,21 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import statistics
 import sys
 import time
 from pathlib import Path
 
 import torch
-from compare import RESULTS, ROOT, SAMPLE_ROWS, alternating_medians, load, positive_share, tstr
+from compare import (
+    RESULTS,
+    ROOT,
+    SAMPLE_ROWS,
+    alternating_medians,
+    load,
+    median_cell,
+    positive_share,
+    tstr,
+)
 
 OUT = ROOT / "docs" / "benchmarks_latent.md"
 SAVED = RESULTS / "latent" / "latent.json"  # apart from the harness's results
@@ -115,12 +123,7 @@ def render(results, command, out=OUT):
             ]
             if not runs:
                 continue
-            cells = []
-            for _, key, spec in METRICS:
-                values = [r[key] for r in runs]
-                median = format(statistics.median(values), spec)
-                spread = f"{format(min(values), spec)}-{format(max(values), spec)}"
-                cells.append(median if len(values) == 1 else f"{median}<br>{spread}")
+            cells = [median_cell([r[key] for r in runs], spec) for _, key, spec in METRICS]
             setting = f"{latent_dim} | {mixture or 'none'}" if mixtures else f"{latent_dim}"
             lines.append(f"| {setting} | " + " | ".join(cells) + " |")
     out.write_text("\n".join(lines) + "\n")

@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import statistics
 import subprocess
 import sys
 import time
@@ -347,7 +348,7 @@ def _cores():
     return len(os.sched_getaffinity(0))
 
 
-def _fmt(value, spec):
+def fmt_value(value, spec):
     return (
         ""
         if value is None or (isinstance(value, float) and np.isnan(value))
@@ -397,15 +398,15 @@ def render():
             if r.get("best_epoch"):
                 name += f" (ran {r['epochs_run']} epochs, kept {r['best_epoch']})"
             lines.append(
-                f"| {name} | {_fmt(r.get('prep_s'), '.2f')} | "
-                f"{_fmt(r.get('s_per_epoch'), '.3f')} | {_fmt(r.get('fit_s'), '.1f')} | "
-                f"{_fmt(r.get('rows_per_s', np.nan) / 1000, '.0f')}{rate_unit} | "
-                f"{_fmt(r.get('peak_rss_mb'), '.0f')} | {r['quality']:.3f} | "
+                f"| {name} | {fmt_value(r.get('prep_s'), '.2f')} | "
+                f"{fmt_value(r.get('s_per_epoch'), '.3f')} | {fmt_value(r.get('fit_s'), '.1f')} | "
+                f"{fmt_value(r.get('rows_per_s', np.nan) / 1000, '.0f')}{rate_unit} | "
+                f"{fmt_value(r.get('peak_rss_mb'), '.0f')} | {r['quality']:.3f} | "
                 f"{r['sdm_quality']:.3f} | {r['shapes']:.3f} / {r['pairs']:.3f} | "
                 f"{r['sdm_shapes']:.3f} / {r['sdm_pairs']:.3f} | "
                 f"{r['detection']:.3f} | {r['sdm_detection']:.3f} | "
-                f"{_fmt(t.get('acc'), '.3f')} / {_fmt(t.get('f1'), '.3f')} / "
-                f"{_fmt(t.get('auc'), '.3f')} | {r['target_share']:.3f} |"
+                f"{fmt_value(t.get('acc'), '.3f')} / {fmt_value(t.get('f1'), '.3f')} / "
+                f"{fmt_value(t.get('auc'), '.3f')} | {r['target_share']:.3f} |"
             )
         real = next((r for r in rows if "trtr" in r), None)
         if real:
@@ -494,6 +495,32 @@ def _time_to_quality(rows):
     return [*lines, ""]
 
 
+def run_in_child(model, dataset, epochs, curve_every, seed, data_dir, device="cpu"):
+    """``run_child`` in a subprocess of its own (so its peak RSS is its own): the result."""
+    command = [sys.executable, __file__, "--child", model, "--dataset", dataset,
+               "--epochs", str(epochs), "--curve-every", str(curve_every), "--seed", str(seed),
+               "--data-dir", str(data_dir), "--device", device]  # fmt: skip
+    start = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode:
+        print(done.stderr[-3000:], file=sys.stderr)
+        raise SystemExit(f"{model} failed")
+    print(f"{model} (seed {seed}): done in {time.perf_counter() - start:.0f} s", file=sys.stderr)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def median_cell(values, spec):
+    """A table cell: the median of ``values`` and, over several, their range below it
+    (NaN values, a score undefined for that fit, are left out; empty if all are)."""
+    values = [v for v in values if not np.isnan(v)]
+    if not values:
+        return ""
+    median = format(statistics.median(values), spec)
+    if len(values) == 1:
+        return median
+    return f"{median}<br>{format(min(values), spec)}-{format(max(values), spec)}"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", choices=sorted(DATASETS), default="adult")
@@ -536,17 +563,12 @@ def main():
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     for model in args.models:
-        command = [sys.executable, __file__, "--child", model, "--dataset", args.dataset,
-                   "--epochs", str(args.epochs), "--curve-every", str(args.curve_every),
-                   "--seed", str(args.seed), "--data-dir", str(args.data_dir),
-                   "--device", args.device]  # fmt: skip
-        start = time.perf_counter()
-        done = subprocess.run(command, capture_output=True, text=True)
-        if done.returncode:
-            print(done.stderr[-3000:], file=sys.stderr)
-            raise SystemExit(f"{model} failed")
-        results.append(json.loads(done.stdout.strip().splitlines()[-1]))
-        print(f"{model}: done in {time.perf_counter() - start:.0f} s", file=sys.stderr)
+        results.append(
+            run_in_child(
+                model, args.dataset, args.epochs, args.curve_every, args.seed, args.data_dir,
+                args.device,
+            )
+        )  # fmt: skip
         (RESULTS / f"{name}.json").write_text(json.dumps(run, default=float, indent=1))
     results.append(ceiling(args.dataset, args.data_dir))
     (RESULTS / f"{name}.json").write_text(json.dumps(run, default=float, indent=1))
