@@ -7,7 +7,7 @@ EXTRAS ?= test,plot
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.sksynth-installed
 
-.PHONY: install demo test lint browser docs bench clean
+.PHONY: install demo test lint browser docs bench bench-seeds clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +65,11 @@ bench: $(BENCH_VENV)/.installed
 	$(BENCH_VENV)/bin/python benchmarks/compare_preprocessing.py --repeats 3
 	$(BENCH_VENV)/bin/python benchmarks/bench_levers.py
 	$(BENCH_VENV)/bin/python benchmarks/bench_scale.py
+
+# The VAE against TVAE over five seeds each (about 30 min per dataset on 2 cores).
+bench-seeds: $(BENCH_VENV)/.installed
+	$(BENCH_VENV)/bin/python benchmarks/compare_seeds.py --dataset adult
+	$(BENCH_VENV)/bin/python benchmarks/compare_seeds.py --dataset credit_default
 
 clean:
 	rm -rf $(VENV) $(BENCH_VENV) demo_output docs/_build docs/generated docs/auto_examples \

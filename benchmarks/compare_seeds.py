@@ -70,26 +70,34 @@ def run(args) -> None:
             f"move it away to run {args.epochs} epochs on {args.device}"
         )
     saved = saved or {"dataset": args.dataset, "epochs": args.epochs, "device": args.device}
-    saved.update(
-        command=" ".join(["python benchmarks/compare_seeds.py", *sys.argv[1:]]),
-        versions=versions(args.device),
-        date=time.strftime("%Y-%m-%d"),
-    )
     results = saved.setdefault("results", [])
     done = {(r["model"], r["seed"]) for r in results}
+    # seed by seed, so an interrupted run has every model's early seeds
+    todo = [(m, s) for s in args.seeds for m in args.models if (m, s) not in done]
+    if todo:  # every command that added fits is listed, with the latest run's versions
+        commands = command_list(saved)
+        saved.pop("command", None)
+        command = " ".join(["python benchmarks/compare_seeds.py", *sys.argv[1:]])
+        saved.update(
+            commands=[*(c for c in commands if c != command), command],
+            versions=versions(args.device),
+            date=time.strftime("%Y-%m-%d"),
+        )
     SAVED.mkdir(parents=True, exist_ok=True)
-    for seed in args.seeds:  # seed by seed, so an interrupted run has every model's early seeds
-        for model in args.models:
-            if (model, seed) in done:
-                continue
-            result = run_in_child(
-                model, args.dataset, args.epochs, args.epochs, seed, args.data_dir, args.device
-            )
-            result["seed"] = seed
-            result.pop("curve", None)
-            results.append(result)
-            path.write_text(json.dumps(saved, default=float, indent=1))
+    for model, seed in todo:
+        result = run_in_child(
+            model, args.dataset, args.epochs, args.epochs, seed, args.data_dir, args.device
+        )
+        result["seed"] = seed
+        result.pop("curve", None)
+        results.append(result)
+        path.write_text(json.dumps(saved, default=float, indent=1))
     render()
+
+
+def command_list(saved: dict) -> list[str]:
+    """The commands that produced a saved file's results (older files kept one)."""
+    return list(saved.get("commands") or ([saved["command"]] if "command" in saved else []))
 
 
 def win_share(ours: list[float], theirs: list[float]) -> float:
@@ -129,7 +137,7 @@ def render(out: Path = OUT) -> None:
             f"## {saved['dataset']} ({saved['epochs']} epochs, device {saved['device']}, "
             f"seeds {', '.join(map(str, seeds))})",
             "",
-            f"Command: `{saved['command']}`  ",
+            "Command: " + "; ".join(f"`{c}`" for c in command_list(saved)) + "  ",
             f"Machine: {saved['versions']}; run on {saved['date']}.",
             "",
             "| model | seeds | " + " | ".join(name for name, _, _ in COLUMNS) + " |",
