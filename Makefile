@@ -66,7 +66,7 @@ bench: $(BENCH_VENV)/.installed
 	$(BENCH_VENV)/bin/python benchmarks/bench_levers.py
 	$(BENCH_VENV)/bin/python benchmarks/bench_scale.py
 
-# The VAE against TVAE over five seeds each (about 30 min per dataset on 2 cores).
+# The VAE against TVAE over five seeds each (30-40 min per dataset on 2 cores).
 bench-seeds: $(BENCH_VENV)/.installed
 	$(BENCH_VENV)/bin/python benchmarks/compare_seeds.py --dataset adult
 	$(BENCH_VENV)/bin/python benchmarks/compare_seeds.py --dataset credit_default

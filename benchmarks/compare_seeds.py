@@ -75,14 +75,11 @@ def run(args) -> None:
     # seed by seed, so an interrupted run has every model's early seeds
     todo = [(m, s) for s in args.seeds for m in args.models if (m, s) not in done]
     if todo:  # every command that added fits is listed, with the latest run's versions
-        commands = command_list(saved)
-        saved.pop("command", None)
+        commands = saved.setdefault("commands", [])
         command = " ".join(["python benchmarks/compare_seeds.py", *sys.argv[1:]])
-        saved.update(
-            commands=[*(c for c in commands if c != command), command],
-            versions=versions(args.device),
-            date=time.strftime("%Y-%m-%d"),
-        )
+        if command not in commands:
+            commands.append(command)
+        saved.update(versions=versions(args.device), date=time.strftime("%Y-%m-%d"))
     SAVED.mkdir(parents=True, exist_ok=True)
     for model, seed in todo:
         result = run_in_child(
@@ -93,11 +90,6 @@ def run(args) -> None:
         results.append(result)
         path.write_text(json.dumps(saved, default=float, indent=1))
     render()
-
-
-def command_list(saved: dict) -> list[str]:
-    """The commands that produced a saved file's results (older files kept one)."""
-    return list(saved.get("commands") or ([saved["command"]] if "command" in saved else []))
 
 
 def win_share(ours: list[float], theirs: list[float]) -> float:
@@ -137,7 +129,7 @@ def render(out: Path = OUT) -> None:
             f"## {saved['dataset']} ({saved['epochs']} epochs, device {saved['device']}, "
             f"seeds {', '.join(map(str, seeds))})",
             "",
-            "Command: " + "; ".join(f"`{c}`" for c in command_list(saved)) + "  ",
+            "Command: " + "; ".join(f"`{c}`" for c in saved["commands"]) + "  ",
             f"Machine: {saved['versions']}; run on {saved['date']}.",
             "",
             "| model | seeds | " + " | ".join(name for name, _, _ in COLUMNS) + " |",
