@@ -7,7 +7,7 @@ EXTRAS ?= test,plot
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.sksynth-installed
 
-.PHONY: install demo test lint browser docs bench bench-seeds clean
+.PHONY: install demo test test-oldest lint browser docs bench bench-seeds clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,18 @@ browser:
 
 test: lint browser
 	$(BIN)/python -m pytest -q
+
+# The suite again at the oldest versions pyproject.toml allows (tests/oldest-versions.txt,
+# a pip constraints file), in an environment of its own; CI runs it after `make test`.
+OLDEST_VENV ?= .venv-oldest
+$(OLDEST_VENV)/.installed: pyproject.toml tests/oldest-versions.txt
+	$(PYTHON) -m venv $(OLDEST_VENV)
+	$(OLDEST_VENV)/bin/python -m pip install --quiet "$(TORCH)"
+	$(OLDEST_VENV)/bin/python -m pip install --quiet -c tests/oldest-versions.txt -e ".[test]"
+	touch $@
+
+test-oldest: $(OLDEST_VENV)/.installed
+	$(OLDEST_VENV)/bin/python -m pytest -q
 
 # The documentation site, warnings treated as errors (docs/_build/html/index.html).
 DOCS_STAMP := $(VENV)/.sksynth-docs
@@ -72,5 +84,5 @@ bench-seeds: $(BENCH_VENV)/.installed
 	$(BENCH_VENV)/bin/python benchmarks/compare_seeds.py --dataset credit_default
 
 clean:
-	rm -rf $(VENV) $(BENCH_VENV) demo_output docs/_build docs/generated docs/auto_examples \
+	rm -rf $(VENV) $(BENCH_VENV) $(OLDEST_VENV) demo_output docs/_build docs/generated docs/auto_examples \
 	  .pytest_cache .ruff_cache

@@ -47,7 +47,8 @@ def _seed_from(random_state) -> int:
 
 
 def _block_seed(seed: int, block: int) -> int:
-    return int(np.random.SeedSequence([seed, block]).generate_state(1, dtype=np.uint64)[0] >> 1)
+    # shifted as a Python int: numpy 1.x refuses ``uint64 >> int``
+    return int(np.random.SeedSequence([seed, block]).generate_state(1, dtype=np.uint64)[0]) >> 1
 
 
 def _check_n_samples(n_samples, name="n_samples") -> int:
