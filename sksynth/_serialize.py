@@ -150,11 +150,13 @@ def encode_continuous(e: ContinuousEncoder, info: NumericInfo) -> dict:
     state = {"kind": "continuous"}
     state.update({k: getattr(e, k).tolist() for k in _CONTINUOUS_ARRAYS})
     state.update({k: getattr(e, k) for k in _CONTINUOUS_SCALARS})
+    state["residual_scale"] = e.residual_scale_
     state["info"] = {
         "kind": info.kind,
         "step": int(info.step),
         "unit": info.unit,
         "tz": None if info.tz is None else str(info.tz),
+        "origin": int(info.origin),
     }
     return state
 
@@ -165,6 +167,7 @@ def decode_continuous(state: dict) -> tuple[ContinuousEncoder, NumericInfo]:
         setattr(e, k, np.asarray(state[k], dtype=np.float64))
     for k in _CONTINUOUS_SCALARS:
         setattr(e, k, state[k])
+    e.residual_scale_ = state.get("residual_scale")  # absent from files saved before it
     info = NumericInfo(**state["info"])
     return e, info
 

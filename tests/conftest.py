@@ -65,7 +65,7 @@ def mixed_frames(min_rows=2):
         seed = draw(st.integers(0, 2**16))
         rng = np.random.default_rng(seed)
         cols = {}
-        kinds = draw(st.lists(st.sampled_from(list("fiIbcsdo")), min_size=1, max_size=6))
+        kinds = draw(st.lists(st.sampled_from(list("fiIbcsdowt")), min_size=1, max_size=6))
         for k, kind in enumerate(kinds):
             nan = rng.random(rows) < draw(st.sampled_from([0.0, 0.3]))
             nan[0] = False  # never an all-missing column
@@ -86,6 +86,11 @@ def mixed_frames(min_rows=2):
                 v = pd.Series(rng.choice(["u", "v", "w", "x"], rows), dtype=object)
             elif kind == "o":
                 v = pd.Series(rng.choice(["u", "v"], rows)).astype("str")
+            elif kind == "w":  # ints too far apart for a float32 scalar (a residual span)
+                v = pd.Series(pd.array(rng.integers(-(10**12), 10**12, rows), dtype="Int64"))
+            elif kind == "t":  # times to the second over decades (a residual span)
+                seconds = pd.to_timedelta(rng.integers(0, 2 * 10**9, rows), unit="s")
+                v = pd.Series(pd.to_datetime("1970-01-01") + seconds)
             else:
                 v = pd.Series(
                     pd.to_datetime("2001-02-03")

@@ -3,6 +3,7 @@ import json
 import pickle
 import zipfile
 
+import numpy as np
 import pandas as pd
 import pytest
 import torch
@@ -25,8 +26,11 @@ def test_save_load_every_dtype_and_labels(model, tmp_path):
     X = make_mixed(200)
     X["tz"] = pd.date_range("2021-03-01", periods=200, freq="h", tz="Europe/Oslo")
     X["str"] = pd.Series(["p", "q"] * 100).astype("str")
+    seconds = np.random.default_rng(0).integers(0, 10**9, 200)  # a residual span
+    X["wide"] = pd.to_datetime("1990-01-01") + pd.to_timedelta(seconds, unit="s")
     y = pd.Series(["yes", "no", "no", "maybe"] * 50, name="label")
     model.fit(X, y)
+    assert "residual" in {s.kind for s in model.transformer_.output_spans_}
     sksynth.save(model, tmp_path / "m.sksynth")
     loaded = sksynth.load(tmp_path / "m.sksynth")
     assert loaded.get_params() == model.get_params()

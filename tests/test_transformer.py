@@ -38,6 +38,41 @@ def test_spans_tile_the_output(mixed):
     assert tt.discrete_columns_ == ["b", "c", "s"]
 
 
+WIDE = np.random.default_rng(0).integers(0, 6 * 10**8, 2000)  # 19 years in seconds
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        pd.to_datetime("2000-01-01") + pd.to_timedelta(WIDE, unit="s"),
+        pd.to_datetime("2020-01-01", utc=True) + pd.to_timedelta(WIDE * 1000 + 7, unit="ns"),
+        WIDE + 946_684_800,  # epoch seconds
+        pd.array(np.r_[WIDE * 1000 - 10**11, [None]], dtype="Int64"),
+        WIDE * 1000 + 2**62,  # beyond float64's exact integers
+    ],
+    ids=["seconds-over-19-years", "tz-nanoseconds", "epoch-seconds", "Int64-NA", "near-2**62"],
+)
+def test_wide_integers_round_trip_exactly(values):
+    # float32 holds 24 bits: these columns get a residual span that keeps them exact
+    column = pd.Series(values)
+    frame = pd.DataFrame({"w": column, "x": np.random.default_rng(1).normal(size=len(column))})
+    tt = TableTransformer(random_state=0).fit(frame)
+    kinds = [s.kind for s in tt.output_spans_ if s.column == "w"]
+    assert kinds[0] == "scalar" and kinds[-1] == "residual"
+    assert "w__residual" in tt.get_feature_names_out()
+    Z = tt.transform(frame)
+    assert Z.dtype == np.float32
+    back = tt.inverse_transform(Z)
+    assert back["w"].dtype == frame["w"].dtype
+    assert back["w"].equals(frame["w"])
+
+
+def test_narrow_integers_have_no_residual(adult):
+    # Adult's widest int column, fnlwgt, stays within float32's exact range of its modes
+    tt = TableTransformer(random_state=0).fit(adult)
+    assert not any(s.kind == "residual" for s in tt.output_spans_)
+
+
 def test_mixed_round_trip(mixed):
     tt = TableTransformer(random_state=0).fit(mixed)
     back = tt.inverse_transform(tt.transform(mixed.set_index(mixed.index + 100)))
@@ -104,6 +139,10 @@ def test_high_cardinality_and_constant_columns():
         (pd.DataFrame({"a": np.array([1j, 2j])}), "'a' has complex dtype"),
         (pd.DataFrame({"a": pd.Series([1, "x", 2.5], dtype=object)}), "'a' is an object column"),
         (pd.DataFrame({"a": pd.to_timedelta([1, 2], unit="D")}), "'a' has unsupported dtype"),
+        (
+            pd.DataFrame([[1.0, 2.0, 3.0]], columns=["a", "b", "a"]),
+            r"duplicate column names \['a'\]",
+        ),
     ],
 )
 def test_bad_tables(frame, match):
@@ -159,9 +198,8 @@ def test_round_trip_property(frame):
             back[c].to_numpy(dtype=float), values, rtol=1e-5, atol=1e-6 * scale, equal_nan=True
         )
     assert back.dtypes.equals(frame.dtypes)
-    pd.testing.assert_frame_equal(
-        back.drop(columns=floats), frame.drop(columns=floats), check_exact=False, rtol=1e-5
-    )
+    # ints, datetimes and discrete columns come back exactly
+    pd.testing.assert_frame_equal(back.drop(columns=floats), frame.drop(columns=floats))
 
 
 @pytest.mark.parametrize(

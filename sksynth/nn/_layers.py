@@ -70,7 +70,7 @@ class SpanLayout:
         self.spans = list(spans)
         self.n_features = max((s.stop for s in self.spans), default=0)
         self.scalar_index = torch.tensor(
-            [s.start for s in self.spans if s.kind == "scalar"], dtype=torch.long
+            [s.start for s in self.spans if not s.is_onehot], dtype=torch.long
         )
         groups: dict[int, list[tuple[int, int]]] = {}
         for position, s in enumerate(self.spans):
@@ -83,7 +83,7 @@ class SpanLayout:
         ]
         # compact layout (one column per span: the value of a scalar, the code of a one-hot)
         self.scalar_positions = torch.tensor(
-            [k for k, s in enumerate(self.spans) if s.kind == "scalar"], dtype=torch.long
+            [k for k, s in enumerate(self.spans) if not s.is_onehot], dtype=torch.long
         )
         self.group_positions = [
             torch.tensor([position for _, position in members], dtype=torch.long)

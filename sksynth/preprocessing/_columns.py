@@ -27,6 +27,9 @@ _ACCEPTED_OBJECT_KINDS = {
     "decimal",
     "bytes",
 }
+# Integers of at least this magnitude lose precision as float64: such a column is
+# counted from an origin (its minimum) instead of from zero.
+_FLOAT64_EXACT = 2**53
 # Datetime steps, coarsest first, in nanoseconds.
 _DATETIME_STEPS_NS = (86_400 * 10**9, 3_600 * 10**9, 60 * 10**9, 10**9, 10**6, 10**3, 1)
 _NS_PER_UNIT = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}
@@ -107,13 +110,20 @@ class NumericInfo:
     step: int = 1  # datetime: step in the column's unit; values are counted in steps
     unit: str = "ns"
     tz: Any = None
+    origin: int = 0  # int, datetime: values are counted from here (in the column's unit)
+
+
+def _origin(observed: np.ndarray, magnitude: float) -> int:
+    """The minimum of ``observed`` (int64) when ``magnitude`` is too large for float64."""
+    return int(observed.min()) if observed.size and magnitude >= _FLOAT64_EXACT else 0
 
 
 def to_float(series: pd.Series, info: NumericInfo | None = None) -> tuple[np.ndarray, NumericInfo]:
     """Float64 values of a continuous column (NaN where missing) and how to restore them.
 
     Datetimes are counted in their coarsest exact step (days, hours, ... nanoseconds),
-    so their values stay small enough to round-trip exactly.
+    so their values stay small enough to round-trip exactly; ints and datetimes
+    beyond float64's exact integers (2**53) are counted from their minimum.
     """
     dtype = series.dtype
     if is_datetime(dtype):
@@ -131,13 +141,25 @@ def to_float(series: pd.Series, info: NumericInfo | None = None) -> tuple[np.nda
                 if step_ns % scale == 0 and np.all(observed % (step_ns // scale) == 0):
                     step = step_ns // scale
                     break
+            magnitude = np.abs(observed // step).max(initial=0)
             info = NumericInfo("datetime", step=step, unit=unit, tz=tz)
-        out = (ints // info.step).astype(np.float64)
+            info.origin = _origin(observed, magnitude)
+        out = ((ints - info.origin) // info.step).astype(np.float64)
         out[missing] = np.nan
         return out, info
     if info is None:
-        kind = "int" if ptypes.is_integer_dtype(dtype) else "float"
-        info = NumericInfo(kind)
+        info = NumericInfo("int" if ptypes.is_integer_dtype(dtype) else "float")
+        if info.kind == "int":
+            low, high = int(series.min()), int(series.max())
+            if high < 2**63:  # else (uint64 above int64's range) left as floats
+                observed = np.array([low, high], dtype=np.int64)
+                info.origin = _origin(observed, max(abs(low), abs(high)))
+    if info.origin:
+        missing = series.isna().to_numpy()
+        ints = series.to_numpy(dtype=np.int64, na_value=info.origin)
+        out = (ints - info.origin).astype(np.float64)
+        out[missing] = np.nan
+        return out, info
     return series.to_numpy(dtype=np.float64, na_value=np.nan), info
 
 
@@ -145,7 +167,7 @@ def from_float(values: np.ndarray, info: NumericInfo, dtype: Any) -> pd.Series:
     """Inverse of :func:`to_float`: rebuild a column of ``dtype`` from float64 (NaN = missing)."""
     missing = np.isnan(values)
     if info.kind == "datetime":
-        ints = np.where(missing, 0, np.rint(values)).astype(np.int64) * info.step
+        ints = np.where(missing, 0, np.rint(values)).astype(np.int64) * info.step + info.origin
         arr = ints.view(f"datetime64[{info.unit}]").copy()
         arr[missing] = np.datetime64("NaT")
         series = pd.Series(arr)
@@ -155,13 +177,12 @@ def from_float(values: np.ndarray, info: NumericInfo, dtype: Any) -> pd.Series:
     if info.kind == "int":
         values = np.rint(values)
         if isinstance(dtype, pd.api.extensions.ExtensionDtype):
-            return (
-                pd.Series(pd.array(np.where(missing, 0, values).astype(np.int64)))
-                .mask(missing)
-                .astype(dtype)
-            )
+            ints = np.where(missing, 0, values).astype(np.int64) + info.origin
+            return pd.Series(pd.array(ints)).mask(missing).astype(dtype)
         if missing.any():  # an int column cannot hold NaN: happens only for float dtypes
-            return pd.Series(values).astype(dtype)
+            return pd.Series(values + info.origin).astype(dtype)
+        if info.origin:
+            return pd.Series((values.astype(np.int64) + info.origin).astype(dtype))
         return pd.Series(values.astype(dtype))
     if isinstance(dtype, pd.api.extensions.ExtensionDtype):
         return pd.Series(values).astype(dtype)

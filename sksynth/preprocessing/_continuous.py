@@ -5,6 +5,11 @@ A value is encoded as the one-hot of its mode plus a scalar within that mode:
 mixture, ``0`` for an atom (a value repeated in a large share of the rows, such
 as Adult's ``capital-gain == 0``), which decodes exactly. Decoded values are
 clipped to the observed ``[min, max]``.
+
+An integer column (ints, datetimes counted in steps) whose values lie more than
+``2**22`` from their mode's mean cannot be restored from a float32 scalar
+(float32 holds 24 bits): it gets a residual, the integer the scalar misses,
+divided by a power of two so that it is exact in float32 too.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import BayesianGaussianMixture
 
 _MIN_STD = 1e-6
+# a float32 scalar restores an integer this far from its mode's mean to within 0.25
+_EXACT_OFFSET = 2**22
 
 
 class ContinuousEncoder:
@@ -36,6 +43,8 @@ class ContinuousEncoder:
         Source of the subsample and of the mixture's seed.
     """
 
+    residual_scale_ = None  # encoders saved before residuals existed have none
+
     def __init__(self, n_modes, atom_threshold, weight_threshold, max_fit_samples, rng):
         self.n_modes = n_modes
         self.atom_threshold = atom_threshold
@@ -43,7 +52,9 @@ class ContinuousEncoder:
         self.max_fit_samples = max_fit_samples
         self.rng = rng
 
-    def fit(self, values: np.ndarray) -> ContinuousEncoder:
+    def fit(self, values: np.ndarray, integer: bool = False) -> ContinuousEncoder:
+        """Fit on float64 ``values`` (NaN = missing); ``integer``: they are integers
+        to restore exactly (ints, datetimes counted in steps)."""
         missing = np.isnan(values)
         observed = values[~missing]
         self.has_missing = bool(missing.any())
@@ -58,6 +69,12 @@ class ContinuousEncoder:
         non_atom = observed[~np.isin(observed, self.atoms_)]
         self.means_, self.stds_, self.log_weights_ = self._fit_mixture(non_atom, uniques[~is_atom])
         del self.rng
+        self.residual_scale_ = None
+        if integer and non_atom.size and np.abs(observed).max() < 2.0**53:  # else inexact anyway
+            offset = np.abs(non_atom - self.means_[self._nearest_mode(non_atom)]).max()
+            if offset >= _EXACT_OFFSET:
+                # the float32 scalar misses at most offset * 2**-24 + 0.5
+                self.residual_scale_ = float(2 ** np.ceil(np.log2(offset * 2.0**-24 + 1.0)))
         return self
 
     def _fit_mixture(self, values, distinct):
@@ -97,6 +114,16 @@ class ContinuousEncoder:
         """Number of modes: atoms first, then Gaussian components."""
         return self.atoms_.size + self.means_.size
 
+    def _nearest_mode(self, x: np.ndarray) -> np.ndarray:
+        """Index among ``means_`` of each value's most probable Gaussian mode."""
+        z = (x[:, None] - self.means_) / self.stds_
+        return np.argmax(self.log_weights_ - np.log(self.stds_) - 0.5 * z * z, axis=1)
+
+    def _decode(self, scalar: np.ndarray, mode: np.ndarray) -> np.ndarray:
+        centers = np.concatenate([self.atoms_, self.means_])
+        widths = np.concatenate([np.zeros(self.atoms_.size), 4.0 * self.stds_])
+        return centers[mode] + scalar * widths[mode]
+
     def transform(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Return ``(scalar, mode, missing)``; ``mode`` is ``-1`` on missing rows."""
         missing = np.isnan(values)
@@ -114,19 +141,33 @@ class ContinuousEncoder:
             if self.means_.size == 0:
                 raise ValueError("a value is not among the atoms of a column without modes")
             x = values[rest]
-            z = (x[:, None] - self.means_) / self.stds_
-            log_post = self.log_weights_ - np.log(self.stds_) - 0.5 * z * z
-            best = np.argmax(log_post, axis=1)
+            best = self._nearest_mode(x)
             mode[rest] = n_atoms + best
             scalar[rest] = (x - self.means_[best]) / (4.0 * self.stds_[best])
         return scalar, mode, missing
 
-    def inverse_transform(self, scalar: np.ndarray, mode: np.ndarray, missing: np.ndarray):
-        """Decode to float64 (NaN on missing rows), clipped to the observed range."""
-        n_atoms = self.atoms_.size
-        centers = np.concatenate([self.atoms_, self.means_])
-        widths = np.concatenate([np.zeros(n_atoms), 4.0 * self.stds_])
-        values = centers[mode] + scalar * widths[mode]
+    def residual(self, values: np.ndarray, scalar: np.ndarray, mode: np.ndarray) -> np.ndarray:
+        """What :meth:`inverse_transform` needs besides the float32 ``scalar``: the
+        integer it misses over ``residual_scale_`` (0 on missing rows)."""
+        out = np.zeros(values.shape, dtype=np.float64)
+        present = mode >= 0
+        stored = scalar[present].astype(np.float32).astype(np.float64)
+        missed = values[present] - np.rint(self._decode(stored, mode[present]))
+        out[present] = missed / self.residual_scale_
+        return out
+
+    def inverse_transform(
+        self,
+        scalar: np.ndarray,
+        mode: np.ndarray,
+        missing: np.ndarray,
+        residual: np.ndarray | None = None,
+    ):
+        """Decode to float64 (NaN on missing rows), clipped to the observed range;
+        with ``residual`` (see :meth:`residual`), integers restored exactly."""
+        values = self._decode(scalar, mode)
+        if residual is not None:
+            values = np.rint(values) + np.rint(residual * self.residual_scale_)
         np.clip(values, self.min_, self.max_, out=values)
         values[missing] = np.nan
         return values

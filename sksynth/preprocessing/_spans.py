@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-SpanKind = Literal["scalar", "mode", "category", "missing"]
+SpanKind = Literal["scalar", "mode", "category", "missing", "residual"]
 
 
 @dataclass(frozen=True)
@@ -16,13 +16,17 @@ class Span:
     ----------
     column : str or int
         Name (or position, for arrays) of the input column the block encodes.
-    kind : {"scalar", "mode", "category", "missing"}
+    kind : {"scalar", "mode", "category", "missing", "residual"}
         ``"scalar"``: one column, the value within its mode (networks use tanh and
         a Gaussian/MSE loss). ``"mode"``: one-hot of the mixture mode or atom of a
         continuous column. ``"category"``: one-hot of a discrete column, missing
         values being a category of their own. ``"missing"``: two columns
         ``[present, missing]`` of a continuous column that had missing values.
-        One-hot blocks use softmax and a cross-entropy loss.
+        ``"residual"``: one column, only for an int or datetime column whose
+        values are too far apart for a float32 scalar to restore exactly: the
+        integer left over by the scalar, scaled to about ``[-1, 1]`` (a scalar
+        column to the networks). One-hot blocks use softmax and a cross-entropy
+        loss.
     start, stop : int
         Slice of the output columns, ``stop`` excluded.
     """
@@ -39,8 +43,8 @@ class Span:
 
     @property
     def is_onehot(self) -> bool:
-        """Whether the block is a one-hot (softmax) block."""
-        return self.kind != "scalar"
+        """Whether the block is a one-hot (softmax) block; otherwise a scalar column."""
+        return self.kind not in ("scalar", "residual")
 
     @property
     def slice(self) -> slice:

@@ -31,6 +31,12 @@ def validate_table(estimator, X, *, reset: bool) -> pd.DataFrame | np.ndarray:
     else goes through :func:`~sklearn.utils.check_array` with ``dtype=None``.
     """
     if isinstance(X, pd.DataFrame):
+        duplicated = X.columns[X.columns.duplicated()].unique().tolist()
+        if duplicated:
+            raise ValueError(
+                f"X has duplicate column names {duplicated[:10]}: every column needs a "
+                "name of its own."
+            )
         validate_data(estimator, X, reset=reset, skip_check_array=True)
         if X.shape[0] == 0 or X.shape[1] == 0:
             raise ValueError(
@@ -77,6 +83,10 @@ class TableTransformer(TransformerMixin, BaseEstimator):
     are atoms, restored exactly; decoded values stay within the observed range.
     Discrete columns are one-hot encoded, missing values being a category.
     Missing values of continuous columns get a ``[present, missing]`` block.
+    An int or datetime column too wide for a float32 scalar to restore exactly
+    (values more than ``2**22`` steps from their mode's mean, such as times to
+    the second over years) also gets a ``residual`` column, so that it still
+    round-trips exactly.
 
     Parameters
     ----------
@@ -204,13 +214,16 @@ class TableTransformer(TransformerMixin, BaseEstimator):
                     self.weight_threshold,
                     self.max_fit_samples,
                     rng,
-                ).fit(values)
+                ).fit(values, integer=self._numeric_info[name].kind != "float")
                 spans.append(Span(name, "scalar", start, start + 1))
                 spans.append(Span(name, "mode", start + 1, start + 1 + encoder.n_outputs))
                 start += 1 + encoder.n_outputs
                 if encoder.has_missing:
                     spans.append(Span(name, "missing", start, start + 2))
                     start += 2
+                if encoder.residual_scale_ is not None:
+                    spans.append(Span(name, "residual", start, start + 1))
+                    start += 1
             self._encoders[name] = encoder
         self.output_spans_ = spans
         self.n_output_features_ = start
@@ -256,6 +269,9 @@ class TableTransformer(TransformerMixin, BaseEstimator):
                 if encoder.has_missing:
                     miss_start = span.start + 1 + encoder.n_outputs
                     out[rows, miss_start + missing.astype(np.int64)] = 1.0
+                if encoder.residual_scale_ is not None:
+                    residual_at = span.start + 1 + encoder.n_outputs + 2 * encoder.has_missing
+                    out[:, residual_at] = encoder.residual(values, scalar, mode)
         return out
 
     def inverse_transform(self, X):
@@ -283,7 +299,7 @@ class TableTransformer(TransformerMixin, BaseEstimator):
             )
         compact = np.empty((len(X), len(self.output_spans_)), dtype=np.float64)
         for k, span in enumerate(self.output_spans_):
-            if span.kind == "scalar":
+            if not span.is_onehot:
                 compact[:, k] = X[:, span.start]
             else:  # ties go to the first column: "present" for a missing span
                 compact[:, k] = np.argmax(X[:, span.slice], axis=1)
@@ -292,8 +308,8 @@ class TableTransformer(TransformerMixin, BaseEstimator):
     def _decode_compact(self, compact: np.ndarray):
         """Decode rows in the compact layout: one column per span of ``output_spans_``.
 
-        A scalar span's column is its value, a one-hot span's column the index of
-        its hot entry; networks sample straight into this layout.
+        A scalar or residual span's column is its value, a one-hot span's column
+        the index of its hot entry; networks sample straight into this layout.
         """
         columns = {}
         spans = self.output_spans_
@@ -307,7 +323,12 @@ class TableTransformer(TransformerMixin, BaseEstimator):
             elif span.kind == "scalar":
                 mode = compact[:, k + 1].astype(np.int64)
                 missing = compact[:, k + 2] == 1 if encoder.has_missing else no_missing
-                values = encoder.inverse_transform(compact[:, k].astype(np.float64), mode, missing)
+                residual = None
+                if encoder.residual_scale_ is not None:
+                    residual = compact[:, k + 2 + encoder.has_missing].astype(np.float64)
+                values = encoder.inverse_transform(
+                    compact[:, k].astype(np.float64), mode, missing, residual
+                )
                 dtype = self._container.dtypes[self._container.columns.index(name)]
                 columns[name] = from_float(values, self._numeric_info[name], dtype)
         frame = pd.DataFrame(columns, copy=False)
@@ -331,6 +352,8 @@ class TableTransformer(TransformerMixin, BaseEstimator):
         for span in self.output_spans_:
             if span.kind == "scalar":
                 names.append(f"{span.column}__value")
+            elif span.kind == "residual":
+                names.append(f"{span.column}__residual")
             else:
                 names.extend(f"{span.column}__{span.kind}{k}" for k in range(span.width))
         return np.asarray(names, dtype=object)
