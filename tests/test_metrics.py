@@ -53,12 +53,35 @@ def test_tstr_score_against_its_train_on_real_reference(halves):
     assert 0.0 <= tstr_score(a, b, "hours-per-week") <= 1.0  # max(R^2, 0)
 
 
+@pytest.mark.parametrize(
+    "labels",
+    [
+        lambda rich: rich,
+        lambda rich: rich.astype(int),
+        lambda rich: pd.Categorical(rich.astype(int) + 1),
+        lambda rich: pd.array(rich.astype(int), dtype="Int64"),
+        lambda rich: pd.array(rich, dtype="boolean"),
+        lambda rich: np.where(rich, ">50K", "<=50K").astype(object),
+    ],
+    ids=["bool", "int", "int-category", "Int64", "boolean", "str"],
+)
+def test_tstr_score_any_label_dtype(halves, labels):
+    # the same classes under any dtype give the same ROC AUC
+    a, b = halves
+    a, b = (t.assign(income=labels(t["income"].eq(">50K").to_numpy())) for t in (a, b))
+    discrete = [c for c in a.columns if not pd.api.types.is_numeric_dtype(a[c])] + ["income"]
+    score = tstr_score(a, b, "income", discrete_columns=discrete)
+    assert score == pytest.approx(tstr_score(*halves, "income"))
+
+
 def test_tstr_score_bad_input(halves):
     a, b = halves
     with pytest.raises(ValueError, match="target 'nope' is not a column"):
         tstr_score(a, b, "nope")
     with pytest.raises(ValueError, match="single value of target 'income'"):
         tstr_score(a.assign(income="<=50K"), b, "income")
+    with pytest.raises(ValueError, match="training table has 3 missing values in target"):
+        tstr_score(a.assign(income=a["income"].mask(a.index < 3)), b, "income")
 
 
 def test_privacy_measures_flag_copies(halves):

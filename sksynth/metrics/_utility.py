@@ -19,10 +19,22 @@ def _split(frame: pd.DataFrame, target):
     return frame.drop(columns=target), frame[target]
 
 
-def _default_scoring(y: pd.Series, classification: bool) -> str:
+def _default_scoring(y, classification: bool) -> str:
     if not classification:
         return "r2"
-    return "roc_auc" if y.nunique(dropna=False) <= 2 else "roc_auc_ovr"
+    return "roc_auc" if len(pd.unique(np.asarray(y))) <= 2 else "roc_auc_ovr"
+
+
+def _class_labels(y: pd.Series, table: str) -> np.ndarray:
+    """Class labels in one plain numpy dtype (ints, bools or strings), as scikit-learn
+    reads them, whatever pandas dtype (category, nullable, str) held them."""
+    missing = int(y.isna().sum())
+    if missing:
+        raise ValueError(
+            f"The {table} table has {missing} missing values in target {y.name!r}; a "
+            "classifier needs a label on every row."
+        )
+    return pd.Series(y.to_numpy(dtype=object)).infer_objects().to_numpy()
 
 
 def train_and_score(train, test, target, discrete, estimator, scoring) -> float:
@@ -32,8 +44,8 @@ def train_and_score(train, test, target, discrete, estimator, scoring) -> float:
     features = [c for c in discrete if c != target]
     classification = target in discrete  # as the synthesizers see it: ints are numbers
     if classification:
-        y_train, y_test = y_train.astype(object), y_test.astype(object)
-        if y_train.nunique() < 2:
+        y_train, y_test = _class_labels(y_train, "training"), _class_labels(y_test, "test")
+        if len(pd.unique(y_train)) < 2:
             raise ValueError(
                 f"The training table has a single value of target {target!r}; a classifier "
                 "needs at least two classes."
