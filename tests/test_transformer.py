@@ -67,6 +67,22 @@ def test_wide_integers_round_trip_exactly(values):
     assert back["w"].equals(frame["w"])
 
 
+def test_columns_far_from_zero():
+    # a mixture fitted on 1e12 + ids or 1e9 + noise once failed (its variances cancelled)
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(
+        {"id": rng.integers(10**12, 10**12 + 1000, 300), "f": 1e9 + rng.normal(size=300)}
+    )
+    tt = TableTransformer(random_state=0).fit(X)
+    Z = tt.transform(X)
+    back = tt.inverse_transform(Z)
+    assert back["id"].equals(X["id"])
+    np.testing.assert_allclose(back["f"], X["f"], rtol=0, atol=1e-5)
+    # the modes are as wide as the spread, not the magnitude: scalars are not squashed
+    scalars = [s.start for s in tt.output_spans_ if s.kind == "scalar"]
+    assert (Z[:, scalars].std(axis=0) > 0.05).all()
+
+
 def test_narrow_integers_have_no_residual(adult):
     # Adult's widest int column, fnlwgt, stays within float32's exact range of its modes
     tt = TableTransformer(random_state=0).fit(adult)

@@ -23,6 +23,9 @@ from sklearn.mixture import BayesianGaussianMixture
 _MIN_STD = 1e-6
 # a float32 scalar restores an integer this far from its mode's mean to within 0.25
 _EXACT_OFFSET = 2**22
+# a column whose mean is this many standard deviations from zero (1e12 + ids, 1e9 + noise)
+# is centred before the mixture fit, whose variances would otherwise cancel to nothing
+_CENTRE_RATIO = 1e3
 
 
 class ContinuousEncoder:
@@ -85,6 +88,9 @@ class ContinuousEncoder:
         sample = values
         if values.size > self.max_fit_samples:
             sample = self.rng.choice(values, self.max_fit_samples, replace=False)
+        centre = float(np.median(sample))
+        if abs(centre) <= _CENTRE_RATIO * sample.std():
+            centre = 0.0
         mixture = BayesianGaussianMixture(
             n_components=n_components,
             weight_concentration_prior_type="dirichlet_process",
@@ -96,16 +102,16 @@ class ContinuousEncoder:
         )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            mixture.fit(sample.reshape(-1, 1))
+            mixture.fit((sample - centre).reshape(-1, 1))
         keep = mixture.weights_ > self.weight_threshold
         # a component must also own some data, else it is never chosen
-        owners = np.bincount(mixture.predict(sample.reshape(-1, 1)), minlength=n_components)
-        keep &= owners > 0
+        owners = mixture.predict((sample - centre).reshape(-1, 1))
+        keep &= np.bincount(owners, minlength=n_components) > 0
         if not keep.any():
             keep[np.argmax(mixture.weights_)] = True
-        means = mixture.means_.ravel()[keep]
+        means = mixture.means_.ravel()[keep] + centre
         stds = np.sqrt(mixture.covariances_.ravel()[keep])
-        stds = np.maximum(stds, _MIN_STD * max(1.0, np.abs(values).max()))
+        stds = np.maximum(stds, _MIN_STD * max(1.0, np.abs(values - centre).max()))
         weights = mixture.weights_[keep]
         return means, stds, np.log(weights / weights.sum())
 
