@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+import decimal
 import math
 from typing import Any
 
@@ -35,6 +37,15 @@ def encode_value(value: Any) -> list:
         return ["str", value]
     if isinstance(value, pd.Timestamp | np.datetime64):
         return ["datetime", pd.Timestamp(value).isoformat()]
+    # Python objects an object column may hold (see TableTransformer's accepted kinds)
+    if isinstance(value, datetime.datetime):
+        return ["pydatetime", value.isoformat()]
+    if isinstance(value, datetime.date):
+        return ["date", value.isoformat()]
+    if isinstance(value, decimal.Decimal):
+        return ["decimal", str(value)]
+    if isinstance(value, bytes):
+        return ["bytes", value.hex()]
     raise PersistenceError(f"cannot save a value of type {type(value).__name__}: {value!r}")
 
 
@@ -50,6 +61,14 @@ def decode_value(item: list) -> Any:
         return float(value)
     if tag == "datetime":
         return pd.Timestamp(value)
+    if tag == "pydatetime":
+        return datetime.datetime.fromisoformat(value)
+    if tag == "date":
+        return datetime.date.fromisoformat(value)
+    if tag == "decimal":
+        return decimal.Decimal(value)
+    if tag == "bytes":
+        return bytes.fromhex(value)
     if tag in ("bool", "int", "str"):
         return value
     raise PersistenceError(f"unknown value tag {tag!r}")
@@ -63,7 +82,10 @@ def encode_dtype(dtype) -> Any:
             "categories_dtype": encode_dtype(dtype.categories.dtype),
         }
     if isinstance(dtype, pd.StringDtype):
-        return {"string": dtype.storage, "na_nan": getattr(dtype, "na_value", pd.NA) is np.nan}
+        na_nan = getattr(dtype, "na_value", pd.NA) is np.nan
+        # pandas 2.2's "pyarrow_numpy" is what pandas 2.3+ calls pyarrow with NaN
+        storage = "pyarrow" if dtype.storage == "pyarrow_numpy" else dtype.storage
+        return {"string": storage, "na_nan": na_nan}
     text = str(dtype)
     try:
         same = pd.api.types.pandas_dtype(text) == dtype
@@ -84,7 +106,10 @@ def decode_dtype(item) -> Any:
         )
         return pd.CategoricalDtype(categories, ordered=item["ordered"])
     if item.get("na_nan"):
-        return pd.StringDtype(item["string"], na_value=np.nan)
+        try:
+            return pd.StringDtype(item["string"], na_value=np.nan)
+        except TypeError:  # pandas < 2.3: its strings with NaN for missing are objects
+            return np.dtype(object)
     return pd.StringDtype(item["string"])
 
 
