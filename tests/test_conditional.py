@@ -40,8 +40,8 @@ def test_label_per_row_and_chunks(fitted):
     assert np.array_equal(ys.to_numpy(dtype=object), wanted)
     chunks = list(fitted.sample_chunks(1000, chunk_size=300, y=wanted, random_state=1))
     assert [len(c[0]) for c in chunks] == [300, 300, 300, 100]
-    joined = pd.concat([c[0] for c in chunks], ignore_index=True)
-    pd.testing.assert_frame_equal(joined, Xs)
+    pd.testing.assert_frame_equal(pd.concat([c[0] for c in chunks]), Xs)
+    pd.testing.assert_series_equal(pd.concat([c[1] for c in chunks]), ys)
 
 
 def test_labels_default_to_fitted_class_frequencies(fitted, labelled):

@@ -59,7 +59,7 @@ def test_sample_chunks_concatenate_to_sample(make, adult_small):
     whole = model.sample(20_000, random_state=5)
     chunks = list(model.sample_chunks(20_000, chunk_size=6_000, random_state=5))
     assert [len(c) for c in chunks] == [6000, 6000, 6000, 2000]
-    pd.testing.assert_frame_equal(pd.concat(chunks, ignore_index=True), whole)
+    pd.testing.assert_frame_equal(pd.concat(chunks), whole)  # rows numbered on
 
 
 def test_pickle_and_joblib_round_trip(make, adult_small, tmp_path):

@@ -282,7 +282,8 @@ class BaseSynthesizer(BaseEstimator, ABC):
         """Draw rows as an iterator of tables of at most ``chunk_size`` rows.
 
         Their concatenation is what :meth:`sample` returns with the same
-        arguments; memory stays bounded by the chunk.
+        arguments (``pd.concat(chunks)`` included: the rows of a chunk are
+        numbered on from the last chunk's); memory stays bounded by the chunk.
 
         Parameters
         ----------
@@ -308,16 +309,17 @@ class BaseSynthesizer(BaseEstimator, ABC):
         blocks = self._blocks(n, random_state, y, conditions)  # checks and seeds now
 
         def chunks():
-            buffer, buffered = [], 0
+            buffer, buffered, done = [], 0, 0
             for block in blocks:
                 buffer.append(block)
                 buffered += len(block)
                 while buffered >= chunk_size:
                     joined = np.concatenate(buffer)
-                    yield self._decode(joined[:chunk_size])
+                    yield self._decode(joined[:chunk_size], first_row=done)
                     buffer, buffered = [joined[chunk_size:]], buffered - chunk_size
+                    done += chunk_size
             if buffered:
-                yield self._decode(np.concatenate(buffer))
+                yield self._decode(np.concatenate(buffer), first_row=done)
 
         return chunks()
 
@@ -395,8 +397,12 @@ class BaseSynthesizer(BaseEstimator, ABC):
             return request.labels[start : start + m]
         return draw_categories(request.class_probs, m, generator).cpu().numpy()
 
-    def _decode(self, compact: np.ndarray):
-        return self._split_target(self.transformer_._decode_compact(compact))
+    def _decode(self, compact: np.ndarray, first_row: int = 0):
+        """Decoded rows, numbered from ``first_row`` (a chunk's rows continue the last's)."""
+        table = self.transformer_._decode_compact(compact)
+        if first_row and isinstance(table, pd.DataFrame):
+            table.index = pd.RangeIndex(first_row, first_row + len(table))
+        return self._split_target(table)
 
     def _split_target(self, table):
         """The user's table (and ``y`` when fitted with one) from a decoded internal table."""
