@@ -29,8 +29,9 @@ def _pyarrow():
     return pyarrow
 
 
-def _read_table(path) -> pd.DataFrame:
-    """A CSV or, by its extension, Parquet file as a DataFrame."""
+def _read_table(path, dates=None) -> pd.DataFrame:
+    """A CSV or, by its extension, Parquet file as a DataFrame; ``dates``: columns to
+    parse as datetimes (CSV cells are text until told otherwise)."""
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"no such file: {str(path)!r}")
@@ -41,6 +42,13 @@ def _read_table(path) -> pd.DataFrame:
         frame = pd.read_csv(path)
     if frame.empty:
         raise ValueError(f"{str(path)!r} holds no rows")
+    for column in dates or []:
+        if column not in frame.columns:
+            raise ValueError(f"--dates names {column!r}, which is not a column of {path.name}")
+        try:
+            frame[column] = pd.to_datetime(frame[column])
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"--dates: column {column!r} of {path.name}: {exc}") from exc
     return frame
 
 
@@ -100,7 +108,7 @@ def _discrete(frame, target, extra):
 def cmd_fit(args) -> None:
     from . import save
 
-    frame = _read_table(args.data)
+    frame = _read_table(args.data, args.dates)
     discrete = _discrete(frame, args.target, args.discrete)
     model = _model(
         args.model, args.epochs, args.seed, 1, discrete, args.device, args.early_stopping
@@ -146,11 +154,17 @@ def cmd_sample(args) -> None:
     print(f"wrote {args.n} rows to {args.output}")
 
 
+_BOOLS = {"true": True, "false": False}
+
+
 def _condition(text: str):
-    """``COL=VALUE`` from the command line (the value as text, or a number if it reads as one)."""
+    """``COL=VALUE`` from the command line: the value read as a CSV cell would be (an
+    int, a float, ``True``/``False`` in any case as a bool), else as text."""
     if "=" not in text:
         raise ValueError(f"--condition expects COLUMN=VALUE; got {text!r}")
     column, value = text.split("=", 1)
+    if value.lower() in _BOOLS:
+        return column, _BOOLS[value.lower()]
     for cast in (int, float):
         try:
             return column, cast(value)
@@ -170,8 +184,8 @@ def _quality(real, synthetic) -> dict:
 def cmd_evaluate(args) -> None:
     from .metrics import evaluate
 
-    real, synthetic = _read_table(args.real), _read_table(args.synthetic)
-    real_test = _read_table(args.real_test) if args.real_test else None
+    real, synthetic = _read_table(args.real, args.dates), _read_table(args.synthetic, args.dates)
+    real_test = _read_table(args.real_test, args.dates) if args.real_test else None
     discrete = _discrete(real, args.target, args.discrete)
     report = evaluate(real, synthetic, target=args.target, real_test=real_test,
                       discrete_columns=discrete)  # fmt: skip
@@ -245,6 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--model", choices=["gan", "vae"], default="vae")
     fit.add_argument("--target", help="a label column (modelled as a discrete column)")
     fit.add_argument("--discrete", nargs="*", help="extra discrete columns")
+    fit.add_argument("--dates", nargs="*", help="columns to parse as datetimes")
     fit.add_argument("--epochs", type=int)
     fit.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N, mps or auto")
     fit.add_argument("--seed", type=int, default=0)
@@ -274,6 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("synthetic")
     evaluate.add_argument("--target")
     evaluate.add_argument("--discrete", nargs="*")
+    evaluate.add_argument("--dates", nargs="*", help="columns to parse as datetimes")
     evaluate.add_argument("--real-test", help="real rows the synthesizer never saw")
     evaluate.add_argument("--report", help="write an HTML report to this path")
     evaluate.set_defaults(func=cmd_evaluate)

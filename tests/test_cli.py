@@ -69,6 +69,34 @@ def test_parquet_conditions_and_streaming(adult_csv, tmp_path):
     assert synth.shape == (1000, 15) and (synth["sex"] == "Female").all()
 
 
+def test_conditions_read_as_csv_cells(adult_csv, tmp_path):
+    # a bool column (read from CSV) takes True/False, an int column numbers
+    data = pd.read_csv(adult_csv).assign(rich=lambda t: t["income"] == ">50K")
+    data.to_csv(adult_csv, index=False)
+    model, out = tmp_path / "m.sksynth", tmp_path / "out.csv"
+    assert main(["fit", str(adult_csv), "--model", "gan", "--epochs", "1", "-o", str(model)]) == 0
+    args = ["sample", str(model), "-n", "200", "-o", str(out), "--seed", "0"]
+    assert main([*args, "--condition", "rich=true", "--condition", "race=White"]) == 0
+    synth = pd.read_csv(out)
+    assert synth["rich"].dtype == bool and synth["rich"].all() and (synth["race"] == "White").all()
+
+
+def test_dates_parsed_when_named(adult_csv, tmp_path, capsys):
+    days = pd.to_datetime("2020-01-01") + pd.to_timedelta(range(0, 1200, 3), unit="D")
+    pd.read_csv(adult_csv).assign(day=days).to_csv(adult_csv, index=False)
+    model, out = tmp_path / "m.sksynth", tmp_path / "out.csv"
+    fit = ["fit", str(adult_csv), "--epochs", "1", "-o", str(model)]
+    assert main([*fit, "--dates", "day"]) == 0
+    assert main(["sample", str(model), "-n", "300", "-o", str(out), "--seed", "0"]) == 0
+    day = pd.to_datetime(pd.read_csv(out)["day"])
+    assert day.between(days.min(), days.max()).all()
+    assert not day.isin(days).all()  # drawn as times, not as categories seen in fit
+    assert main(["evaluate", str(adult_csv), str(out), "--dates", "day"]) == 0
+    assert main([*fit, "--dates", "nope"]) == 2
+    assert main([*fit, "--dates", "sex"]) == 2
+    assert "--dates names 'nope'" in capsys.readouterr().err
+
+
 def _sksynth(*args):
     """The installed console script, as a user runs it."""
     script = Path(sys.executable).with_name("sksynth")
