@@ -128,6 +128,10 @@ def test_unfitted_and_bad_arguments(make, mixed):
         type(model)(epochs=0).fit(mixed)
     with pytest.raises(ValueError, match="'batch_size' parameter"):
         type(model)(batch_size=-3).fit(mixed)
+    labels = pd.Series(["a", "b", None] * 40)
+    for y in (labels, labels.astype("string"), np.where(labels.isna(), np.nan, 1.5)):
+        with pytest.raises(ValueError, match=r"y has missing values \(rows \[2, 5"):
+            make().fit(mixed, y)
 
 
 def test_nan_loss_stops_training(make, mixed):
