@@ -198,6 +198,8 @@ def _read(path) -> tuple[dict, dict]:
             )
     except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise PersistenceError(f"{str(path)!r} is not a sksynth model file ({exc}).") from exc
+    except OSError:  # no such file, a directory, no permission: said as it is
+        raise
     except Exception as exc:  # torch's unpickler refuses anything but tensors
         raise PersistenceError(f"{str(path)!r} holds unreadable weights ({exc}).") from exc
     if not isinstance(state, dict) or state.get("format") != FORMAT:
@@ -234,6 +236,8 @@ def load(path):
     ------
     PersistenceError
         For a corrupt, foreign or newer file.
+    OSError
+        For a file that cannot be opened (``FileNotFoundError`` when missing).
 
     Examples
     --------

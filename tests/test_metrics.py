@@ -36,6 +36,8 @@ def test_detection_score_separates_shifted_from_same_distribution(halves):
     a, b = halves
     assert detection_score(a, b) > 0.85
     assert detection_score(a, b.assign(age=b["age"] * 2)) < 0.1
+    with pytest.raises(ValueError, match="the synthetic table has 1"):
+        detection_score(a, b.iloc[:1])
     tree = DecisionTreeClassifier(max_depth=3, random_state=0)
     assert detection_score(a, b, estimator=tree) > 0.85
     numbers = a.select_dtypes("number")

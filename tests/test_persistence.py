@@ -92,6 +92,8 @@ def test_string_dtypes_with_nan_load_on_any_pandas():
 
 
 def test_bad_files(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nope.sksynth"):
+        sksynth.load(tmp_path / "nope.sksynth")
     (tmp_path / "text").write_text("hello")
     with pytest.raises(PersistenceError, match="not a sksynth model file"):
         sksynth.load(tmp_path / "text")

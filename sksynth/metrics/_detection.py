@@ -54,6 +54,12 @@ def detection_score(
     True
     """
     real, synthetic, discrete = align(real, synthetic, discrete_columns)
+    for name, table in (("real", real), ("synthetic", synthetic)):
+        if len(table) < cv:
+            raise ValueError(
+                f"detection_score cross-validates in cv={cv} folds, so each table needs at "
+                f"least {cv} rows; the {name} table has {len(table)}."
+            )
     both = pd.concat([real, synthetic], ignore_index=True)
     X = MetricEncoder(discrete).fit_transform(both)
     y = np.r_[np.zeros(len(real)), np.ones(len(synthetic))]
