@@ -11,6 +11,7 @@ from sklearn.tree import DecisionTreeClassifier
 from synth_helpers import FAST
 
 from sksynth.metrics import (
+    column_shapes,
     column_shapes_scorer,
     detection_score,
     detection_scorer,
@@ -42,6 +43,21 @@ def test_detection_score_separates_shifted_from_same_distribution(halves):
     assert detection_score(a, b, estimator=tree) > 0.85
     numbers = a.select_dtypes("number")
     assert detection_score(numbers.to_numpy(), numbers.to_numpy() + 1e6) < 1e-9
+
+
+def test_datetimes_compare_in_one_unit():
+    # each table once counted datetimes in its own step (days here, seconds there)
+    rng = np.random.default_rng(0)
+    days = pd.DataFrame(
+        {"t": pd.to_datetime("2020-01-01") + pd.to_timedelta(rng.integers(0, 900, 400), "D")}
+    )
+    assert column_shapes(days, days.astype("datetime64[s]")) == 1.0
+    jitter = days.assign(t=days["t"] + pd.to_timedelta(rng.integers(0, 86_400, 400), "s"))
+    assert column_shapes(days, jitter) > 0.95
+    ns = days.assign(t=days["t"] + pd.to_timedelta(rng.integers(0, 10**9, 400), "ns"))
+    assert column_shapes(ns, ns.assign(t=ns["t"] + pd.Timedelta(days=3650))) < 0.05
+    ids = pd.DataFrame({"i": rng.integers(2**62, 2**62 + 10**12, 400)})
+    assert column_shapes(ids, ids + 2**59) < 0.05
 
 
 def test_tstr_score_against_its_train_on_real_reference(halves):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..preprocessing._columns import as_frame, is_discrete_by_default, to_float
+from ..preprocessing._columns import as_frame, is_datetime, is_discrete_by_default
 
 
 def align(real, synthetic, discrete_columns="auto"):
@@ -42,9 +42,17 @@ def as_labels(real: pd.Series, synthetic: pd.Series) -> tuple[np.ndarray, np.nda
 
 
 def as_numbers(series: pd.Series) -> np.ndarray:
-    """Float64 values of a continuous column (datetimes in their step), NaN for missing."""
-    values, _ = to_float(series)
-    return values
+    """Float64 values of a continuous column, NaN for missing; datetimes in seconds
+    since 1970 (UTC), so that tables stored in different units or steps compare."""
+    if is_datetime(series.dtype):
+        if getattr(series.dtype, "tz", None) is not None:
+            series = series.dt.tz_convert("UTC").dt.tz_localize(None)
+        raw = series.to_numpy()
+        unit_seconds = np.timedelta64(1, np.datetime_data(raw.dtype)[0]) / np.timedelta64(1, "s")
+        values = raw.view("int64").astype(np.float64) * unit_seconds
+        values[np.isnat(raw)] = np.nan
+        return values
+    return series.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
 def binned(real: np.ndarray, synthetic: np.ndarray, bins: int = 10):
