@@ -32,9 +32,11 @@ from .synthesizers._latent_mixture import (
 )
 
 FORMAT = "sksynth-model"
-#: 2 adds a VAE's latent mixture; files without one (parameter and fitted
-#: mixture) are still written as 1, so that older sksynth versions read them.
-VERSION = 2
+#: 2 adds a VAE's latent mixture; 3 residual columns and origins of wide int and
+#: datetime columns (see ``ContinuousEncoder``). A file is written with the lowest
+#: version that holds it, so that older sksynth versions read what they can and
+#: refuse, with a clear error, what they would decode wrongly.
+VERSION = 3
 _CLASSES = {cls.__name__: cls for cls in (GANSynthesizer, VAESynthesizer)}
 _MODULES = ("module_", "discriminator_", "sampler_")
 
@@ -130,9 +132,13 @@ def save(model, path) -> None:
     target = model._target
     mixture = getattr(model, "latent_mixture_", None)
     plain = mixture is None and getattr(model, "latent_mixture", None) is None
+    tt = model.transformer_
+    wide = any(s.kind == "residual" for s in tt.output_spans_) or any(
+        info.origin for info in tt._numeric_info.values()
+    )
     state = {
         "format": FORMAT,
-        "version": 1 if plain else VERSION,
+        "version": 3 if wide else 1 if plain else 2,
         "class": type(model).__name__,
         "params": _params(model),
         "fitted": {

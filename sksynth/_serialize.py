@@ -108,7 +108,12 @@ def decode_dtype(item) -> Any:
     if item.get("na_nan"):
         try:
             return pd.StringDtype(item["string"], na_value=np.nan)
-        except TypeError:  # pandas < 2.3: its strings with NaN for missing are objects
+        except TypeError:  # pandas < 2.3: "pyarrow_numpy", or objects without pyarrow
+            try:
+                if item["string"] == "pyarrow":
+                    return pd.StringDtype("pyarrow_numpy")
+            except ImportError:
+                pass
             return np.dtype(object)
     return pd.StringDtype(item["string"])
 
@@ -175,14 +180,17 @@ def encode_continuous(e: ContinuousEncoder, info: NumericInfo) -> dict:
     state = {"kind": "continuous"}
     state.update({k: getattr(e, k).tolist() for k in _CONTINUOUS_ARRAYS})
     state.update({k: getattr(e, k) for k in _CONTINUOUS_SCALARS})
-    state["residual_scale"] = e.residual_scale_
     state["info"] = {
         "kind": info.kind,
         "step": int(info.step),
         "unit": info.unit,
         "tz": None if info.tz is None else str(info.tz),
-        "origin": int(info.origin),
     }
+    # written only when used, so that a file without them reads in older versions
+    if e.residual_scales_:
+        state["residual_scales"] = list(e.residual_scales_)
+    if info.origin:
+        state["info"]["origin"] = int(info.origin)
     return state
 
 
@@ -192,7 +200,7 @@ def decode_continuous(state: dict) -> tuple[ContinuousEncoder, NumericInfo]:
         setattr(e, k, np.asarray(state[k], dtype=np.float64))
     for k in _CONTINUOUS_SCALARS:
         setattr(e, k, state[k])
-    e.residual_scale_ = state.get("residual_scale")  # absent from files saved before it
+    e.residual_scales_ = tuple(state.get("residual_scales", ()))
     info = NumericInfo(**state["info"])
     return e, info
 

@@ -154,17 +154,18 @@ def cmd_sample(args) -> None:
     print(f"wrote {args.n} rows to {args.output}")
 
 
-_BOOLS = {"true": True, "false": False}
+# the cells pandas's read_csv reads as bools
+_BOOLS = {"True": True, "TRUE": True, "true": True, "False": False, "FALSE": False, "false": False}
 
 
 def _condition(text: str):
     """``COL=VALUE`` from the command line: the value read as a CSV cell would be (an
-    int, a float, ``True``/``False`` in any case as a bool), else as text."""
+    int, a float, ``True``/``TRUE``/``true`` and their ``False`` as a bool), else text."""
     if "=" not in text:
         raise ValueError(f"--condition expects COLUMN=VALUE; got {text!r}")
     column, value = text.split("=", 1)
-    if value.lower() in _BOOLS:
-        return column, _BOOLS[value.lower()]
+    if value in _BOOLS:
+        return column, _BOOLS[value]
     for cast in (int, float):
         try:
             return column, cast(value)

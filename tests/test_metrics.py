@@ -80,8 +80,10 @@ def test_tstr_score_against_its_train_on_real_reference(halves):
         lambda rich: pd.array(rich.astype(int), dtype="Int64"),
         lambda rich: pd.array(rich, dtype="boolean"),
         lambda rich: np.where(rich, ">50K", "<=50K").astype(object),
+        lambda rich: rich + 0.5,
+        lambda rich: pd.Categorical([1 if r else "poor" for r in rich]),
     ],
-    ids=["bool", "int", "int-category", "Int64", "boolean", "str"],
+    ids=["bool", "int", "int-category", "Int64", "boolean", "str", "fractional", "int-and-str"],
 )
 def test_tstr_score_any_label_dtype(halves, labels):
     # the same classes under any dtype give the same ROC AUC

@@ -36,6 +36,8 @@ def test_save_load_every_dtype_and_labels(model, tmp_path):
     model.fit(X, y)
     assert "residual" in {s.kind for s in model.transformer_.output_spans_}
     sksynth.save(model, tmp_path / "m.sksynth")
+    with zipfile.ZipFile(tmp_path / "m.sksynth") as archive:  # older readers refuse it
+        assert json.loads(archive.read("sksynth.json"))["version"] == 3
     loaded = sksynth.load(tmp_path / "m.sksynth")
     assert loaded.get_params() == model.get_params()
     Xa, ya = loaded.sample(60, random_state=4)
@@ -89,6 +91,9 @@ def test_string_dtypes_with_nan_load_on_any_pandas():
         assert ser.encode_dtype(ser.decode_dtype(item)) == item
     else:
         assert ser.decode_dtype(item) == np.dtype(object)
+        arrow = ser.decode_dtype({"string": "pyarrow", "na_nan": True})
+        assert arrow == pd.StringDtype("pyarrow_numpy")
+        assert ser.encode_dtype(arrow) == {"string": "pyarrow", "na_nan": True}
 
 
 def test_bad_files(tmp_path):

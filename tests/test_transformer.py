@@ -67,6 +67,37 @@ def test_wide_integers_round_trip_exactly(values):
     assert back["w"].equals(frame["w"])
 
 
+@pytest.mark.parametrize(
+    "values, n_residuals",
+    [
+        (np.random.default_rng(2).integers(0, 2**52, 2000), 2),
+        (pd.to_datetime("2020-01-01") + pd.to_timedelta(WIDE * 10**7 + 1, unit="ns"), 2),
+        (pd.to_datetime("2000-01-01") + pd.to_timedelta(WIDE * 10**6 + WIDE % 997, "us"), 1),
+    ],
+    ids=["ints-to-2**52", "nanoseconds-over-69-days", "microseconds-over-19-years"],
+)
+def test_residual_in_two_parts_when_wider_than_float32(values, n_residuals):
+    # a residual above 2**23 is split into a high part and the low 23 bits
+    frame = pd.DataFrame({"w": pd.Series(values)})
+    tt = TableTransformer(random_state=0).fit(frame)
+    assert sum(s.kind == "residual" for s in tt.output_spans_) == n_residuals
+    assert tt.inverse_transform(tt.transform(frame))["w"].equals(frame["w"])
+
+
+def test_atoms_stay_exact_whatever_the_residual():
+    # amounts in cents, half of them 0 (an atom): a residual never moves an atom
+    rng = np.random.default_rng(0)
+    cents = np.where(rng.random(2000) < 0.5, 0, rng.integers(1, 10**10, 2000))
+    frame = pd.DataFrame({"cents": cents})
+    tt = TableTransformer(random_state=0).fit(frame)
+    Z = tt.transform(frame)
+    residuals = [s.start for s in tt.output_spans_ if s.kind == "residual"]
+    assert residuals
+    Z[:, residuals] = 0.3
+    back = tt.inverse_transform(Z)["cents"]
+    assert (back[cents == 0] == 0).all() and (back[cents != 0] != 0).all()
+
+
 def test_columns_far_from_zero():
     # a mixture fitted on 1e12 + ids or 1e9 + noise once failed (its variances cancelled)
     rng = np.random.default_rng(0)

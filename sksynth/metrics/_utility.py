@@ -8,6 +8,7 @@ from sklearn.base import clone
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.metrics import check_scoring
 from sklearn.pipeline import make_pipeline
+from sklearn.utils.multiclass import type_of_target
 
 from ._encoding import MetricEncoder
 from ._tables import align
@@ -25,16 +26,28 @@ def _default_scoring(y, classification: bool) -> str:
     return "roc_auc" if len(pd.unique(np.asarray(y))) <= 2 else "roc_auc_ovr"
 
 
-def _class_labels(y: pd.Series, table: str) -> np.ndarray:
-    """Class labels in one plain numpy dtype (ints, bools or strings), as scikit-learn
-    reads them, whatever pandas dtype (category, nullable, str) held them."""
-    missing = int(y.isna().sum())
-    if missing:
-        raise ValueError(
-            f"The {table} table has {missing} missing values in target {y.name!r}; a "
-            "classifier needs a label on every row."
-        )
-    return pd.Series(y.to_numpy(dtype=object)).infer_objects().to_numpy()
+def _class_labels(y_train: pd.Series, y_test: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Class labels as scikit-learn reads them: in one plain numpy dtype (ints, bools,
+    strings) whatever pandas dtype held them, or, for labels it would not read as
+    classes (fractional numbers, ints mixed with strings), as codes shared by both."""
+    for y, table in ((y_train, "training"), (y_test, "test")):
+        missing = int(y.isna().sum())
+        if missing:
+            raise ValueError(
+                f"The {table} table has {missing} missing values in target {y.name!r}; a "
+                "classifier needs a label on every row."
+            )
+    train, test = (
+        pd.Series(y.to_numpy(dtype=object)).infer_objects().to_numpy() for y in (y_train, y_test)
+    )
+    try:
+        kind = type_of_target(np.concatenate([train, test]))
+    except (TypeError, ValueError):  # ints and strings, say
+        kind = "unknown"
+    if kind in ("binary", "multiclass"):
+        return train, test
+    codes, _ = pd.factorize(pd.concat([y_train, y_test], ignore_index=True).astype(object))
+    return codes[: len(train)], codes[len(train) :]
 
 
 def train_and_score(train, test, target, discrete, estimator, scoring) -> float:
@@ -44,7 +57,7 @@ def train_and_score(train, test, target, discrete, estimator, scoring) -> float:
     features = [c for c in discrete if c != target]
     classification = target in discrete  # as the synthesizers see it: ints are numbers
     if classification:
-        y_train, y_test = _class_labels(y_train, "training"), _class_labels(y_test, "test")
+        y_train, y_test = _class_labels(y_train, y_test)
         if len(pd.unique(y_train)) < 2:
             raise ValueError(
                 f"The training table has a single value of target {target!r}; a classifier "

@@ -8,8 +8,9 @@ clipped to the observed ``[min, max]``.
 
 An integer column (ints, datetimes counted in steps) whose values lie more than
 ``2**22`` from their mode's mean cannot be restored from a float32 scalar
-(float32 holds 24 bits): it gets a residual, the integer the scalar misses,
-divided by a power of two so that it is exact in float32 too.
+(float32 holds 24 bits): it gets a residual, the integer the scalar misses, in
+one float32 column (a power of two divides it, which keeps it exact) or, when it
+can exceed ``2**23``, two: its high part and its low 23 bits. Atoms need none.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from sklearn.mixture import BayesianGaussianMixture
 _MIN_STD = 1e-6
 # a float32 scalar restores an integer this far from its mode's mean to within 0.25
 _EXACT_OFFSET = 2**22
+# a residual column holds an integer below 2**23 exactly; larger ones get a high part too
+_LOW_BITS = 23
 # a column whose mean is this many standard deviations from zero (1e12 + ids, 1e9 + noise)
 # is centred before the mixture fit, whose variances would otherwise cancel to nothing
 _CENTRE_RATIO = 1e3
@@ -46,7 +49,7 @@ class ContinuousEncoder:
         Source of the subsample and of the mixture's seed.
     """
 
-    residual_scale_ = None  # encoders saved before residuals existed have none
+    residual_scales_: tuple = ()  # encoders saved before residuals existed have none
 
     def __init__(self, n_modes, atom_threshold, weight_threshold, max_fit_samples, rng):
         self.n_modes = n_modes
@@ -72,13 +75,23 @@ class ContinuousEncoder:
         non_atom = observed[~np.isin(observed, self.atoms_)]
         self.means_, self.stds_, self.log_weights_ = self._fit_mixture(non_atom, uniques[~is_atom])
         del self.rng
-        self.residual_scale_ = None
-        if integer and non_atom.size and np.abs(observed).max() < 2.0**53:  # else inexact anyway
-            offset = np.abs(non_atom - self.means_[self._nearest_mode(non_atom)]).max()
-            if offset >= _EXACT_OFFSET:
-                # the float32 scalar misses at most offset * 2**-24 + 0.5
-                self.residual_scale_ = float(2 ** np.ceil(np.log2(offset * 2.0**-24 + 1.0)))
+        exact = np.abs(observed).max() < 2.0**53  # else float64 itself is not exact
+        self.residual_scales_ = self._residual_scales(non_atom) if integer and exact else ()
         return self
+
+    def _residual_scales(self, non_atom: np.ndarray) -> tuple:
+        """Scales of the residual columns: none when the float32 scalar is exact."""
+        if not non_atom.size:
+            return ()
+        offset = np.abs(non_atom - self.means_[self._nearest_mode(non_atom)]).max()
+        if offset < _EXACT_OFFSET:
+            return ()
+        # the float32 scalar misses at most offset * 2**-24 + 0.5
+        most = offset * 2.0**-24 + 1.0
+        if most < 2**_LOW_BITS:
+            return (float(2 ** np.ceil(np.log2(most))),)
+        high = most / 2**_LOW_BITS + 1.0
+        return (float(2 ** np.ceil(np.log2(high))), float(2**_LOW_BITS))
 
     def _fit_mixture(self, values, distinct):
         if values.size == 0:
@@ -154,13 +167,23 @@ class ContinuousEncoder:
 
     def residual(self, values: np.ndarray, scalar: np.ndarray, mode: np.ndarray) -> np.ndarray:
         """What :meth:`inverse_transform` needs besides the float32 ``scalar``: the
-        integer it misses over ``residual_scale_`` (0 on missing rows)."""
-        out = np.zeros(values.shape, dtype=np.float64)
-        present = mode >= 0
-        stored = scalar[present].astype(np.float32).astype(np.float64)
-        missed = values[present] - np.rint(self._decode(stored, mode[present]))
-        out[present] = missed / self.residual_scale_
-        return out
+        integer it misses, one column per scale of ``residual_scales_`` (the high
+        part, then the low bits), each over its scale; 0 on missing and atom rows."""
+        out = np.zeros((values.size, len(self.residual_scales_)), dtype=np.float64)
+        gaussian = mode >= self.atoms_.size
+        stored = scalar[gaussian].astype(np.float32).astype(np.float64)
+        missed = values[gaussian] - np.rint(self._decode(stored, mode[gaussian]))
+        if len(self.residual_scales_) == 2:
+            high = np.rint(missed / 2**_LOW_BITS)
+            out[gaussian, 0] = high
+            missed = missed - high * 2**_LOW_BITS
+        out[gaussian, -1] = missed
+        return out / np.asarray(self.residual_scales_)
+
+    def _missed(self, residual: np.ndarray) -> np.ndarray:
+        """The integers :meth:`residual` encoded."""
+        parts = np.rint(residual * np.asarray(self.residual_scales_))
+        return parts[:, 0] * 2**_LOW_BITS + parts[:, 1] if parts.shape[1] == 2 else parts[:, 0]
 
     def inverse_transform(
         self,
@@ -173,7 +196,8 @@ class ContinuousEncoder:
         with ``residual`` (see :meth:`residual`), integers restored exactly."""
         values = self._decode(scalar, mode)
         if residual is not None:
-            values = np.rint(values) + np.rint(residual * self.residual_scale_)
+            gaussian = mode >= self.atoms_.size  # atoms decode exactly on their own
+            values[gaussian] = np.rint(values[gaussian]) + self._missed(residual[gaussian])
         np.clip(values, self.min_, self.max_, out=values)
         values[missing] = np.nan
         return values

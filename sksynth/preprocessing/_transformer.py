@@ -85,8 +85,8 @@ class TableTransformer(TransformerMixin, BaseEstimator):
     Missing values of continuous columns get a ``[present, missing]`` block.
     An int or datetime column too wide for a float32 scalar to restore exactly
     (values more than ``2**22`` steps from their mode's mean, such as times to
-    the second over years) also gets a ``residual`` column, so that it still
-    round-trips exactly.
+    the second over years) also gets one or two ``residual`` columns, so that it
+    still round-trips exactly (up to ``2**53`` steps between its extremes).
 
     Parameters
     ----------
@@ -221,7 +221,7 @@ class TableTransformer(TransformerMixin, BaseEstimator):
                 if encoder.has_missing:
                     spans.append(Span(name, "missing", start, start + 2))
                     start += 2
-                if encoder.residual_scale_ is not None:
+                for _ in encoder.residual_scales_:
                     spans.append(Span(name, "residual", start, start + 1))
                     start += 1
             self._encoders[name] = encoder
@@ -269,9 +269,11 @@ class TableTransformer(TransformerMixin, BaseEstimator):
                 if encoder.has_missing:
                     miss_start = span.start + 1 + encoder.n_outputs
                     out[rows, miss_start + missing.astype(np.int64)] = 1.0
-                if encoder.residual_scale_ is not None:
-                    residual_at = span.start + 1 + encoder.n_outputs + 2 * encoder.has_missing
-                    out[:, residual_at] = encoder.residual(values, scalar, mode)
+                if encoder.residual_scales_:
+                    at = span.start + 1 + encoder.n_outputs + 2 * encoder.has_missing
+                    out[:, at : at + len(encoder.residual_scales_)] = encoder.residual(
+                        values, scalar, mode
+                    )
         return out
 
     def inverse_transform(self, X):
@@ -324,8 +326,9 @@ class TableTransformer(TransformerMixin, BaseEstimator):
                 mode = compact[:, k + 1].astype(np.int64)
                 missing = compact[:, k + 2] == 1 if encoder.has_missing else no_missing
                 residual = None
-                if encoder.residual_scale_ is not None:
-                    residual = compact[:, k + 2 + encoder.has_missing].astype(np.float64)
+                if encoder.residual_scales_:
+                    at = k + 2 + encoder.has_missing
+                    residual = compact[:, at : at + len(encoder.residual_scales_)]
                 values = encoder.inverse_transform(
                     compact[:, k].astype(np.float64), mode, missing, residual
                 )

@@ -224,7 +224,7 @@ class BaseSynthesizer(BaseEstimator, ABC):
         if missing.size:
             raise ValueError(
                 f"y has missing values (rows {missing[:5].tolist()}); every row needs a "
-                "label: drop those rows or fill them."
+                "value of y: drop those rows or fill them."
             )
         kind = type_of_target(values)
         if kind not in ("binary", "multiclass", "continuous"):
