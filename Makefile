@@ -40,6 +40,8 @@ test: lint browser
 
 # The suite again at the oldest versions pyproject.toml allows (tests/oldest-versions.txt,
 # a pip constraints file), in an environment of its own; CI runs it after `make test`.
+# Those pins have wheels for Python 3.10 and 3.11 only (matplotlib 3.7.0 has none for 3.12,
+# numpy 1.26.0 none for 3.13): set PYTHON to one of those where python3 is newer.
 OLDEST_VENV ?= .venv-oldest
 $(OLDEST_VENV)/.installed: pyproject.toml tests/oldest-versions.txt
 	$(PYTHON) -m venv $(OLDEST_VENV)

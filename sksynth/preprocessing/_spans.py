@@ -22,11 +22,12 @@ class Span:
         continuous column. ``"category"``: one-hot of a discrete column, missing
         values being a category of their own. ``"missing"``: two columns
         ``[present, missing]`` of a continuous column that had missing values.
-        ``"residual"``: one column, only for an int or datetime column whose
-        values are too far apart for a float32 scalar to restore exactly: the
-        integer left over by the scalar, scaled to about ``[-1, 1]`` (a scalar
-        column to the networks). One-hot blocks use softmax and a cross-entropy
-        loss.
+        ``"residual"``: one column (one or two such spans), only for an int or
+        datetime column whose values are too far apart for a float32 scalar to
+        restore exactly: the integer the scalar misses (or its high part, then
+        its low 23 bits), divided by a power of two; within ``[-1, 1]`` for the
+        values seen in ``fit``. Networks treat it as a scalar column. One-hot
+        blocks use softmax and a cross-entropy loss.
     start, stop : int
         Slice of the output columns, ``stop`` excluded.
     """
