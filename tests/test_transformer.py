@@ -1,4 +1,5 @@
 import inspect
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -162,6 +163,18 @@ def test_numpy_arrays():
     assert all(s.kind == "category" for s in tt.output_spans_)
     back = tt.inverse_transform(tt.transform(Xo))
     assert back.dtype == object and (back == Xo).all()
+
+
+def test_object_numbers_warn_under_auto():
+    # df.to_numpy() of a mixed table: every column is object, numbers become categories
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"c": rng.choice(["a", "b"], 300), "f": rng.normal(size=300)})
+    with pytest.warns(UserWarning, match="Column 1 is an object column of 300 distinct"):
+        TableTransformer().fit(frame.to_numpy())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        TableTransformer().fit(frame)  # numbers in a float column
+        TableTransformer(discrete_columns=[0, 1]).fit(frame.to_numpy())  # asked for
 
 
 def test_discrete_columns_by_name_and_index(mixed):

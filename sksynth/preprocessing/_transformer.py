@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from numbers import Integral, Real
 from typing import Any
 
@@ -49,11 +50,40 @@ def validate_table(estimator, X, *, reset: bool) -> pd.DataFrame | np.ndarray:
     )
 
 
+#: An object column of numbers with more distinct values than this warns under "auto".
+_MANY_NUMBERS = 50
+
+
+def _warn_numbers_as_categories(frame: pd.DataFrame, discrete: list) -> None:
+    """Warn about object columns of many distinct numbers that "auto" makes discrete
+    (``df.to_numpy()`` of a mixed table makes every column object): as categories,
+    their values are only ever copies of the real ones."""
+    for c in discrete:
+        series = frame[c]
+        if series.dtype != object or series.nunique() <= _MANY_NUMBERS:
+            continue
+        if pd.api.types.infer_dtype(series, skipna=True) in (
+            "integer",
+            "floating",
+            "mixed-integer-float",
+        ):
+            warnings.warn(
+                f"Column {c!r} is an object column of {series.nunique()} distinct numbers: "
+                "discrete_columns='auto' models it as categories, so its synthetic values "
+                "are copies of real ones. Give it a numeric dtype (or list the discrete "
+                "columns) to model it as a number.",
+                UserWarning,
+                stacklevel=5,  # the caller of TableTransformer.fit
+            )
+
+
 def resolve_discrete_columns(frame: pd.DataFrame, discrete_columns) -> list[Any]:
     """Column labels that are discrete, from ``"auto"`` or a list of names or indices."""
     columns = list(frame.columns)
     if isinstance(discrete_columns, str) and discrete_columns == "auto":
-        return [c for c in columns if is_discrete_by_default(frame[c].dtype)]
+        chosen = [c for c in columns if is_discrete_by_default(frame[c].dtype)]
+        _warn_numbers_as_categories(frame, chosen)
+        return chosen
     chosen = []
     for key in discrete_columns:
         if key in columns:
@@ -92,8 +122,10 @@ class TableTransformer(TransformerMixin, BaseEstimator):
     ----------
     discrete_columns : "auto" or list of str or int, default="auto"
         ``"auto"`` makes bool, category, string and object columns discrete and
-        numbers and datetimes continuous. A list of column names (or positions)
-        replaces the inference; non-numeric columns must be in it.
+        numbers and datetimes continuous (an object column of over 50 distinct
+        numbers, as ``df.to_numpy()`` of a mixed table makes, warns). A list of
+        column names (or positions) replaces the inference; non-numeric columns
+        must be in it.
     n_modes : int, default=10
         Maximum number of Gaussian modes per continuous column.
     atom_threshold : float, default=0.05
