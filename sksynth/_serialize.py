@@ -108,6 +108,8 @@ def decode_dtype(item) -> Any:
     if item.get("na_nan"):
         try:
             return pd.StringDtype(item["string"], na_value=np.nan)
+        except ImportError:  # saved with pyarrow, loaded without: the same strings in Python
+            return pd.StringDtype("python", na_value=np.nan)
         except TypeError:  # pandas < 2.3: "pyarrow_numpy", or objects without pyarrow
             try:
                 if item["string"] == "pyarrow":

@@ -83,6 +83,10 @@ def test_residual_in_two_parts_when_wider_than_float32(values, n_residuals):
     tt = TableTransformer(random_state=0).fit(frame)
     assert sum(s.kind == "residual" for s in tt.output_spans_) == n_residuals
     assert tt.inverse_transform(tt.transform(frame))["w"].equals(frame["w"])
+    names = list(tt.get_feature_names_out())
+    assert len(set(names)) == len(names)
+    parts = ["w__residual"] if n_residuals == 1 else ["w__residual_high", "w__residual_low"]
+    assert names[-n_residuals:] == parts
 
 
 def test_atoms_stay_exact_whatever_the_residual():
@@ -203,6 +207,7 @@ def test_high_cardinality_and_constant_columns():
             pd.DataFrame([[1.0, 2.0, 3.0]], columns=["a", "b", "a"]),
             r"duplicate column names \['a'\]",
         ),
+        (pd.DataFrame({"a": pd.Series([[1], [2]] * 40, dtype=object)}), "'a' is an object column"),
     ],
 )
 def test_bad_tables(frame, match):

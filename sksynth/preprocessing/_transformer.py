@@ -60,13 +60,13 @@ def _warn_numbers_as_categories(frame: pd.DataFrame, discrete: list) -> None:
     their values are only ever copies of the real ones."""
     for c in discrete:
         series = frame[c]
-        if series.dtype != object or series.nunique() <= _MANY_NUMBERS:
-            continue
-        if pd.api.types.infer_dtype(series, skipna=True) in (
+        if series.dtype != object or pd.api.types.infer_dtype(series, skipna=True) not in (
             "integer",
             "floating",
             "mixed-integer-float",
         ):
+            continue  # (unhashable values are refused later, with a clear error)
+        if series.nunique() > _MANY_NUMBERS:
             warnings.warn(
                 f"Column {c!r} is an object column of {series.nunique()} distinct numbers: "
                 "discrete_columns='auto' models it as categories, so its synthetic values "
@@ -384,11 +384,15 @@ class TableTransformer(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         names = []
-        for span in self.output_spans_:
+        for k, span in enumerate(self.output_spans_):
             if span.kind == "scalar":
                 names.append(f"{span.column}__value")
-            elif span.kind == "residual":
-                names.append(f"{span.column}__residual")
+            elif span.kind == "residual":  # split in two: the high part, then the low bits
+                split = len(self._encoders[span.column].residual_scales_) == 2
+                high = self.output_spans_[k - 1].kind != "residual"
+                names.append(
+                    f"{span.column}__residual" + ("" if not split else "_high" if high else "_low")
+                )
             else:
                 names.extend(f"{span.column}__{span.kind}{k}" for k in range(span.width))
         return np.asarray(names, dtype=object)
