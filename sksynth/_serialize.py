@@ -106,18 +106,26 @@ def decode_dtype(item) -> Any:
         )
         return pd.CategoricalDtype(categories, ordered=item["ordered"])
     if item.get("na_nan"):
-        try:
-            return pd.StringDtype(item["string"], na_value=np.nan)
-        except ImportError:  # saved with pyarrow, loaded without: the same strings in Python
-            return pd.StringDtype("python", na_value=np.nan)
-        except TypeError:  # pandas < 2.3: "pyarrow_numpy", or objects without pyarrow
-            try:
-                if item["string"] == "pyarrow":
-                    return pd.StringDtype("pyarrow_numpy")
-            except ImportError:
-                pass
-            return np.dtype(object)
+        return _nan_string_dtype(item["string"])
     return pd.StringDtype(item["string"])
+
+
+def _nan_string_dtype(storage: str):
+    """pandas's string dtype with NaN for missing in ``storage``, or the nearest one
+    this pandas has: Python storage without pyarrow; before pandas 2.3, which has no
+    ``na_value``, "pyarrow_numpy", else objects."""
+    try:
+        return pd.StringDtype(storage, na_value=np.nan)
+    except ImportError:
+        return pd.StringDtype("python", na_value=np.nan)
+    except TypeError:
+        pass
+    if storage == "pyarrow":
+        try:
+            return pd.StringDtype("pyarrow_numpy")
+        except ImportError:
+            pass
+    return np.dtype(object)
 
 
 def encode_container(c: Container) -> dict:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..preprocessing._columns import as_frame, is_datetime, is_discrete_by_default
+from ..preprocessing._columns import as_frame, is_datetime, is_discrete_by_default, utc_naive
 
 
 def align(real, synthetic, discrete_columns="auto"):
@@ -45,9 +45,7 @@ def as_numbers(series: pd.Series) -> np.ndarray:
     """Float64 values of a continuous column, NaN for missing; datetimes in seconds
     since 1970 (UTC), so that tables stored in different units or steps compare."""
     if is_datetime(series.dtype):
-        if getattr(series.dtype, "tz", None) is not None:
-            series = series.dt.tz_convert("UTC").dt.tz_localize(None)
-        raw = series.to_numpy()
+        raw = utc_naive(series).to_numpy()
         unit_seconds = np.timedelta64(1, np.datetime_data(raw.dtype)[0]) / np.timedelta64(1, "s")
         values = raw.view("int64").astype(np.float64) * unit_seconds
         values[np.isnat(raw)] = np.nan

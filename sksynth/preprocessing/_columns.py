@@ -113,9 +113,16 @@ class NumericInfo:
     origin: int = 0  # int, datetime: values are counted from here (in the column's unit)
 
 
-def _origin(observed: np.ndarray, magnitude: float) -> int:
-    """The minimum of ``observed`` (int64) when ``magnitude`` is too large for float64."""
-    return int(observed.min()) if observed.size and magnitude >= _FLOAT64_EXACT else 0
+def _origin(low: int, magnitude: int) -> int:
+    """``low``, a column's minimum, when its ``magnitude`` is too large for float64; else 0."""
+    return low if magnitude >= _FLOAT64_EXACT else 0
+
+
+def utc_naive(series: pd.Series) -> pd.Series:
+    """A datetime column as naive UTC times (unchanged when it has no time zone)."""
+    if getattr(series.dtype, "tz", None) is None:
+        return series
+    return series.dt.tz_convert("UTC").dt.tz_localize(None)
 
 
 def to_float(series: pd.Series, info: NumericInfo | None = None) -> tuple[np.ndarray, NumericInfo]:
@@ -128,7 +135,7 @@ def to_float(series: pd.Series, info: NumericInfo | None = None) -> tuple[np.nda
     dtype = series.dtype
     if is_datetime(dtype):
         tz = getattr(dtype, "tz", None)
-        naive = series.dt.tz_convert("UTC").dt.tz_localize(None) if tz is not None else series
+        naive = utc_naive(series)
         unit = getattr(naive.dt, "unit", "ns")
         raw = naive.to_numpy()
         missing = np.isnat(raw)
@@ -141,9 +148,9 @@ def to_float(series: pd.Series, info: NumericInfo | None = None) -> tuple[np.nda
                 if step_ns % scale == 0 and np.all(observed % (step_ns // scale) == 0):
                     step = step_ns // scale
                     break
-            magnitude = np.abs(observed // step).max(initial=0)
             info = NumericInfo("datetime", step=step, unit=unit, tz=tz)
-            info.origin = _origin(observed, magnitude)
+            if observed.size:
+                info.origin = _origin(int(observed.min()), np.abs(observed // step).max())
         out = ((ints - info.origin) // info.step).astype(np.float64)
         out[missing] = np.nan
         return out, info
@@ -152,8 +159,7 @@ def to_float(series: pd.Series, info: NumericInfo | None = None) -> tuple[np.nda
         if info.kind == "int":
             low, high = int(series.min()), int(series.max())
             if high < 2**63:  # else (uint64 above int64's range) left as floats
-                observed = np.array([low, high], dtype=np.int64)
-                info.origin = _origin(observed, max(abs(low), abs(high)))
+                info.origin = _origin(low, max(abs(low), abs(high)))
     if info.origin:
         missing = series.isna().to_numpy()
         ints = series.to_numpy(dtype=np.int64, na_value=info.origin)

@@ -104,6 +104,7 @@ class ContinuousEncoder:
         centre = float(np.median(sample))
         if abs(centre) <= _CENTRE_RATIO * sample.std():
             centre = 0.0
+        centred = (sample - centre).reshape(-1, 1)
         mixture = BayesianGaussianMixture(
             n_components=n_components,
             weight_concentration_prior_type="dirichlet_process",
@@ -115,11 +116,11 @@ class ContinuousEncoder:
         )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            mixture.fit((sample - centre).reshape(-1, 1))
+            mixture.fit(centred)
         keep = mixture.weights_ > self.weight_threshold
         # a component must also own some data, else it is never chosen
-        owners = mixture.predict((sample - centre).reshape(-1, 1))
-        keep &= np.bincount(owners, minlength=n_components) > 0
+        owners = np.bincount(mixture.predict(centred), minlength=n_components)
+        keep &= owners > 0
         if not keep.any():
             keep[np.argmax(mixture.weights_)] = True
         means = mixture.means_.ravel()[keep] + centre

@@ -66,9 +66,10 @@ def _warn_numbers_as_categories(frame: pd.DataFrame, discrete: list) -> None:
             "mixed-integer-float",
         ):
             continue  # (unhashable values are refused later, with a clear error)
-        if series.nunique() > _MANY_NUMBERS:
+        distinct = series.nunique()
+        if distinct > _MANY_NUMBERS:
             warnings.warn(
-                f"Column {c!r} is an object column of {series.nunique()} distinct numbers: "
+                f"Column {c!r} is an object column of {distinct} distinct numbers: "
                 "discrete_columns='auto' models it as categories, so its synthetic values "
                 "are copies of real ones. Give it a numeric dtype (or list the discrete "
                 "columns) to model it as a number.",

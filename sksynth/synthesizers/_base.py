@@ -220,7 +220,7 @@ class BaseSynthesizer(BaseEstimator, ABC):
         if values.ndim != 1:
             raise ValueError(f"y must be 1-D; got an array of shape {np.shape(y)}.")
         check_consistent_length(np.empty(n_rows), values)
-        missing = np.flatnonzero(pd.isna(pd.Series(values)).to_numpy())
+        missing = np.flatnonzero(pd.isna(values))
         if missing.size:
             raise ValueError(
                 f"y has missing values (rows {missing[:5].tolist()}); every row needs a "
