@@ -7,12 +7,17 @@ EXTRAS ?= test,plot
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.sksynth-installed
 
-.PHONY: install demo test test-oldest lint browser docs bench bench-seeds clean
+.PHONY: install demo test test-oldest lint browser docs bench bench-seeds clean FORCE
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): $(BIN)/python pyproject.toml
+# Each environment records the TORCH it was built with: the file is rewritten only when
+# TORCH changes, which makes the environment reinstall (`make test TORCH=torch==2.5.0`).
+%/.torch-spec: FORCE
+	@mkdir -p $(@D) && { echo '$(TORCH)' | cmp -s - $@ || echo '$(TORCH)' > $@; }
+
+$(STAMP): $(BIN)/python pyproject.toml $(VENV)/.torch-spec
 	$(BIN)/python -m pip install --quiet "$(TORCH)"
 	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]"
 	touch $(STAMP)
@@ -43,7 +48,7 @@ test: lint browser
 # Those pins have wheels for Python 3.10 and 3.11 only (matplotlib 3.7.0 has none for 3.12,
 # numpy 1.26.0 none for 3.13): set PYTHON to one of those where python3 is newer.
 OLDEST_VENV ?= .venv-oldest
-$(OLDEST_VENV)/.installed: pyproject.toml tests/oldest-versions.txt
+$(OLDEST_VENV)/.installed: pyproject.toml tests/oldest-versions.txt $(OLDEST_VENV)/.torch-spec
 	$(PYTHON) -m venv $(OLDEST_VENV)
 	$(OLDEST_VENV)/bin/python -m pip install --quiet "$(TORCH)"
 	$(OLDEST_VENV)/bin/python -m pip install --quiet -c tests/oldest-versions.txt -e ".[test]"
@@ -67,7 +72,7 @@ docs: $(DOCS_STAMP)
 # ctgan and sdmetrics need pandas < 3 and are never dependencies of sksynth.
 BENCH_VENV ?= .venv-bench
 BENCH_EPOCHS ?= 300
-$(BENCH_VENV)/.installed: pyproject.toml
+$(BENCH_VENV)/.installed: pyproject.toml $(BENCH_VENV)/.torch-spec
 	$(PYTHON) -m venv $(BENCH_VENV)
 	$(BENCH_VENV)/bin/python -m pip install --quiet "$(TORCH)"
 	$(BENCH_VENV)/bin/python -m pip install --quiet -e ".[test,plot,parquet]" ctgan sdmetrics "pandas<3"
