@@ -50,8 +50,18 @@ WIDE = np.random.default_rng(0).integers(0, 6 * 10**8, 2000)  # 19 years in seco
         WIDE + 946_684_800,  # epoch seconds
         pd.array(np.r_[WIDE * 1000 - 10**11, [None]], dtype="Int64"),
         WIDE * 1000 + 2**62,  # beyond float64's exact integers
+        WIDE.astype(np.uint64) * 1000 + np.uint64(2**63 + 5),  # beyond int64's range
+        pd.array(np.r_[WIDE.astype(np.uint64) + np.uint64(2**64 - 2**30), [None]], dtype="UInt64"),
     ],
-    ids=["seconds-over-19-years", "tz-nanoseconds", "epoch-seconds", "Int64-NA", "near-2**62"],
+    ids=[
+        "seconds-over-19-years",
+        "tz-nanoseconds",
+        "epoch-seconds",
+        "Int64-NA",
+        "near-2**62",
+        "uint64-above-2**63",
+        "UInt64-NA-near-2**64",
+    ],
 )
 def test_wide_integers_round_trip_exactly(values):
     # float32 holds 24 bits: these columns get a residual span that keeps them exact
@@ -66,6 +76,37 @@ def test_wide_integers_round_trip_exactly(values):
     back = tt.inverse_transform(Z)
     assert back["w"].dtype == frame["w"].dtype
     assert back["w"].equals(frame["w"])
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        np.r_[0, 2**63 - 1, np.random.default_rng(3).integers(0, 2**63 - 1, 300)],
+        np.r_[-(2**63), 2**63 - 1, np.random.default_rng(3).integers(-(2**62), 2**62, 300)],
+        np.r_[
+            np.array([0, 2**64 - 1], dtype=np.uint64),
+            np.random.default_rng(3).integers(0, 2**63, 300).astype(np.uint64),
+        ],
+        pd.to_datetime(np.r_[-(2**63) + 1, 2**63 - 1, np.arange(300) * 2**55], unit="ns"),
+    ],
+    ids=["int64-from-0", "int64-full-range", "uint64-full-range", "datetime-ns-full-range"],
+)
+def test_columns_wider_than_float64_come_back_close_without_wrapping(values):
+    # beyond 2**53 steps a round trip cannot be exact; values stay within float64's
+    # rounding of the span, and none wraps around the dtype's bounds
+    frame = pd.DataFrame({"w": pd.Series(values)})
+    tt = TableTransformer(random_state=0).fit(frame)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # numpy's "invalid value in cast"
+        back = tt.inverse_transform(tt.transform(frame))["w"]
+    assert back.dtype == frame["w"].dtype
+    if back.dtype.kind == "M":
+        back, original = back.astype("int64"), frame["w"].astype("int64")
+    else:
+        original = frame["w"]
+    back, original = ([int(v) for v in s] for s in (back, original))  # Python ints: no overflow
+    error = max(abs(a - b) for a, b in zip(back, original))
+    assert error <= (max(original) - min(original)) / 2**20
 
 
 @pytest.mark.parametrize(

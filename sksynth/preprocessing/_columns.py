@@ -30,6 +30,8 @@ _ACCEPTED_OBJECT_KINDS = {
 # Integers of at least this magnitude lose precision as float64: such a column is
 # counted from an origin (its minimum) instead of from zero.
 _FLOAT64_EXACT = 2**53
+_SIGN_BIT = np.uint64(2**63)
+_BELOW_2_64 = float(np.nextafter(2.0**64, 0))  # the largest float64 that fits a uint64
 # Datetime steps, coarsest first, in nanoseconds.
 _DATETIME_STEPS_NS = (86_400 * 10**9, 3_600 * 10**9, 60 * 10**9, 10**9, 10**6, 10**3, 1)
 _NS_PER_UNIT = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}
@@ -113,9 +115,49 @@ class NumericInfo:
     origin: int = 0  # int, datetime: values are counted from here (in the column's unit)
 
 
-def _origin(low: int, magnitude: int) -> int:
-    """``low``, a column's minimum, when its ``magnitude`` is too large for float64; else 0."""
-    return low if magnitude >= _FLOAT64_EXACT else 0
+def _origin(low: int, high: int, step: int = 1) -> int:
+    """Where a column's values are counted from: 0 (from zero) unless, in steps of ``step``,
+    they reach float64's exact integers; then its minimum ``low``, or its maximum ``high``
+    when the minimum is 0 (an origin of 0 means none)."""
+    if max(abs(low), abs(high)) // step < _FLOAT64_EXACT:
+        return 0
+    return low if low != 0 else high
+
+
+def _keys(ints: np.ndarray) -> np.ndarray:
+    """int64 or uint64 values as uint64 in the same order (int64's sign bit flipped), so
+    differences between any two of them are exact in uint64."""
+    if ints.dtype == np.uint64:
+        return ints
+    return ints.view(np.uint64) ^ _SIGN_BIT
+
+
+def _offsets(ints: np.ndarray, origin: int, step: int = 1) -> np.ndarray:
+    """``(ints - origin) // step`` as float64, without overflow however far apart they lie."""
+    keys = _keys(ints)
+    base = _keys(np.asarray([origin], dtype=ints.dtype))[0]
+    above = keys >= base
+    up = (np.where(above, keys, base) - base) // np.uint64(step)
+    # floor division below the origin: -ceil(distance / step)
+    down = (np.where(above, keys, base + np.uint64(step - 1)) - keys) // np.uint64(step)
+    return up.astype(np.float64) - down.astype(np.float64)
+
+
+def _from_offsets(offsets: np.ndarray, origin: int, dtype: np.dtype, step: int = 1) -> np.ndarray:
+    """Inverse of :func:`_offsets` for whole ``offsets``: ``origin + offsets * step`` in the
+    int64 or uint64 ``dtype``, saturating at the dtype's bounds instead of wrapping."""
+    base = _keys(np.asarray([origin], dtype=dtype))[0]
+    step_u = np.uint64(step)
+    room_up = (np.uint64(2**64 - 1) - base) // step_u
+    up = np.minimum(np.clip(offsets, 0, _BELOW_2_64).astype(np.uint64), room_up)
+    down = np.minimum(np.clip(-offsets, 0, _BELOW_2_64).astype(np.uint64), base // step_u)
+    keys = base + up * step_u - down * step_u
+    return keys if dtype == np.uint64 else (keys ^ _SIGN_BIT).view(np.int64)
+
+
+def _int_storage(dtype: Any) -> np.dtype:
+    """The 64-bit integer dtype holding an int column's values: uint64 for unsigned ones."""
+    return np.dtype(np.uint64 if ptypes.is_unsigned_integer_dtype(dtype) else np.int64)
 
 
 def utc_naive(series: pd.Series) -> pd.Series:
@@ -150,20 +192,21 @@ def to_float(series: pd.Series, info: NumericInfo | None = None) -> tuple[np.nda
                     break
             info = NumericInfo("datetime", step=step, unit=unit, tz=tz)
             if observed.size:
-                info.origin = _origin(int(observed.min()), np.abs(observed // step).max())
-        out = ((ints - info.origin) // info.step).astype(np.float64)
+                info.origin = _origin(int(observed.min()), int(observed.max()), step)
+        if info.origin:
+            out = _offsets(ints, info.origin, info.step)
+        else:
+            out = (ints // info.step).astype(np.float64)
         out[missing] = np.nan
         return out, info
     if info is None:
         info = NumericInfo("int" if ptypes.is_integer_dtype(dtype) else "float")
-        if info.kind == "int":
-            low, high = int(series.min()), int(series.max())
-            if high < 2**63:  # else (uint64 above int64's range) left as floats
-                info.origin = _origin(low, max(abs(low), abs(high)))
+        if info.kind == "int" and series.notna().any():
+            info.origin = _origin(int(series.min()), int(series.max()))
     if info.origin:
         missing = series.isna().to_numpy()
-        ints = series.to_numpy(dtype=np.int64, na_value=info.origin)
-        out = (ints - info.origin).astype(np.float64)
+        ints = series.to_numpy(dtype=_int_storage(dtype), na_value=info.origin)
+        out = _offsets(ints, info.origin)
         out[missing] = np.nan
         return out, info
     return series.to_numpy(dtype=np.float64, na_value=np.nan), info
@@ -173,7 +216,11 @@ def from_float(values: np.ndarray, info: NumericInfo, dtype: Any) -> pd.Series:
     """Inverse of :func:`to_float`: rebuild a column of ``dtype`` from float64 (NaN = missing)."""
     missing = np.isnan(values)
     if info.kind == "datetime":
-        ints = np.where(missing, 0, np.rint(values)).astype(np.int64) * info.step + info.origin
+        steps = np.where(missing, 0, np.rint(values))
+        if info.origin:
+            ints = _from_offsets(steps, info.origin, np.dtype(np.int64), info.step)
+        else:
+            ints = steps.astype(np.int64) * info.step
         arr = ints.view(f"datetime64[{info.unit}]").copy()
         arr[missing] = np.datetime64("NaT")
         series = pd.Series(arr)
@@ -182,14 +229,15 @@ def from_float(values: np.ndarray, info: NumericInfo, dtype: Any) -> pd.Series:
         return series.astype(dtype)
     if info.kind == "int":
         values = np.rint(values)
+        storage = _int_storage(dtype)
+        if info.origin:  # added in 64-bit integers: float64 would round them
+            values = _from_offsets(np.where(missing, 0, values), info.origin, storage)
         if isinstance(dtype, pd.api.extensions.ExtensionDtype):
-            ints = np.where(missing, 0, values).astype(np.int64) + info.origin
+            ints = np.where(missing, 0, values).astype(storage)
             return pd.Series(pd.array(ints)).mask(missing).astype(dtype)
         if missing.any():  # an int column cannot hold NaN: happens only for float dtypes
-            return pd.Series(values + info.origin).astype(dtype)
-        if info.origin:
-            return pd.Series((values.astype(np.int64) + info.origin).astype(dtype))
-        return pd.Series(values.astype(dtype))
+            return pd.Series(np.where(missing, np.nan, values.astype(np.float64))).astype(dtype)
+        return pd.Series(values.astype(dtype, copy=False))
     if isinstance(dtype, pd.api.extensions.ExtensionDtype):
         return pd.Series(values).astype(dtype)
     return pd.Series(values.astype(dtype, copy=False))
