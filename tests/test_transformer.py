@@ -160,6 +160,24 @@ def test_columns_far_from_zero():
     assert (Z[:, scalars].std(axis=0) > 0.05).all()
 
 
+@pytest.mark.parametrize("scale", [1e-4, 1e-8, 1e-200, 1e120, 1e160])
+def test_encoding_does_not_depend_on_the_unit(scale):
+    # rates in [0, 1e-4] were squashed into a sliver of their modes (a variance floor of
+    # 1e-6), so samples piled up at the bounds; beyond 1e154 the mixture's squares
+    # overflowed and every value decoded as missing
+    rng = np.random.default_rng(0)
+    x = np.r_[rng.normal(size=300), rng.normal(5, 0.5, size=200)]
+    unit = TableTransformer(random_state=0).fit(pd.DataFrame({"c": x}))
+    X = pd.DataFrame({"c": x * scale})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # no overflow
+        tt = TableTransformer(random_state=0).fit(X)
+        Z = tt.transform(X)
+        back = tt.inverse_transform(Z)["c"]
+    np.testing.assert_allclose(Z, unit.transform(pd.DataFrame({"c": x})), rtol=0, atol=1e-4)
+    np.testing.assert_allclose(back, X["c"], rtol=1e-6)
+
+
 def test_narrow_integers_have_no_residual(adult):
     # Adult's widest int column, fnlwgt, stays within float32's exact range of its modes
     tt = TableTransformer(random_state=0).fit(adult)

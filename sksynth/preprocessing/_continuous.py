@@ -29,6 +29,8 @@ _LOW_BITS = 23
 # a column whose mean is this many standard deviations from zero (1e12 + ids, 1e9 + noise)
 # is centred before the mixture fit, whose variances would otherwise cancel to nothing
 _CENTRE_RATIO = 1e3
+# a column spread over more than this is scaled down before the mixture fit
+_MAX_UNSCALED = 1e100
 
 
 class ContinuousEncoder:
@@ -102,9 +104,16 @@ class ContinuousEncoder:
         if values.size > self.max_fit_samples:
             sample = self.rng.choice(values, self.max_fit_samples, replace=False)
         centre = float(np.median(sample))
-        if abs(centre) <= _CENTRE_RATIO * sample.std():
+        peak = float(np.abs(sample).max()) or 1.0  # the std of sample / peak cannot overflow
+        if abs(centre) <= _CENTRE_RATIO * (sample / peak).std() * peak:
             centre = 0.0
-        centred = (sample - centre).reshape(-1, 1)
+        spread = float(np.abs(values - centre).max())  # > 0: two distinct values at least
+        # the mixture's variance regularisation (reg_covar, 1e-6) is negligible for values
+        # spread over 1 or more; narrower columns are scaled to a spread of 1 first, so a
+        # rate in [0, 1e-4] is modelled as the same column in [0, 1] would be, and columns
+        # spread over more than 1e100 too, whose squares would overflow
+        scale = 1.0 if 1.0 <= spread <= _MAX_UNSCALED else spread
+        scaled = ((sample - centre) / scale).reshape(-1, 1)
         mixture = BayesianGaussianMixture(
             n_components=n_components,
             weight_concentration_prior_type="dirichlet_process",
@@ -116,16 +125,16 @@ class ContinuousEncoder:
         )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            mixture.fit(centred)
+            mixture.fit(scaled)
         keep = mixture.weights_ > self.weight_threshold
         # a component must also own some data, else it is never chosen
-        owners = np.bincount(mixture.predict(centred), minlength=n_components)
+        owners = np.bincount(mixture.predict(scaled), minlength=n_components)
         keep &= owners > 0
         if not keep.any():
             keep[np.argmax(mixture.weights_)] = True
-        means = mixture.means_.ravel()[keep] + centre
-        stds = np.sqrt(mixture.covariances_.ravel()[keep])
-        stds = np.maximum(stds, _MIN_STD * max(1.0, np.abs(values - centre).max()))
+        means = mixture.means_.ravel()[keep] * scale + centre
+        stds = np.sqrt(mixture.covariances_.ravel()[keep]) * scale
+        stds = np.maximum(stds, _MIN_STD * spread)
         weights = mixture.weights_[keep]
         return means, stds, np.log(weights / weights.sum())
 
