@@ -201,3 +201,10 @@ def test_denormals_flushed_in_fit_and_sampling_only(make, adult_small):
         assert _flushing_denormals()
     finally:
         torch.set_flush_denormal(False)
+
+
+def test_score_refuses_a_continuous_column_of_another_kind(make):
+    X = make_mixed(100)
+    model = make(random_state=0).fit(X)
+    with pytest.raises(ValueError, match="Column 'd' held datetimes without a time zone"):
+        model.score(X.assign(d=X["d"].astype("int64")))

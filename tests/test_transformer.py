@@ -301,6 +301,42 @@ def test_transform_errors(mixed):
         tt.inverse_transform(np.zeros((3, 2)))
 
 
+@pytest.mark.parametrize(
+    "column, changed, message",
+    [
+        (
+            "d",
+            lambda s: s.astype("int64"),
+            "datetimes without a time zone during fit; got dtype int64",
+        ),
+        (
+            "d",
+            lambda s: s.dt.tz_localize("UTC"),
+            "without a time zone during fit; got dtype datetime64",
+        ),
+        ("d", lambda s: s.astype(str), "datetimes without a time zone during fit; got dtype"),
+        ("f", lambda s: s.astype(str), "numbers during fit; got dtype"),
+        ("i", lambda s: s > 50, "numbers during fit; got dtype bool"),
+    ],
+    ids=[
+        "datetimes-as-ints",
+        "time-zone-added",
+        "datetimes-as-strings",
+        "floats-as-strings",
+        "bools",
+    ],
+)
+def test_transform_refuses_a_continuous_column_of_another_kind(mixed, column, changed, message):
+    # datetimes given as their integers were read as tiny offsets and decoded as one date
+    clean = mixed.dropna()
+    tt = TableTransformer(random_state=0).fit(clean)
+    with pytest.raises(ValueError, match=f"Column '{column}' held .*{message}"):
+        tt.transform(clean.assign(**{column: changed(clean[column])}))
+    # numbers of another dtype, or in an object column, are read as numbers
+    same = clean.assign(f=clean["f"].astype(object), i=clean["i"].astype("Int64"))
+    np.testing.assert_array_equal(tt.transform(same), tt.transform(clean))
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(frame=mixed_frames())
 @example(  # once failed with a tolerance relative to each value

@@ -104,6 +104,27 @@ def check_supported(series: pd.Series, name: Any) -> None:
                 raise ValueError(f"Column {name!r} contains inf, which is not supported.")
 
 
+_NUMBER_KINDS = ("integer", "floating", "mixed-integer-float", "empty")
+
+
+def check_same_kind(series: pd.Series, name: Any, info: NumericInfo) -> None:
+    """Refuse a continuous column whose dtype is not of the kind seen in ``fit`` (numbers,
+    or datetimes with or without a time zone), naming the column: it would be read wrongly
+    (datetimes as their integers, strings parsed as numbers)."""
+    dtype = series.dtype
+    if info.kind == "datetime":
+        aware = info.tz is not None
+        ok = is_datetime(dtype) and (getattr(dtype, "tz", None) is not None) == aware
+        expected = f"datetimes {'with' if aware else 'without'} a time zone"
+    else:
+        ok = (is_numeric(dtype) and not is_datetime(dtype)) or (
+            ptypes.is_object_dtype(dtype) and ptypes.infer_dtype(series) in _NUMBER_KINDS
+        )
+        expected = "numbers"
+    if not ok:
+        raise ValueError(f"Column {name!r} held {expected} during fit; got dtype {dtype}.")
+
+
 @dataclass
 class NumericInfo:
     """How a continuous column maps to float64 and back."""

@@ -14,6 +14,7 @@ from sklearn.utils.validation import check_is_fitted, check_random_state, valida
 
 from ._columns import (
     as_frame,
+    check_same_kind,
     check_supported,
     from_float,
     is_discrete_by_default,
@@ -288,6 +289,7 @@ class TableTransformer(TransformerMixin, BaseEstimator):
                 check_supported(frame[name], name)
                 out[rows, span.start + encoder.codes(frame[name])] = 1.0
             elif span.kind == "scalar":
+                check_same_kind(frame[name], name, self._numeric_info[name])
                 values, _ = to_float(frame[name], self._numeric_info[name])
                 if np.isinf(values).any():
                     raise ValueError(f"Column {name!r} contains inf, which is not supported.")
@@ -308,6 +310,12 @@ class TableTransformer(TransformerMixin, BaseEstimator):
                         values, scalar, mode
                     )
         return out
+
+    def _check_kinds(self, frame: pd.DataFrame) -> None:
+        """Refuse continuous columns of ``frame`` (labelled as in ``fit``) whose dtype is
+        not of the kind seen in ``fit``."""
+        for name in self.continuous_columns_:
+            check_same_kind(frame[name], name, self._numeric_info[name])
 
     def inverse_transform(self, X):
         """Decode an encoded matrix (or raw network output) back into a table.

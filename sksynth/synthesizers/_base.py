@@ -192,10 +192,14 @@ class BaseSynthesizer(BaseEstimator, ABC):
 
     def _encode_frame(self, frame: pd.DataFrame, *, fit: bool = False) -> np.ndarray:
         """``transformer_``'s encoding of an internally named frame; errors name user columns."""
+        if fit:
+            self._renamed_errors(self.transformer_.fit, frame)
+        return self._renamed_errors(self.transformer_.transform, frame)
+
+    def _renamed_errors(self, call, frame: pd.DataFrame):
+        """``call(frame)`` for an internally named frame, its errors naming user columns."""
         try:
-            if fit:
-                self.transformer_.fit(frame)
-            return self.transformer_.transform(frame)
+            return call(frame)
         except ValueError as exc:
             columns = self._container.columns
 
@@ -443,6 +447,7 @@ class BaseSynthesizer(BaseEstimator, ABC):
         X = validate_table(self, X, reset=False)
         real, _ = as_frame(X)
         real = self._internal(real)
+        self._renamed_errors(self.transformer_._check_kinds, real)
         synthetic = self.sample(len(real), random_state=SCORE_SEED)
         discrete = self._internal_names(self.discrete_columns_)
         if self._target is not None:
