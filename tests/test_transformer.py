@@ -301,6 +301,16 @@ def test_transform_errors(mixed):
         tt.inverse_transform(np.zeros((3, 2)))
 
 
+def test_unseen_value_of_a_column_of_atoms_names_the_column():
+    # ratings 1-5, each frequent: an atom each and no continuous mode; a 6 (or 2.5)
+    # raised "a value is not among the atoms of a column without modes"
+    X = pd.DataFrame({"rating": np.tile([1, 2, 3, 4, 5], 20), "f": np.arange(100.0)})
+    tt = TableTransformer(random_state=0).fit(X)
+    for value in (6, 2.5):
+        with pytest.raises(ValueError, match=rf"Column 'rating' holds values not seen .*{value}"):
+            tt.transform(X.assign(rating=value))
+
+
 @pytest.mark.parametrize(
     "column, changed, message",
     [

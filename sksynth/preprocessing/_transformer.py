@@ -293,7 +293,7 @@ class TableTransformer(TransformerMixin, BaseEstimator):
                 values, _ = to_float(frame[name], self._numeric_info[name])
                 if np.isinf(values).any():
                     raise ValueError(f"Column {name!r} contains inf, which is not supported.")
-                scalar, mode, missing = encoder.transform(values)
+                scalar, mode, missing = encoder.transform(values, name)
                 if missing.any() and not encoder.has_missing:
                     raise ValueError(
                         f"Column {name!r} has missing values, but had none during fit."
