@@ -137,6 +137,15 @@ def test_pac_must_divide_batch_size():
         small(batch_size=50, pac=4).fit(three_discrete(100))
     with pytest.raises(ValueError, match="at least max"):
         small(pac=4).fit(three_discrete(3))
+    with pytest.raises(ValueError, match="batch_size must be at least 2 .*; got 1"):
+        small(batch_size=1, pac=1).fit(three_discrete(30))
+
+
+def test_a_last_batch_of_one_row_is_dropped():
+    # with pac=1, 21 rows in batches of 20 left one row, which the generator's batch
+    # norm refused ("Expected more than 1 value per channel when training")
+    gan = small(batch_size=20, pac=1, epochs=2, random_state=0).fit(three_discrete(21))
+    assert len(gan.history_) == 2 and len(gan.sample(5, random_state=0)) == 5
 
 
 def test_condition_sampler_offsets_for_every_column():

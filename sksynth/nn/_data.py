@@ -21,14 +21,17 @@ class TensorBatches:
     multiple_of : int, default=1
         Batches are cut to a multiple of this (the GAN's ``pac``); a last
         batch smaller than this is dropped.
+    min_rows : int, default=1
+        A last batch of fewer rows is dropped (the GAN's batch norm needs 2).
     """
 
-    def __init__(self, X, batch_size, shuffle, generator=None, multiple_of=1):
+    def __init__(self, X, batch_size, shuffle, generator=None, multiple_of=1, min_rows=1):
         self.X = X
         self.batch_size = int(batch_size)
         self.shuffle = shuffle
         self.generator = generator
         self.multiple_of = int(multiple_of)
+        self.min_rows = max(int(min_rows), 1)
 
     def __len__(self):
         return sum(1 for _ in self._bounds())
@@ -38,7 +41,7 @@ class TensorBatches:
         for start in range(0, n, self.batch_size):
             stop = min(start + self.batch_size, n)
             stop -= (stop - start) % self.multiple_of
-            if stop > start:
+            if stop - start >= self.min_rows:
                 yield start, stop
 
     def __iter__(self):

@@ -159,6 +159,8 @@ class GANNet(SeededNet):
         self.discriminator_lr = discriminator_lr
         self.discriminator_weight_decay = discriminator_weight_decay
 
+    batch_min_rows = 2  # the generator's batch norm needs two rows in training
+
     @property
     def batch_multiple(self):
         return self.pac

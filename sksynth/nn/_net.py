@@ -54,6 +54,7 @@ class SeededNet(NeuralNet):
     """
 
     batch_multiple = 1
+    batch_min_rows = 1
 
     def __init__(self, *args, seed=0, **kwargs):
         super().__init__(*args, **kwargs)
@@ -82,6 +83,7 @@ class SeededNet(NeuralNet):
             shuffle=training,
             generator=self.rng_,
             multiple_of=self.batch_multiple,
+            min_rows=self.batch_min_rows,
         )
 
     def check_finite(self, loss: torch.Tensor, name: str = "loss") -> float:

@@ -31,7 +31,7 @@ class GANSynthesizer(BaseSynthesizer):
     epochs : int, default=300
         Passes over the training data.
     batch_size : int, default=500
-        Rows per step; must be a multiple of ``pac``.
+        Rows per step; at least 2 and a multiple of ``pac``.
     loss : {"bce", "wgan-gp"}, default="bce"
         ``"bce"``: the original GAN objective (binary cross-entropy, with the
         non-saturating generator loss); ``"wgan-gp"``: Wasserstein loss with
@@ -201,6 +201,11 @@ class GANSynthesizer(BaseSynthesizer):
         self.n_iter_no_change = n_iter_no_change
 
     def _check_data(self, n_rows):
+        if self.batch_size < 2:
+            raise ValueError(
+                f"batch_size must be at least 2 (the generator's batch normalisation needs "
+                f"two rows); got {self.batch_size}."
+            )
         if self.batch_size % self.pac:
             raise ValueError(
                 f"batch_size must be a multiple of pac; got batch_size={self.batch_size} "
