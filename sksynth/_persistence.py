@@ -241,7 +241,7 @@ def load(path):
     Raises
     ------
     PersistenceError
-        For a corrupt, foreign or newer file.
+        For a corrupt, damaged, foreign or newer file.
     OSError
         For a file that cannot be opened (``FileNotFoundError`` when missing).
 
@@ -258,6 +258,19 @@ def load(path):
     True
     """
     state, weights = _read(path)
+    try:
+        return _model_from(state, weights, path)
+    except PersistenceError:
+        raise
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError, RuntimeError) as exc:
+        # a field missing or of the wrong kind, weights of another shape
+        raise PersistenceError(
+            f"{str(path)!r} is a damaged sksynth model file ({type(exc).__name__}: {exc})."
+        ) from exc
+
+
+def _model_from(state: dict, weights: dict, path):
+    """The synthesizer a file's ``state`` and ``weights`` describe."""
     params = dict(state["params"])
     for key in params.pop("__tuples__", []):
         params[key] = tuple(params[key])

@@ -35,6 +35,8 @@ def encode_value(value: Any) -> list:
         return ["float", repr(value) if not math.isfinite(value) else value]
     if isinstance(value, str):
         return ["str", value]
+    if isinstance(value, tuple):  # a label of MultiIndex columns
+        return ["tuple", [encode_value(v) for v in value]]
     if isinstance(value, pd.Timestamp | np.datetime64):
         return ["datetime", pd.Timestamp(value).isoformat()]
     # Python objects an object column may hold (see TableTransformer's accepted kinds)
@@ -69,6 +71,8 @@ def decode_value(item: list) -> Any:
         return decimal.Decimal(value)
     if tag == "bytes":
         return bytes.fromhex(value)
+    if tag == "tuple":
+        return tuple(decode_value(v) for v in value)
     if tag in ("bool", "int", "str"):
         return value
     raise PersistenceError(f"unknown value tag {tag!r}")

@@ -59,6 +59,20 @@ def test_numpy_model_round_trip(tmp_path):
     assert (out == model.sample(7, random_state=1)).all()
 
 
+def test_multiindex_columns_round_trip(tmp_path):
+    # tuple labels could be fitted and sampled, but not saved
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(
+        {("g", "a"): rng.normal(size=40), ("g", "b"): rng.choice(["x", "y"], 40), ("h", 1): 1}
+    )
+    model = VAESynthesizer(epochs=1, random_state=0, discrete_columns=[("g", "b")]).fit(X)
+    sksynth.save(model, tmp_path / "m")
+    loaded = sksynth.load(tmp_path / "m")
+    out = loaded.sample(5, random_state=0)
+    assert out.columns.equals(X.columns)
+    pd.testing.assert_frame_equal(out, model.sample(5, random_state=0))
+
+
 def test_object_columns_of_dates_decimals_and_bytes(tmp_path):
     # kinds of object columns that fit accepts must save too
     n = 90
@@ -133,6 +147,23 @@ def test_bad_files(tmp_path):
         z.writestr("weights.pt", pickle.dumps(Evil()))
     with pytest.raises(PersistenceError, match="unreadable weights"):
         sksynth.load(tmp_path / "evil")
+
+    # a field missing, or another model's weights: PersistenceError, not KeyError or
+    # torch's RuntimeError
+    broken = {**state, "fitted": {k: v for k, v in state["fitted"].items() if k != "history"}}
+    other = VAESynthesizer(epochs=1, latent_dim=4, random_state=0).fit(make_mixed(60))
+    sksynth.save(other, tmp_path / "other")
+    with zipfile.ZipFile(tmp_path / "other") as z:
+        other_weights = z.read("weights.pt")
+    for name, (content, blob) in {
+        "missing": (broken, weights),
+        "mismatched": (state, other_weights),
+    }.items():
+        with zipfile.ZipFile(tmp_path / name, "w") as z:
+            z.writestr("sksynth.json", json.dumps(content))
+            z.writestr("weights.pt", blob)
+        with pytest.raises(PersistenceError, match="damaged sksynth model file"):
+            sksynth.load(tmp_path / name)
 
 
 def test_save_rejects_unfitted_and_foreign(tmp_path):
