@@ -52,18 +52,43 @@ def _read_table(path, dates=None) -> pd.DataFrame:
     return frame
 
 
+def _fitted_categories(model, column) -> list | None:
+    """The values a fitted model's discrete ``column`` holds (None: not a discrete column)."""
+    labels = list(model._container.columns)
+    if column not in labels:
+        return None
+    internal = model._internal_names([column])[0]
+    categories = getattr(model.transformer_._encoders.get(internal), "categories_", None)
+    return None if categories is None else list(categories)
+
+
 class _TableWriter:
     """Writes chunks of one table to CSV or, by the extension, Parquet."""
 
-    def __init__(self, path):
+    def __init__(self, path, model=None):
         self.path, self.parquet, self._sink = Path(path), _is_parquet(path), None
+        self.model, self._schema = model, None
+
+    def _arrow_schema(self, chunk: pd.DataFrame):
+        """The first chunk's Arrow schema, where a column missing in all its rows (typed
+        ``null``, which later chunks could not be written under) takes the type of the
+        values the model was fitted on."""
+        pa = _pyarrow()
+        schema = pa.Schema.from_pandas(chunk, preserve_index=False)
+        for i, field in enumerate(schema):
+            if pa.types.is_null(field.type) and self.model is not None:
+                values = _fitted_categories(self.model, field.name) or []
+                kind = pa.array(values).type if values else pa.string()
+                schema = schema.set(i, field.with_type(kind))
+        return schema
 
     def write(self, chunk: pd.DataFrame) -> None:
         if self.parquet:
             pa = _pyarrow()
-            table = pa.Table.from_pandas(chunk, preserve_index=False)
             if self._sink is None:
-                self._sink = pa.parquet.ParquetWriter(self.path, table.schema)
+                self._schema = self._arrow_schema(chunk)
+                self._sink = pa.parquet.ParquetWriter(self.path, self._schema)
+            table = pa.Table.from_pandas(chunk, schema=self._schema, preserve_index=False)
             self._sink.write_table(table)
         else:
             if self._sink is None:
@@ -134,12 +159,13 @@ def cmd_sample(args) -> None:
 
     if args.n < 1:
         raise ValueError(f"-n must be >= 1; got {args.n}")
-    conditions = dict(_condition(text) for text in args.condition or [])
+    pairs = [_split_condition(text) for text in args.condition or []]
     model = load(args.model)
+    conditions = {column: _condition_value(column, value, model) for column, value in pairs}
     chunks = model.sample_chunks(
         args.n, chunk_size=args.chunk_size, conditions=conditions or None, random_state=args.seed
     )
-    writer = _TableWriter(args.output)
+    writer = _TableWriter(args.output, model)
     try:
         with tqdm(total=args.n, unit="rows", file=sys.stderr) as bar:
             for chunk in chunks:
@@ -158,20 +184,30 @@ def cmd_sample(args) -> None:
 _BOOLS = {"True": True, "TRUE": True, "true": True, "False": False, "FALSE": False, "false": False}
 
 
-def _condition(text: str):
-    """``COL=VALUE`` from the command line: the value read as a CSV cell would be (an
-    int, a float, ``True``/``TRUE``/``true`` and their ``False`` as a bool), else text."""
+def _split_condition(text: str) -> tuple[str, str]:
+    """``COL=VALUE`` from the command line as ``(COL, VALUE)``."""
     if "=" not in text:
         raise ValueError(f"--condition expects COLUMN=VALUE; got {text!r}")
     column, value = text.split("=", 1)
+    return column, value
+
+
+def _condition_value(column: str, value: str, model):
+    """The value of the model's ``column`` whose text is ``value`` (so ``code=01`` finds
+    the text ``"01"`` and ``n=1`` the number 1), else ``value`` read as a CSV cell would
+    be (an int, a float, ``True``/``TRUE``/``true`` and their ``False`` as a bool, else
+    text), which sampling refuses with the values it knows when the model never saw it."""
+    matches = [c for c in _fitted_categories(model, column) or [] if str(c) == value]
+    if len(matches) == 1:
+        return matches[0]
     if value in _BOOLS:
-        return column, _BOOLS[value]
+        return _BOOLS[value]
     for cast in (int, float):
         try:
-            return column, cast(value)
+            return cast(value)
         except ValueError:
             continue
-    return column, value
+    return value
 
 
 def _quality(real, synthetic) -> dict:
