@@ -116,7 +116,7 @@ def test_works_inside_an_imblearn_pipeline(imbalanced):
         (0.1, None, "would shrink the minority class"),
         ("auto", "tiny", "Class 'tiny' has 3 rows"),
         ("auto", "nan", "y has missing labels"),
-        ("auto", "single", "single class"),
+        ("auto", "single", "y has one class"),
         ("auto", "continuous", "Unknown label type"),
     ],
 )

@@ -158,7 +158,10 @@ class SyntheticOverSampler(OneToOneFeatureMixin, BaseEstimator):
 
     def _check_labels(self, X, y):
         if y is None:
-            raise ValueError("SyntheticOverSampler needs y, the class labels to balance.")
+            raise ValueError(
+                "SyntheticOverSampler requires y to be passed, but the target y is None: "
+                "it needs the class labels to balance."
+            )
         labels, back = _labels_of(y)
         missing = pd.isna(pd.Series(labels)).to_numpy()
         if missing.any():
@@ -197,8 +200,7 @@ class SyntheticOverSampler(OneToOneFeatureMixin, BaseEstimator):
         values = np.asarray(labels)
         if len(np.unique(values)) < 2:
             raise ValueError(
-                f"y has a single class ({values[0]!r}); a sampler needs at least two classes "
-                "to balance."
+                f"y has one class ({values[0]!r}); a sampler needs at least two classes to balance."
             )
         self.sampling_strategy_ = resolve_strategy(self.sampling_strategy, values)
         counts = pd.Series(values).value_counts()

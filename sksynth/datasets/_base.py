@@ -31,7 +31,7 @@ def load_adult(*, as_frame=True, return_X_y=False):
     ----------
     as_frame : bool, default=True
         Return pandas objects. With ``False``, ``data`` is an object ndarray and
-        ``target`` a string ndarray.
+        ``target`` an object ndarray of strings.
     return_X_y : bool, default=False
         Return ``(data, target)`` instead of a Bunch.
 

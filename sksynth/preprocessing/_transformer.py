@@ -379,7 +379,10 @@ class TableTransformer(TransformerMixin, BaseEstimator):
         return self._container.restore(frame)
 
     def get_feature_names_out(self, input_features=None):
-        """Names of the encoded columns: ``<column>__<kind><k>``.
+        """Names of the encoded columns: ``<column>__value`` for a scalar,
+        ``<column>__residual`` (or ``__residual_high`` and ``__residual_low``) for a
+        residual, and ``<column>__<kind><k>`` for each entry of a one-hot block
+        (``mode``, ``missing``, ``category``).
 
         Parameters
         ----------

@@ -116,8 +116,10 @@ class BaseSynthesizer(BaseEstimator, ABC):
             The table: float, int, nullable int, bool, category, string/object
             and datetime columns, missing values allowed.
         y : array-like of shape (n_samples,), default=None
-            Optional target, modelled jointly with ``X``; class labels set
-            ``classes_`` and make ``sample`` return ``(X, y)``.
+            Optional target, modelled jointly with ``X``; ``sample`` then
+            returns ``(X, y)``. Class labels (binary or multiclass, as
+            :func:`~sklearn.utils.multiclass.type_of_target` reads them) also
+            set ``classes_`` and allow sampling given labels.
 
         Returns
         -------
