@@ -283,6 +283,13 @@ def test_bad_discrete_columns(mixed):
         TableTransformer(discrete_columns="all").fit(mixed)
 
 
+def test_missing_column_label_is_refused():
+    # a NaN label (a pivot of data with missing keys) gave "nan is not in list"
+    X = pd.DataFrame({1.5: np.arange(20.0), np.nan: ["x", "y"] * 10})
+    with pytest.raises(ValueError, match=r"missing \(NaN\) column label at position \[1\]"):
+        TableTransformer().fit(X)
+
+
 def test_transform_errors(mixed):
     tt = TableTransformer(random_state=0).fit(mixed)
     bad = mixed.copy()

@@ -33,6 +33,14 @@ def validate_table(estimator, X, *, reset: bool) -> pd.DataFrame | np.ndarray:
     else goes through :func:`~sklearn.utils.check_array` with ``dtype=None``.
     """
     if isinstance(X, pd.DataFrame):
+        unnamed = [
+            k for k, c in enumerate(X.columns) if (isinstance(c, float) and c != c) or c is pd.NaT
+        ]
+        if unnamed:  # NaN never equals itself, so it could not be looked up
+            raise ValueError(
+                f"X has a missing (NaN) column label at position {unnamed[:10]}: every column "
+                "needs a name of its own."
+            )
         duplicated = X.columns[X.columns.duplicated()].unique().tolist()
         if duplicated:
             raise ValueError(
