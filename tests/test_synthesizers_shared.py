@@ -208,3 +208,12 @@ def test_score_refuses_a_continuous_column_of_another_kind(make):
     model = make(random_state=0).fit(X)
     with pytest.raises(ValueError, match="Column 'd' held datetimes without a time zone"):
         model.score(X.assign(d=X["d"].astype("int64")))
+
+
+def test_fit_warnings_name_user_columns(make):
+    # the transformer is fitted on internally named columns (x0, x1, ...)
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"f": rng.normal(size=60), "wide": rng.integers(-(2**62), 2**62, 60)})
+    with pytest.warns(UserWarning, match="^Column 'wide' spans") as caught:
+        make(random_state=0).fit(X)
+    assert not any("'x1'" in str(w.message) for w in caught)

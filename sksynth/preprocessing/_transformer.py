@@ -87,6 +87,22 @@ def _warn_numbers_as_categories(frame: pd.DataFrame, discrete: list) -> None:
             )
 
 
+def _warn_inexact(values: np.ndarray, info, name) -> None:
+    """Warn when an int or datetime column spans more steps than float64 counts exactly."""
+    if info.kind == "float":
+        return
+    span = np.nanmax(values) - np.nanmin(values)
+    if span >= 2.0**53:
+        unit = f"{info.step} {info.unit}" if info.kind == "datetime" else "1"
+        warnings.warn(
+            f"Column {name!r} spans {span:.3g} steps of {unit}, more than the 2**53 that "
+            "float64 counts exactly: its values will come back approximately (within a "
+            "millionth of the span), not exactly.",
+            UserWarning,
+            stacklevel=4,  # the caller of TableTransformer.fit
+        )
+
+
 def resolve_discrete_columns(frame: pd.DataFrame, discrete_columns) -> list[Any]:
     """Column labels that are discrete, from ``"auto"`` or a list of names or indices."""
     columns = list(frame.columns)
@@ -250,6 +266,7 @@ class TableTransformer(TransformerMixin, BaseEstimator):
                 values, self._numeric_info[name] = to_float(series)
                 if np.isinf(values).any():
                     raise ValueError(f"Column {name!r} contains inf, which is not supported.")
+                _warn_inexact(values, self._numeric_info[name], name)
                 encoder = ContinuousEncoder(
                     self.n_modes,
                     self.atom_threshold,

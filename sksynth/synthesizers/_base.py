@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import re
+import warnings
 from abc import ABC, abstractmethod
 from numbers import Integral, Real
 
@@ -199,21 +200,33 @@ class BaseSynthesizer(BaseEstimator, ABC):
         return self._renamed_errors(self.transformer_.transform, frame)
 
     def _renamed_errors(self, call, frame: pd.DataFrame):
-        """``call(frame)`` for an internally named frame, its errors naming user columns."""
-        try:
-            return call(frame)
-        except ValueError as exc:
-            columns = self._container.columns
+        """``call(frame)`` for an internally named frame, its errors and warnings naming
+        user columns."""
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                result = call(frame)
+            except ValueError as exc:
+                message = self._user_names(str(exc))
+                if message == str(exc):
+                    raise
+                raise ValueError(message) from exc
+        for caught_warning in caught:
+            # stacklevel: the user's call of fit, past sklearn's fit wrapper
+            message = self._user_names(str(caught_warning.message))
+            warnings.warn(message, caught_warning.category, stacklevel=5)
+        return result
 
-            def user(match):
-                name = match.group(1)
-                label = "y" if name == TARGET else repr(columns[int(name[1:])])
-                return f"Column {label}"
+    def _user_names(self, message: str) -> str:
+        """``message`` with the internal column names (``'x3'``) replaced by the user's."""
+        columns = self._container.columns
 
-            message = re.sub(rf"Column '(x\d+|{TARGET})'", user, str(exc))
-            if message == str(exc):
-                raise
-            raise ValueError(message) from exc
+        def user(match):
+            name = match.group(1)
+            label = "y" if name == TARGET else repr(columns[int(name[1:])])
+            return f"Column {label}"
+
+        return re.sub(rf"Column '(x\d+|{TARGET})'", user, message)
 
     def _internal_names(self, labels) -> list[str]:
         return [f"x{self._container.columns.index(label)}" for label in labels]
