@@ -241,6 +241,18 @@ def test_object_numbers_warn_under_auto():
         TableTransformer(discrete_columns=[0, 1]).fit(frame.to_numpy())  # asked for
 
 
+def test_identifier_columns_warn():
+    # every value distinct: each synthetic value copies a real one (100 % in the audit)
+    X = pd.DataFrame({"user": [f"u{k}" for k in range(300)], "n": np.arange(300)})
+    with pytest.warns(UserWarning, match="Column 'user' is discrete with 300 distinct values"):
+        TableTransformer().fit(X)
+    with pytest.warns(UserWarning, match="Column 'n' is discrete with 300 distinct values"):
+        TableTransformer(discrete_columns=["n"]).fit(X[["n"]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        TableTransformer().fit(X.assign(user=[f"u{k % 100}" for k in range(300)]))
+
+
 def test_discrete_columns_by_name_and_index(mixed):
     tt = TableTransformer(discrete_columns=["i", 3, "c", "s"]).fit(mixed)
     assert tt.discrete_columns_ == ["i", "b", "c", "s"]

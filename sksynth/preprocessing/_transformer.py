@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from numbers import Integral, Real
 from typing import Any
 
@@ -24,6 +23,7 @@ from ._columns import (
 from ._continuous import ContinuousEncoder
 from ._discrete import DiscreteEncoder
 from ._spans import Span
+from ._warnings import warn_identifier, warn_inexact, warn_numbers_as_categories
 
 
 def validate_table(estimator, X, *, reset: bool) -> pd.DataFrame | np.ndarray:
@@ -59,56 +59,12 @@ def validate_table(estimator, X, *, reset: bool) -> pd.DataFrame | np.ndarray:
     )
 
 
-#: An object column of numbers with more distinct values than this warns under "auto".
-_MANY_NUMBERS = 50
-
-
-def _warn_numbers_as_categories(frame: pd.DataFrame, discrete: list) -> None:
-    """Warn about object columns of many distinct numbers that "auto" makes discrete
-    (``df.to_numpy()`` of a mixed table makes every column object): as categories,
-    their values are only ever copies of the real ones."""
-    for c in discrete:
-        series = frame[c]
-        if series.dtype != object or pd.api.types.infer_dtype(series, skipna=True) not in (
-            "integer",
-            "floating",
-            "mixed-integer-float",
-        ):
-            continue  # (unhashable values are refused later, with a clear error)
-        distinct = series.nunique()
-        if distinct > _MANY_NUMBERS:
-            warnings.warn(
-                f"Column {c!r} is an object column of {distinct} distinct numbers: "
-                "discrete_columns='auto' models it as categories, so its synthetic values "
-                "are copies of real ones. Give it a numeric dtype (or list the discrete "
-                "columns) to model it as a number.",
-                UserWarning,
-                stacklevel=5,  # the caller of TableTransformer.fit
-            )
-
-
-def _warn_inexact(values: np.ndarray, info, name) -> None:
-    """Warn when an int or datetime column spans more steps than float64 counts exactly."""
-    if info.kind == "float":
-        return
-    span = np.nanmax(values) - np.nanmin(values)
-    if span >= 2.0**53:
-        unit = f"{info.step} {info.unit}" if info.kind == "datetime" else "1"
-        warnings.warn(
-            f"Column {name!r} spans {span:.3g} steps of {unit}, more than the 2**53 that "
-            "float64 counts exactly: its values will come back approximately (within a "
-            "millionth of the span), not exactly.",
-            UserWarning,
-            stacklevel=4,  # the caller of TableTransformer.fit
-        )
-
-
 def resolve_discrete_columns(frame: pd.DataFrame, discrete_columns) -> list[Any]:
     """Column labels that are discrete, from ``"auto"`` or a list of names or indices."""
     columns = list(frame.columns)
     if isinstance(discrete_columns, str) and discrete_columns == "auto":
         chosen = [c for c in columns if is_discrete_by_default(frame[c].dtype)]
-        _warn_numbers_as_categories(frame, chosen)
+        warn_numbers_as_categories(frame, chosen)
         return chosen
     chosen = []
     for key in discrete_columns:
@@ -260,13 +216,14 @@ class TableTransformer(TransformerMixin, BaseEstimator):
                 raise ValueError(f"Column {name!r} holds only missing values.")
             if name in self.discrete_columns_:
                 encoder = DiscreteEncoder().fit(series, name)
+                warn_identifier(encoder, series, name)
                 spans.append(Span(name, "category", start, start + encoder.n_outputs))
                 start += encoder.n_outputs
             else:
                 values, self._numeric_info[name] = to_float(series)
                 if np.isinf(values).any():
                     raise ValueError(f"Column {name!r} contains inf, which is not supported.")
-                _warn_inexact(values, self._numeric_info[name], name)
+                warn_inexact(values, self._numeric_info[name], name)
                 encoder = ContinuousEncoder(
                     self.n_modes,
                     self.atom_threshold,

@@ -1,0 +1,73 @@
+"""Warnings at fit about columns a user may not want modelled as they are."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from ._columns import NumericInfo
+from ._discrete import DiscreteEncoder
+
+#: An object column of numbers with more distinct values than this warns under "auto",
+#: and so does a discrete column of more distinct values than half its rows.
+_MANY_NUMBERS = 50
+
+
+def _holds_numbers(series: pd.Series) -> bool:
+    """Whether an object column holds numbers (ints, floats or both)."""
+    kind = pd.api.types.infer_dtype(series, skipna=True)
+    return kind in ("integer", "floating", "mixed-integer-float")
+
+
+def warn_numbers_as_categories(frame: pd.DataFrame, discrete: list) -> None:
+    """Warn about object columns of many distinct numbers that "auto" makes discrete
+    (``df.to_numpy()`` of a mixed table makes every column object): as categories,
+    their values are only ever copies of the real ones."""
+    for c in discrete:
+        series = frame[c]
+        if series.dtype != object or not _holds_numbers(series):
+            continue  # (unhashable values are refused later, with a clear error)
+        distinct = series.nunique()
+        if distinct > _MANY_NUMBERS:
+            warnings.warn(
+                f"Column {c!r} is an object column of {distinct} distinct numbers: "
+                "discrete_columns='auto' models it as categories, so its synthetic values "
+                "are copies of real ones. Give it a numeric dtype (or list the discrete "
+                "columns) to model it as a number.",
+                UserWarning,
+                stacklevel=5,  # the caller of TableTransformer.fit
+            )
+
+
+def warn_identifier(encoder: DiscreteEncoder, series: pd.Series, name) -> None:
+    """Warn about a discrete column of mostly distinct values (an identifier): its
+    one-hot block is as wide as the table, and every synthetic value copies a real one."""
+    distinct, present = len(encoder.categories_), int(series.notna().sum())
+    numbers = series.dtype == object and _holds_numbers(series)  # warned about already
+    if distinct > _MANY_NUMBERS and distinct > present / 2 and not numbers:
+        warnings.warn(
+            f"Column {name!r} is discrete with {distinct} distinct values in {present} rows, "
+            "like an identifier: every synthetic value will be a copy of a real one (a "
+            "privacy risk) and its one-hot block is as wide. Drop identifier columns "
+            "before fitting.",
+            UserWarning,
+            stacklevel=4,  # the caller of TableTransformer.fit
+        )
+
+
+def warn_inexact(values: np.ndarray, info: NumericInfo, name) -> None:
+    """Warn when an int or datetime column spans more steps than float64 counts exactly."""
+    if info.kind == "float":
+        return
+    span = np.nanmax(values) - np.nanmin(values)
+    if span >= 2.0**53:
+        unit = f"{info.step} {info.unit}" if info.kind == "datetime" else "1"
+        warnings.warn(
+            f"Column {name!r} spans {span:.3g} steps of {unit}, more than the 2**53 that "
+            "float64 counts exactly: its values will come back approximately (within a "
+            "millionth of the span), not exactly.",
+            UserWarning,
+            stacklevel=4,  # the caller of TableTransformer.fit
+        )
