@@ -296,6 +296,40 @@ def test_bad_discrete_columns(mixed):
         TableTransformer(discrete_columns="all").fit(mixed)
 
 
+@pytest.mark.parametrize(
+    "dtype", ["timestamp[us, tz=UTC][pyarrow]", "date32[pyarrow]", "timestamp[ns][pyarrow]"]
+)
+def test_pyarrow_datetimes_round_trip(dtype):
+    # tz-aware arrow timestamps raised numpy's isnat TypeError, dates "dt.unit is not
+    # supported", neither naming the column
+    pytest.importorskip("pyarrow")
+    days = pd.date_range("2020-01-01", periods=60, freq="D", tz="UTC" if "tz=" in dtype else None)
+    X = pd.DataFrame({"t": pd.Series(days).astype(dtype), "f": np.arange(60.0)})
+    X.loc[3, "t"] = None
+    tt = TableTransformer(random_state=0).fit(X)
+    assert tt.continuous_columns_ == ["t", "f"]
+    back = tt.inverse_transform(tt.transform(X))
+    assert back["t"].dtype == X["t"].dtype and back["t"].equals(X["t"])
+
+
+def test_datetimes_of_another_resolution_are_read_in_the_fitted_one():
+    # fitted on datetime64[s], a datetime64[ns] column was counted in seconds: every
+    # value came back as one date
+    hours = pd.Series(pd.date_range("2020-01-01", periods=50, freq="h"))
+    X = pd.DataFrame({"d": hours.astype("datetime64[s]"), "f": np.arange(50.0)})
+    tt = TableTransformer(random_state=0).fit(X)
+    for unit in ("ms", "us", "ns"):
+        other = X.assign(d=hours.astype(f"datetime64[{unit}]"))
+        np.testing.assert_array_equal(tt.transform(other), tt.transform(X))
+
+
+def test_pyarrow_durations_are_refused_like_timedeltas():
+    pytest.importorskip("pyarrow")
+    seconds = pd.Series(pd.to_timedelta([1, 2, 3], unit="s")).astype("duration[s][pyarrow]")
+    with pytest.raises(ValueError, match="Column 'u' has unsupported dtype duration"):
+        TableTransformer().fit(pd.DataFrame({"u": seconds}))
+
+
 def test_missing_column_label_is_refused():
     # a NaN label (a pivot of data with missing keys) gave "nan is not in list"
     X = pd.DataFrame({1.5: np.arange(20.0), np.nan: ["x", "y"] * 10})

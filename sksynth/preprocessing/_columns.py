@@ -87,8 +87,11 @@ def check_supported(series: pd.Series, name: Any) -> None:
     dtype = series.dtype
     if ptypes.is_complex_dtype(dtype):
         raise ValueError(f"Column {name!r} has complex dtype {dtype}, which is not supported.")
-    if ptypes.is_timedelta64_dtype(dtype) or isinstance(
-        dtype, pd.PeriodDtype | pd.IntervalDtype | pd.SparseDtype
+    arrow_duration = isinstance(dtype, pd.ArrowDtype) and str(dtype).startswith("duration[")
+    if (
+        ptypes.is_timedelta64_dtype(dtype)
+        or arrow_duration
+        or isinstance(dtype, pd.PeriodDtype | pd.IntervalDtype | pd.SparseDtype)
     ):
         raise ValueError(f"Column {name!r} has unsupported dtype {dtype}.")
     if ptypes.is_object_dtype(dtype):
@@ -107,6 +110,11 @@ def check_supported(series: pd.Series, name: Any) -> None:
 _NUMBER_KINDS = ("integer", "floating", "mixed-integer-float", "empty")
 
 
+def _tz(dtype: Any) -> Any:
+    """The time zone of a datetime dtype, numpy's or pyarrow's (None: naive)."""
+    return getattr(getattr(dtype, "pyarrow_dtype", dtype), "tz", None)
+
+
 def check_same_kind(series: pd.Series, name: Any, info: NumericInfo) -> None:
     """Refuse a continuous column whose dtype is not of the kind seen in ``fit`` (numbers,
     or datetimes with or without a time zone), naming the column: it would be read wrongly
@@ -114,7 +122,7 @@ def check_same_kind(series: pd.Series, name: Any, info: NumericInfo) -> None:
     dtype = series.dtype
     if info.kind == "datetime":
         aware = info.tz is not None
-        ok = is_datetime(dtype) and (getattr(dtype, "tz", None) is not None) == aware
+        ok = is_datetime(dtype) and (_tz(dtype) is not None) == aware
         expected = f"datetimes {'with' if aware else 'without'} a time zone"
     else:
         ok = (is_numeric(dtype) and not is_datetime(dtype)) or (
@@ -181,8 +189,21 @@ def _int_storage(dtype: Any) -> np.dtype:
     return np.dtype(np.uint64 if ptypes.is_unsigned_integer_dtype(dtype) else np.int64)
 
 
+def numpy_datetimes(series: pd.Series) -> pd.Series:
+    """A datetime column in numpy's datetime64 (with its time zone, if any): pyarrow
+    timestamps and dates (``date32`` as seconds) are converted, others unchanged."""
+    dtype = series.dtype
+    if not isinstance(dtype, pd.ArrowDtype):
+        return series
+    arrow = dtype.pyarrow_dtype
+    unit = getattr(arrow, "unit", "s" if str(arrow).startswith("date32") else "ms")
+    tz = getattr(arrow, "tz", None)
+    return series.astype(pd.DatetimeTZDtype(unit, tz) if tz else f"datetime64[{unit}]")
+
+
 def utc_naive(series: pd.Series) -> pd.Series:
     """A datetime column as naive UTC times (unchanged when it has no time zone)."""
+    series = numpy_datetimes(series)
     if getattr(series.dtype, "tz", None) is None:
         return series
     return series.dt.tz_convert("UTC").dt.tz_localize(None)
@@ -195,11 +216,13 @@ def to_float(series: pd.Series, info: NumericInfo | None = None) -> tuple[np.nda
     so their values stay small enough to round-trip exactly; ints and datetimes
     beyond float64's exact integers (2**53) are counted from their minimum.
     """
-    dtype = series.dtype
-    if is_datetime(dtype):
-        tz = getattr(dtype, "tz", None)
+    if is_datetime(series.dtype):
+        series = numpy_datetimes(series)
+        tz = getattr(series.dtype, "tz", None)
         naive = utc_naive(series)
         unit = getattr(naive.dt, "unit", "ns")
+        if info is not None and unit != info.unit:  # counted in the unit seen in fit
+            naive, unit = naive.astype(f"datetime64[{info.unit}]"), info.unit
         raw = naive.to_numpy()
         missing = np.isnat(raw)
         ints = raw.view("int64")
@@ -220,6 +243,7 @@ def to_float(series: pd.Series, info: NumericInfo | None = None) -> tuple[np.nda
             out = (ints // info.step).astype(np.float64)
         out[missing] = np.nan
         return out, info
+    dtype = series.dtype
     if info is None:
         info = NumericInfo("int" if ptypes.is_integer_dtype(dtype) else "float")
         if info.kind == "int" and series.notna().any():
