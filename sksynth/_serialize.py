@@ -133,20 +133,25 @@ def _nan_string_dtype(storage: str):
 
 
 def encode_container(c: Container) -> dict:
-    return {
+    state = {
         "is_frame": c.is_frame,
         "columns": [encode_value(v) for v in c.columns],
         "dtypes": [encode_dtype(d) for d in c.dtypes],
         "array_dtype": None if c.array_dtype is None else str(np.dtype(c.array_dtype)),
     }
+    if c.column_names is not None:  # written only when used (older readers ignore it)
+        state["column_names"] = [encode_value(v) for v in c.column_names]
+    return state
 
 
 def decode_container(state: dict) -> Container:
+    names = state.get("column_names")
     return Container(
         state["is_frame"],
         [decode_value(v) for v in state["columns"]],
         [decode_dtype(d) for d in state["dtypes"]],
         None if state["array_dtype"] is None else np.dtype(state["array_dtype"]),
+        None if names is None else tuple(decode_value(v) for v in names),
     )
 
 

@@ -65,11 +65,12 @@ def test_multiindex_columns_round_trip(tmp_path):
     X = pd.DataFrame(
         {("g", "a"): rng.normal(size=40), ("g", "b"): rng.choice(["x", "y"], 40), ("h", 1): 1}
     )
+    X.columns.names = ["group", None]  # the level names come back too
     model = VAESynthesizer(epochs=1, random_state=0, discrete_columns=[("g", "b")]).fit(X)
     sksynth.save(model, tmp_path / "m")
     loaded = sksynth.load(tmp_path / "m")
     out = loaded.sample(5, random_state=0)
-    assert out.columns.equals(X.columns)
+    assert out.columns.equals(X.columns) and out.columns.names == ["group", None]
     pd.testing.assert_frame_equal(out, model.sample(5, random_state=0))
 
 

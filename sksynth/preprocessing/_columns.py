@@ -45,11 +45,14 @@ class Container:
     columns: list[Any]
     dtypes: list[Any]
     array_dtype: Any = None
+    column_names: tuple | None = None  # the names of the columns' index (its levels')
 
     def restore(self, frame: pd.DataFrame) -> pd.DataFrame | np.ndarray:
         """Give ``frame`` (columns already in the recorded dtypes) the input's container."""
         if self.is_frame:
             frame.columns = pd.Index(self.columns)
+            if self.column_names is not None:
+                frame.columns.names = list(self.column_names)
             return frame
         return frame.to_numpy(dtype=self.array_dtype)
 
@@ -58,7 +61,9 @@ def as_frame(X: pd.DataFrame | np.ndarray) -> tuple[pd.DataFrame, Container]:
     """View ``X`` as a DataFrame with a fresh RangeIndex, and record its container."""
     if isinstance(X, pd.DataFrame):
         frame = X.reset_index(drop=True)
-        container = Container(True, list(X.columns), list(X.dtypes))
+        names = tuple(X.columns.names)
+        named = any(name is not None for name in names)
+        container = Container(True, list(X.columns), list(X.dtypes), None, names if named else None)
         return frame, container
     arr = np.asarray(X)
     frame = pd.DataFrame(arr, columns=list(range(arr.shape[1])), copy=False)

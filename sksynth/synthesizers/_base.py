@@ -285,7 +285,8 @@ class BaseSynthesizer(BaseEstimator, ABC):
         Returns
         -------
         X_synth : DataFrame or ndarray of shape (n_samples, n_features)
-            Same container, columns, order and dtypes as the ``X`` of ``fit``.
+            Same container, columns, order and dtypes as the ``X`` of ``fit``;
+            a DataFrame's index is a fresh ``RangeIndex`` (the rows are new).
         y_synth : ndarray or Series of shape (n_samples,)
             Only when fitted with ``y``.
 
