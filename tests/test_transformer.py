@@ -230,6 +230,15 @@ def test_numpy_arrays():
     assert back.dtype == object and (back == Xo).all()
 
 
+def test_object_array_keeps_its_missing_marker():
+    # pandas 3 read an object array of strings as str, so None came back as NaN
+    X = np.array([["a", None], ["b", "x"], [None, "y"], ["a", "x"]] * 10, dtype=object)
+    tt = TableTransformer(random_state=0).fit(X)
+    back = tt.inverse_transform(tt.transform(X))
+    assert back.dtype == object
+    assert all(a is None if b is None else a == b for a, b in zip(back.ravel(), X.ravel()))
+
+
 def test_object_numbers_warn_under_auto():
     # df.to_numpy() of a mixed table: every column is object, numbers become categories
     rng = np.random.default_rng(0)

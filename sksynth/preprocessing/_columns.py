@@ -66,7 +66,9 @@ def as_frame(X: pd.DataFrame | np.ndarray) -> tuple[pd.DataFrame, Container]:
         container = Container(True, list(X.columns), list(X.dtypes), None, names if named else None)
         return frame, container
     arr = np.asarray(X)
-    frame = pd.DataFrame(arr, columns=list(range(arr.shape[1])), copy=False)
+    # an object array stays object (pandas 3 would infer strings, turning None into NaN)
+    dtype = object if arr.dtype == object else None
+    frame = pd.DataFrame(arr, columns=list(range(arr.shape[1])), dtype=dtype, copy=False)
     container = Container(False, list(frame.columns), list(frame.dtypes), arr.dtype)
     return frame, container
 
