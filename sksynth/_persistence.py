@@ -258,8 +258,9 @@ def load(path):
     True
     """
     state, weights = _read(path)
+    device = _device_here(state)  # a device this machine lacks: resolve_device's error
     try:
-        return _model_from(state, weights, path)
+        return _model_from(state, weights, path, device)
     except PersistenceError:
         raise
     except (KeyError, IndexError, TypeError, ValueError, AttributeError, RuntimeError) as exc:
@@ -269,8 +270,18 @@ def load(path):
         ) from exc
 
 
-def _model_from(state: dict, weights: dict, path):
-    """The synthesizer a file's ``state`` and ``weights`` describe."""
+def _device_here(state: dict) -> str:
+    """The device a saved model loads on here: its own, or the CPU for a CUDA model on a
+    machine without CUDA (an unknown or unavailable other device is a ValueError)."""
+    params = state.get("params")
+    device = str(params.get("device", "cpu")) if isinstance(params, dict) else "cpu"
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        device = "cpu"  # a GPU-fitted model loads on a CPU-only machine
+    return resolve_device(device)
+
+
+def _model_from(state: dict, weights: dict, path, device: str):
+    """The synthesizer a file's ``state`` and ``weights`` describe, on ``device``."""
     params = dict(state["params"])
     for key in params.pop("__tuples__", []):
         params[key] = tuple(params[key])
@@ -298,10 +309,7 @@ def _model_from(state: dict, weights: dict, path):
     model._sample_rng = np.random.default_rng()
     model._sample_rng.bit_generator.state = fitted["sample_rng"]
     model.transformer_ = _load_transformer(fitted["transformer"])
-    device = str(params["device"])
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        device = "cpu"  # a GPU-fitted model loads on a CPU-only machine
-    model.device_ = resolve_device(device)
+    model.device_ = device
     model.net_ = model._build_net(seed=0)
     if fitted["sampler_rows"] is not None:
         n_spans = len(model.net_.condition_spans_)

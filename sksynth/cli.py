@@ -200,6 +200,11 @@ def _condition_value(column: str, value: str, model):
     matches = [c for c in _fitted_categories(model, column) or [] if str(c) == value]
     if len(matches) == 1:
         return matches[0]
+    if matches:
+        raise ValueError(
+            f"--condition {column}={value}: several values of {column!r} read as {value!r} "
+            f"({matches}); sample from Python with the value itself."
+        )
     if value in _BOOLS:
         return _BOOLS[value]
     for cast in (int, float):

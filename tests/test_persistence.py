@@ -166,6 +166,15 @@ def test_bad_files(tmp_path):
         with pytest.raises(PersistenceError, match="damaged sksynth model file"):
             sksynth.load(tmp_path / name)
 
+    # a sound file for a device this machine lacks is not "damaged": the device's error
+    mps = {**state, "params": {**state["params"], "device": "mps"}}
+    with zipfile.ZipFile(tmp_path / "mps", "w") as z:
+        z.writestr("sksynth.json", json.dumps(mps))
+        z.writestr("weights.pt", weights)
+    if not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+        with pytest.raises(ValueError, match="MPS is not available"):
+            sksynth.load(tmp_path / "mps")
+
 
 def test_save_rejects_unfitted_and_foreign(tmp_path):
     from sklearn.exceptions import NotFittedError

@@ -217,3 +217,15 @@ def test_fit_warnings_name_user_columns(make):
     with pytest.warns(UserWarning, match="^Column 'wide' spans") as caught:
         make(random_state=0).fit(X)
     assert not any("'x1'" in str(w.message) for w in caught)
+    # raised even when fit then fails on a later column
+    with pytest.warns(UserWarning, match="^Column 'wide' spans"):
+        with pytest.raises(ValueError, match="Column 'empty' holds only missing values"):
+            make(random_state=0).fit(X.assign(empty=np.nan))
+
+
+def test_score_with_a_continuous_target(make):
+    # score's dtype check looked for the target among X's columns (KeyError)
+    X = make_mixed(100).dropna()
+    y = np.random.default_rng(0).normal(size=len(X))
+    model = make(random_state=0).fit(X, y)
+    assert 0 <= model.score(X, y) <= 1

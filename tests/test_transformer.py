@@ -161,6 +161,33 @@ def test_columns_far_from_zero():
     assert (Z[:, scalars].std(axis=0) > 0.05).all()
 
 
+def test_wide_ints_given_in_another_dtype_than_in_fit():
+    # the origin was cast to the new dtype: OverflowError, or on numpy 1.x a silent wrap
+    rng = np.random.default_rng(0)
+    big = pd.DataFrame({"u": rng.integers(2**63, 2**63 + 2**40, 100, dtype=np.uint64)})
+    tt = TableTransformer(random_state=0).fit(big)
+    np.testing.assert_array_equal(tt.transform(big.astype(object)), tt.transform(big))
+    with pytest.raises(ValueError, match="Column 'u' holds negative values"):
+        tt.transform(pd.DataFrame({"u": np.arange(-50, 50)}))
+    low = pd.DataFrame({"i": rng.integers(-(2**62), -(2**62) + 2**40, 100)})
+    tt = TableTransformer(random_state=0).fit(low)
+    np.testing.assert_array_equal(tt.transform(low.astype("Int64")), tt.transform(low))
+    above = tt.inverse_transform(tt.transform(pd.DataFrame({"i": np.arange(5, dtype=np.uint64)})))
+    assert (above["i"] == low["i"].max()).all()  # beyond the fitted range: clipped
+
+
+def test_offsets_from_an_origin_are_exact_at_the_dtype_bounds():
+    from sksynth.preprocessing._columns import _offsets
+
+    rng = np.random.default_rng(0)
+    for dtype, low, high in ((np.int64, -(2**63), 2**63 - 1), (np.uint64, 0, 2**64 - 1)):
+        values = np.r_[np.array([low, high], dtype=dtype), rng.integers(low, high, 50, dtype=dtype)]
+        for origin in (low, high, 0, low + 12345, high - 7):
+            for step in (1, 7, 86_400 * 10**9):
+                expected = [float((int(v) - origin) // step) for v in values]
+                np.testing.assert_array_equal(_offsets(values, origin, step), expected)
+
+
 @pytest.mark.parametrize("scale", [1e-4, 1e-8, 1e-200, 1e120, 1e160])
 def test_encoding_does_not_depend_on_the_unit(scale):
     # rates in [0, 1e-4] were squashed into a sliver of their modes (a variance floor of

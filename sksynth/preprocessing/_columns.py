@@ -114,7 +114,8 @@ def check_supported(series: pd.Series, name: Any) -> None:
                 raise ValueError(f"Column {name!r} contains inf, which is not supported.")
 
 
-_NUMBER_KINDS = ("integer", "floating", "mixed-integer-float", "empty")
+#: What ``infer_dtype`` calls an object column of numbers.
+NUMBER_KINDS = ("integer", "floating", "mixed-integer-float", "decimal")
 
 
 def _tz(dtype: Any) -> Any:
@@ -133,7 +134,7 @@ def check_same_kind(series: pd.Series, name: Any, info: NumericInfo) -> None:
         expected = f"datetimes {'with' if aware else 'without'} a time zone"
     else:
         ok = (is_numeric(dtype) and not is_datetime(dtype)) or (
-            ptypes.is_object_dtype(dtype) and ptypes.infer_dtype(series) in _NUMBER_KINDS
+            ptypes.is_object_dtype(dtype) and ptypes.infer_dtype(series) in (*NUMBER_KINDS, "empty")
         )
         expected = "numbers"
     if not ok:
@@ -173,9 +174,11 @@ def _offsets(ints: np.ndarray, origin: int, step: int = 1) -> np.ndarray:
     keys = _keys(ints)
     base = _keys(np.asarray([origin], dtype=ints.dtype))[0]
     above = keys >= base
-    up = (np.where(above, keys, base) - base) // np.uint64(step)
+    step_u = np.uint64(step)
+    up = (np.where(above, keys, base) - base) // step_u
     # floor division below the origin: -ceil(distance / step)
-    down = (np.where(above, keys, base + np.uint64(step - 1)) - keys) // np.uint64(step)
+    distance = np.where(above, keys, base) - keys
+    down = distance // step_u + (distance % step_u != 0)
     return up.astype(np.float64) - down.astype(np.float64)
 
 
@@ -189,6 +192,29 @@ def _from_offsets(offsets: np.ndarray, origin: int, dtype: np.dtype, step: int =
     down = np.minimum(np.clip(-offsets, 0, _BELOW_2_64).astype(np.uint64), base // step_u)
     keys = base + up * step_u - down * step_u
     return keys if dtype == np.uint64 else (keys ^ _SIGN_BIT).view(np.int64)
+
+
+def _origin_storage(series: pd.Series, origin: int) -> np.ndarray:
+    """An int column counted from ``origin`` as int64 or uint64 (missing as ``origin``):
+    its own signedness when that holds ``origin`` (a column given in another dtype than
+    in ``fit`` takes the other), else a clear error naming it."""
+    storage = _int_storage(series.dtype)
+    if not np.iinfo(storage).min <= origin <= np.iinfo(storage).max:
+        storage = np.dtype(np.int64 if storage == np.uint64 else np.uint64)
+    try:
+        ints = series.to_numpy(dtype=storage, na_value=origin)
+    except (OverflowError, ValueError, TypeError) as exc:
+        raise ValueError(
+            f"Column {series.name!r} holds values that do not fit {storage} next to the "
+            f"values seen during fit ({exc})."
+        ) from exc
+    if series.dtype.kind == "i" and storage == np.uint64 and (series < 0).any():
+        # numpy 1.x casts negative ints to uint64 by wrapping around
+        raise ValueError(
+            f"Column {series.name!r} holds negative values, but only values of at least "
+            f"{origin} were seen during fit."
+        )
+    return ints
 
 
 def _int_storage(dtype: Any) -> np.dtype:
@@ -257,8 +283,7 @@ def to_float(series: pd.Series, info: NumericInfo | None = None) -> tuple[np.nda
             info.origin = _origin(int(series.min()), int(series.max()))
     if info.origin:
         missing = series.isna().to_numpy()
-        ints = series.to_numpy(dtype=_int_storage(dtype), na_value=info.origin)
-        out = _offsets(ints, info.origin)
+        out = _offsets(_origin_storage(series, info.origin), info.origin)
         out[missing] = np.nan
         return out, info
     return series.to_numpy(dtype=np.float64, na_value=np.nan), info

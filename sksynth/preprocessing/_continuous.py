@@ -153,13 +153,15 @@ class ContinuousEncoder:
         widths = np.concatenate([np.zeros(self.atoms_.size), 4.0 * self.stds_])
         return centers[mode] + scalar * widths[mode]
 
-    def transform(
-        self, values: np.ndarray, name: object = None
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Return ``(scalar, mode, missing)``; ``mode`` is ``-1`` on missing rows.
+    def unrepresentable(self, values: np.ndarray) -> np.ndarray:
+        """Rows :meth:`transform` cannot encode: values other than the atoms, in a column
+        fitted on atoms alone (every value frequent, as ratings 1-5), which has no mode."""
+        if self.means_.size:
+            return np.zeros(values.shape, dtype=bool)
+        return ~np.isnan(values) & ~np.isin(values, self.atoms_)
 
-        A column fitted on atoms alone (every value frequent, as ratings 1-5) has no
-        mode for other values: they raise a ``ValueError`` naming column ``name``."""
+    def transform(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Return ``(scalar, mode, missing)``; ``mode`` is ``-1`` on missing rows."""
         missing = np.isnan(values)
         n_atoms = self.atoms_.size
         mode = np.full(values.shape, -1, dtype=np.int64)
@@ -172,14 +174,8 @@ class ContinuousEncoder:
         mode[is_atom] = atom_pos[is_atom]
         rest = ~missing & ~is_atom
         if rest.any():
-            if self.means_.size == 0:
-                unseen = np.unique(values[rest])
-                raise ValueError(
-                    f"Column {name!r} holds values not seen during fit: {unseen[:5].tolist()}. "
-                    f"Each of its values in fit ({self.atoms_[:10].tolist()}) was frequent "
-                    "enough to be kept exactly (atom_threshold), so it has no continuous "
-                    "mode for other values."
-                )
+            if self.means_.size == 0:  # see unrepresentable
+                raise ValueError("a value is not among the atoms of a column without modes")
             x = values[rest]
             best = self._nearest_mode(x)
             mode[rest] = n_atoms + best

@@ -216,14 +216,14 @@ class TableTransformer(TransformerMixin, BaseEstimator):
                 raise ValueError(f"Column {name!r} holds only missing values.")
             if name in self.discrete_columns_:
                 encoder = DiscreteEncoder().fit(series, name)
-                warn_identifier(encoder, series, name)
+                warn_identifier(encoder, series, self._label(name))
                 spans.append(Span(name, "category", start, start + encoder.n_outputs))
                 start += encoder.n_outputs
             else:
                 values, self._numeric_info[name] = to_float(series)
                 if np.isinf(values).any():
                     raise ValueError(f"Column {name!r} contains inf, which is not supported.")
-                warn_inexact(values, self._numeric_info[name], name)
+                warn_inexact(values, self._numeric_info[name], self._label(name))
                 encoder = ContinuousEncoder(
                     self.n_modes,
                     self.atom_threshold,
@@ -275,7 +275,8 @@ class TableTransformer(TransformerMixin, BaseEstimator):
                 values, _ = to_float(frame[name], self._numeric_info[name])
                 if np.isinf(values).any():
                     raise ValueError(f"Column {name!r} contains inf, which is not supported.")
-                scalar, mode, missing = encoder.transform(values, name)
+                self._check_representable(frame[name], values, name)
+                scalar, mode, missing = encoder.transform(values)
                 if missing.any() and not encoder.has_missing:
                     raise ValueError(
                         f"Column {name!r} has missing values, but had none during fit."
@@ -293,11 +294,33 @@ class TableTransformer(TransformerMixin, BaseEstimator):
                     )
         return out
 
+    def _label(self, name):
+        """The label warnings give column ``name``: the user's, when a synthesizer fits this
+        transformer on internally named columns and set ``_user_labels``."""
+        return getattr(self, "_user_labels", {}).get(name, name)
+
+    def _check_representable(self, series: pd.Series, values: np.ndarray, name) -> None:
+        """Refuse values a column fitted on frequent values alone has no mode for, naming
+        them as the user wrote them."""
+        encoder = self._encoders[name]
+        unseen = encoder.unrepresentable(values)
+        if unseen.any():
+            dtype = self._container.dtypes[self._container.columns.index(name)]
+            seen = from_float(encoder.atoms_.copy(), self._numeric_info[name], dtype)
+            raise ValueError(
+                f"Column {name!r} holds values not seen during fit: "
+                f"{pd.unique(series[unseen])[:5].tolist()}. Each of its values in fit "
+                f"({seen.tolist()[:10]}) was frequent enough to be kept exactly "
+                "(atom_threshold), so it has no continuous mode for other values."
+            )
+
     def _check_kinds(self, frame: pd.DataFrame) -> None:
         """Refuse continuous columns of ``frame`` (labelled as in ``fit``) whose dtype is
-        not of the kind seen in ``fit``."""
+        not of the kind seen in ``fit``; columns ``frame`` lacks are not checked (a
+        synthesizer's score sees ``X`` without its target)."""
         for name in self.continuous_columns_:
-            check_same_kind(frame[name], name, self._numeric_info[name])
+            if name in frame.columns:
+                check_same_kind(frame[name], name, self._numeric_info[name])
 
     def inverse_transform(self, X):
         """Decode an encoded matrix (or raw network output) back into a table.

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 import warnings
 
 import numpy as np
 import pandas as pd
 
-from ._columns import NumericInfo
+from ._columns import NUMBER_KINDS, NumericInfo
 from ._discrete import DiscreteEncoder
 
 #: An object column of numbers with more distinct values than this warns under "auto",
@@ -15,10 +16,21 @@ from ._discrete import DiscreteEncoder
 _MANY_NUMBERS = 50
 
 
+def user_stacklevel() -> int:
+    """``stacklevel`` for a warning raised by the caller of this function that points at
+    the first frame outside sksynth and scikit-learn: the user's call of ``fit``."""
+    frame, level = sys._getframe(2), 2  # level 2: the frame that called the warner
+    while frame is not None:
+        module = frame.f_globals.get("__name__", "")
+        if module.partition(".")[0] not in ("sksynth", "sklearn"):
+            return level
+        frame, level = frame.f_back, level + 1
+    return 1
+
+
 def _holds_numbers(series: pd.Series) -> bool:
     """Whether an object column holds numbers (ints, floats or both)."""
-    kind = pd.api.types.infer_dtype(series, skipna=True)
-    return kind in ("integer", "floating", "mixed-integer-float")
+    return pd.api.types.infer_dtype(series, skipna=True) in NUMBER_KINDS
 
 
 def warn_numbers_as_categories(frame: pd.DataFrame, discrete: list) -> None:
@@ -37,7 +49,7 @@ def warn_numbers_as_categories(frame: pd.DataFrame, discrete: list) -> None:
                 "are copies of real ones. Give it a numeric dtype (or list the discrete "
                 "columns) to model it as a number.",
                 UserWarning,
-                stacklevel=5,  # the caller of TableTransformer.fit
+                stacklevel=user_stacklevel(),
             )
 
 
@@ -53,7 +65,7 @@ def warn_identifier(encoder: DiscreteEncoder, series: pd.Series, name) -> None:
             "privacy risk) and its one-hot block is as wide. Drop identifier columns "
             "before fitting.",
             UserWarning,
-            stacklevel=4,  # the caller of TableTransformer.fit
+            stacklevel=user_stacklevel(),
         )
 
 
@@ -69,5 +81,5 @@ def warn_inexact(values: np.ndarray, info: NumericInfo, name) -> None:
             "float64 counts exactly: its values will come back approximately (within a "
             "millionth of the span), not exactly.",
             UserWarning,
-            stacklevel=4,  # the caller of TableTransformer.fit
+            stacklevel=user_stacklevel(),
         )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import re
-import warnings
 from abc import ABC, abstractmethod
 from numbers import Integral, Real
 
@@ -152,6 +151,11 @@ class BaseSynthesizer(BaseEstimator, ABC):
         self.transformer_ = TableTransformer(
             discrete_columns=discrete, random_state=int(rng.integers(2**31 - 1))
         )
+        # its warnings name the user's columns (its errors are renamed on the way out)
+        labels = dict(enumerate(self._container.columns))
+        self.transformer_._user_labels = {
+            name: "y" if name == TARGET else labels[int(name[1:])] for name in frame.columns
+        }
         data = torch.from_numpy(self._encode_frame(frame, fit=True))
         self._class_probs = None
         if hasattr(self, "classes_"):
@@ -200,22 +204,14 @@ class BaseSynthesizer(BaseEstimator, ABC):
         return self._renamed_errors(self.transformer_.transform, frame)
 
     def _renamed_errors(self, call, frame: pd.DataFrame):
-        """``call(frame)`` for an internally named frame, its errors and warnings naming
-        user columns."""
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            try:
-                result = call(frame)
-            except ValueError as exc:
-                message = self._user_names(str(exc))
-                if message == str(exc):
-                    raise
-                raise ValueError(message) from exc
-        for caught_warning in caught:
-            # stacklevel: the user's call of fit, past sklearn's fit wrapper
-            message = self._user_names(str(caught_warning.message))
-            warnings.warn(message, caught_warning.category, stacklevel=5)
-        return result
+        """``call(frame)`` for an internally named frame, its errors naming user columns."""
+        try:
+            return call(frame)
+        except ValueError as exc:
+            message = self._user_names(str(exc))
+            if message == str(exc):
+                raise
+            raise ValueError(message) from exc
 
     def _user_names(self, message: str) -> str:
         """``message`` with the internal column names (``'x3'``) replaced by the user's."""
