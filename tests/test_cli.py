@@ -179,3 +179,17 @@ def test_demo_runs(tmp_path, capsys):
     assert "quality" in printed and "real (held out)" in printed
     assert (tmp_path / "adult_marginals.png").stat().st_size > 10_000
     assert len(pd.read_csv(tmp_path / "adult_synthetic_vae.csv")) == 6513
+
+
+def test_ambiguous_condition_value_is_an_error():
+    # categories 1 and "1" both read as "1" on the command line
+    import numpy as np
+
+    from sksynth import VAESynthesizer
+    from sksynth.cli import _condition_value
+
+    X = pd.DataFrame({"k": pd.Categorical([1, "1", "a"] * 20), "f": np.arange(60.0)})
+    model = VAESynthesizer(epochs=1, random_state=0).fit(X)
+    with pytest.raises(ValueError, match=r"several values of 'k' read as '1'"):
+        _condition_value("k", "1", model)
+    assert _condition_value("k", "a", model) == "a"

@@ -360,6 +360,14 @@ def test_datetimes_of_another_resolution_are_read_in_the_fitted_one():
         np.testing.assert_array_equal(tt.transform(other), tt.transform(X))
 
 
+def test_datetimes_beyond_the_fitted_resolution_name_the_column():
+    hours = pd.Series(pd.date_range("2020-01-01", periods=50, freq="h"))
+    tt = TableTransformer(random_state=0).fit(pd.DataFrame({"d": hours.astype("datetime64[ns]")}))
+    far = pd.Series(np.array(["3000-01-01"] * 5, dtype="datetime64[s]"))
+    with pytest.raises(ValueError, match=r"Column 'd' holds datetimes .* \(ns\) cannot hold"):
+        tt.transform(pd.DataFrame({"d": far}))
+
+
 def test_pyarrow_durations_are_refused_like_timedeltas():
     pytest.importorskip("pyarrow")
     seconds = pd.Series(pd.to_timedelta([1, 2, 3], unit="s")).astype("duration[s][pyarrow]")

@@ -255,7 +255,13 @@ def to_float(series: pd.Series, info: NumericInfo | None = None) -> tuple[np.nda
         naive = utc_naive(series)
         unit = getattr(naive.dt, "unit", "ns")
         if info is not None and unit != info.unit:  # counted in the unit seen in fit
-            naive, unit = naive.astype(f"datetime64[{info.unit}]"), info.unit
+            try:
+                naive, unit = naive.astype(f"datetime64[{info.unit}]"), info.unit
+            except (OverflowError, ValueError) as exc:  # pandas' OutOfBoundsDatetime
+                raise ValueError(
+                    f"Column {series.name!r} holds datetimes the resolution seen during "
+                    f"fit ({info.unit}) cannot hold ({exc})."
+                ) from exc
         raw = naive.to_numpy()
         missing = np.isnat(raw)
         ints = raw.view("int64")
