@@ -191,6 +191,30 @@ def test_quality_scorer_equals_score(fitted_vae):
         tstr_scorer(model, X)
 
 
+def test_scorers_check_the_table_as_score_does(fitted_vae):
+    # reordered columns were compared by position (a plausible, wrong quality)
+    model, X, _ = fitted_vae
+    reordered = X[list(reversed(X.columns))]
+    for call in (model.score, lambda T: quality_scorer(model, T)):
+        with pytest.raises(ValueError, match="Feature names"):
+            call(reordered)
+        with pytest.raises(ValueError, match="Column 'age' held numbers during fit"):
+            call(X.assign(age=X["age"].astype(str)))
+    with pytest.warns(UserWarning, match="does not have valid feature names"):
+        assert quality_scorer(model, X.to_numpy()) == pytest.approx(model.score(X))
+    with pytest.raises(TypeError, match="no sample method"):
+        quality_scorer(DecisionTreeClassifier(), X)
+
+
+def test_scorers_pickle(fitted_vae):
+    # they held lambdas, so a fitted search using them could not be saved
+    import pickle
+
+    model, X, y = fitted_vae
+    for scorer in (quality_scorer, column_shapes_scorer, detection_scorer, tstr_scorer):
+        assert pickle.loads(pickle.dumps(scorer))(model, X, y) == scorer(model, X, y)
+
+
 def test_scorers_drive_a_grid_search(halves):
     a, _ = halves
     X = a.drop(columns="income").iloc[:600]

@@ -107,7 +107,8 @@ class SyntheticOverSampler(OneToOneFeatureMixin, BaseEstimator):
         - callable ``f(y) -> dict`` of the same form.
     random_state : int, RandomState instance or None, default=None
         Seeds the synthesizer (when its own ``random_state`` is ``None``) and
-        the draw of synthetic rows.
+        the draw of synthetic rows. ``None`` draws those seeds from numpy's
+        global random state, as imbalanced-learn's samplers do.
 
     Attributes
     ----------

@@ -21,8 +21,18 @@ _TARGET = "__target__"
 
 
 def _tables(estimator, X, y):
-    """Real and synthetic DataFrames (target joined when fitted with one) and discrete columns."""
-    real, _ = as_frame(X)
+    """Real and synthetic DataFrames (target joined when fitted with one) and discrete columns.
+
+    ``X`` is checked as ``score`` checks it (feature names, count and kinds), and its
+    columns take the labels seen in ``fit``.
+    """
+    if not hasattr(estimator, "sample"):
+        raise TypeError(
+            f"sksynth scorers score a fitted synthesizer; got {type(estimator).__name__}, "
+            "which has no sample method."
+        )
+    real = estimator._real_rows(X)
+    real.columns = list(estimator._container.columns)
     synthetic = estimator.sample(len(real), random_state=SCORER_SEED)
     discrete = list(estimator.discrete_columns_)
     if isinstance(synthetic, tuple):
@@ -88,16 +98,25 @@ def _tstr(real, synthetic, discrete):
     return tstr_score(synthetic, real, _TARGET, discrete_columns=discrete)
 
 
-quality_scorer = SynthesizerScorer(  # the same value as the synthesizers' ``score``
-    "quality_score", lambda r, s, d: quality_score(r, s, discrete_columns=d)
-)
-column_shapes_scorer = SynthesizerScorer(
-    "column_shapes", lambda r, s, d: column_shapes(r, s, discrete_columns=d)
-)
-column_pair_trends_scorer = SynthesizerScorer(
-    "column_pair_trends", lambda r, s, d: column_pair_trends(r, s, discrete_columns=d)
-)
-detection_scorer = SynthesizerScorer(
-    "detection_score", lambda r, s, d: detection_score(r, s, discrete_columns=d)
-)
+def _quality(real, synthetic, discrete):
+    return quality_score(real, synthetic, discrete_columns=discrete)
+
+
+def _column_shapes(real, synthetic, discrete):
+    return column_shapes(real, synthetic, discrete_columns=discrete)
+
+
+def _column_pair_trends(real, synthetic, discrete):
+    return column_pair_trends(real, synthetic, discrete_columns=discrete)
+
+
+def _detection(real, synthetic, discrete):
+    return detection_score(real, synthetic, discrete_columns=discrete)
+
+
+# module-level functions, not lambdas, so that the scorers (and searches holding them) pickle
+quality_scorer = SynthesizerScorer("quality_score", _quality)  # the value of ``score``
+column_shapes_scorer = SynthesizerScorer("column_shapes", _column_shapes)
+column_pair_trends_scorer = SynthesizerScorer("column_pair_trends", _column_pair_trends)
+detection_scorer = SynthesizerScorer("detection_score", _detection)
 tstr_scorer = SynthesizerScorer("tstr_score", _tstr)

@@ -455,11 +455,7 @@ class BaseSynthesizer(BaseEstimator, ABC):
         score : float
             In [0, 1], higher is better.
         """
-        check_is_fitted(self)
-        X = validate_table(self, X, reset=False)
-        real, _ = as_frame(X)
-        real = self._internal(real)
-        self._renamed_errors(self.transformer_._check_kinds, real)
+        real = self._real_rows(X)
         synthetic = self.sample(len(real), random_state=SCORE_SEED)
         discrete = self._internal_names(self.discrete_columns_)
         if self._target is not None:
@@ -473,6 +469,15 @@ class BaseSynthesizer(BaseEstimator, ABC):
             if hasattr(self, "classes_"):
                 discrete.append(TARGET)
         return quality_score(real, synthetic, discrete_columns=discrete)
+
+    def _real_rows(self, X) -> pd.DataFrame:
+        """Real rows to score the model against, checked as ``transform`` checks them
+        (feature names and count, column kinds), with internal column names."""
+        check_is_fitted(self)
+        X = validate_table(self, X, reset=False)
+        real = self._internal(as_frame(X)[0])
+        self._renamed_errors(self.transformer_._check_kinds, real)
+        return real
 
     # ---- shared pieces for subclasses --------------------------------------------------
     def _net_kwargs(self, seed: int) -> dict:
