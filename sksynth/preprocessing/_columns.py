@@ -29,7 +29,7 @@ _ACCEPTED_OBJECT_KINDS = {
 }
 # Integers of at least this magnitude lose precision as float64: such a column is
 # counted from an origin (its minimum) instead of from zero.
-_FLOAT64_EXACT = 2**53
+FLOAT64_EXACT = 2**53
 _SIGN_BIT = np.uint64(2**63)
 _BELOW_2_64 = float(np.nextafter(2.0**64, 0))  # the largest float64 that fits a uint64
 # Datetime steps, coarsest first, in nanoseconds.
@@ -156,7 +156,7 @@ def _origin(low: int, high: int, step: int = 1) -> int:
     """Where a column's values are counted from: 0 (from zero) unless, in steps of ``step``,
     they reach float64's exact integers; then its minimum ``low``, or its maximum ``high``
     when the minimum is 0 (an origin of 0 means none)."""
-    if max(abs(low), abs(high)) // step < _FLOAT64_EXACT:
+    if max(abs(low), abs(high)) // step < FLOAT64_EXACT:
         return 0
     return low if low != 0 else high
 

@@ -21,6 +21,8 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import BayesianGaussianMixture
 
+from ._columns import FLOAT64_EXACT
+
 _MIN_STD = 1e-6
 # a float32 scalar restores an integer this far from its mode's mean to within 0.25
 _EXACT_OFFSET = 2**22
@@ -77,7 +79,7 @@ class ContinuousEncoder:
         non_atom = observed[~np.isin(observed, self.atoms_)]
         self.means_, self.stds_, self.log_weights_ = self._fit_mixture(non_atom, uniques[~is_atom])
         del self.rng
-        exact = np.abs(observed).max() < 2.0**53  # else float64 itself is not exact
+        exact = np.abs(observed).max() < FLOAT64_EXACT  # else float64 itself is not exact
         self.residual_scales_ = self._residual_scales(non_atom) if integer and exact else ()
         return self
 

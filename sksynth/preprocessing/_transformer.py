@@ -262,6 +262,7 @@ class TableTransformer(TransformerMixin, BaseEstimator):
         X = validate_table(self, X, reset=False)
         frame, _ = as_frame(X)
         frame.columns = self._container.columns
+        self._check_kinds(frame)
         out = np.zeros((len(frame), self.n_output_features_), dtype=np.float32)
         rows = np.arange(len(frame))
         for span in self.output_spans_:
@@ -271,7 +272,6 @@ class TableTransformer(TransformerMixin, BaseEstimator):
                 check_supported(frame[name], name)
                 out[rows, span.start + encoder.codes(frame[name])] = 1.0
             elif span.kind == "scalar":
-                check_same_kind(frame[name], name, self._numeric_info[name])
                 values, _ = to_float(frame[name], self._numeric_info[name])
                 if np.isinf(values).any():
                     raise ValueError(f"Column {name!r} contains inf, which is not supported.")

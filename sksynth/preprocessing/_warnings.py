@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from ._columns import NUMBER_KINDS, NumericInfo
+from ._columns import FLOAT64_EXACT, NUMBER_KINDS, NumericInfo
 from ._discrete import DiscreteEncoder
 
 #: An object column of numbers with more distinct values than this warns under "auto",
@@ -57,16 +57,18 @@ def warn_identifier(encoder: DiscreteEncoder, series: pd.Series, name) -> None:
     """Warn about a discrete column of mostly distinct values (an identifier): its
     one-hot block is as wide as the table, and every synthetic value copies a real one."""
     distinct, present = len(encoder.categories_), int(series.notna().sum())
-    numbers = series.dtype == object and _holds_numbers(series)  # warned about already
-    if distinct > _MANY_NUMBERS and distinct > present / 2 and not numbers:
-        warnings.warn(
-            f"Column {name!r} is discrete with {distinct} distinct values in {present} rows, "
-            "like an identifier: every synthetic value will be a copy of a real one (a "
-            "privacy risk) and its one-hot block is as wide. Drop identifier columns "
-            "before fitting.",
-            UserWarning,
-            stacklevel=user_stacklevel(),
-        )
+    if distinct <= _MANY_NUMBERS or distinct <= present / 2:
+        return
+    if series.dtype == object and _holds_numbers(series):  # warned about already
+        return
+    warnings.warn(
+        f"Column {name!r} is discrete with {distinct} distinct values in {present} rows, "
+        "like an identifier: every synthetic value will be a copy of a real one (a "
+        "privacy risk) and its one-hot block is as wide. Drop identifier columns "
+        "before fitting.",
+        UserWarning,
+        stacklevel=user_stacklevel(),
+    )
 
 
 def warn_inexact(values: np.ndarray, info: NumericInfo, name) -> None:
@@ -74,7 +76,7 @@ def warn_inexact(values: np.ndarray, info: NumericInfo, name) -> None:
     if info.kind == "float":
         return
     span = np.nanmax(values) - np.nanmin(values)
-    if span >= 2.0**53:
+    if span >= FLOAT64_EXACT:
         unit = f"{info.step} {info.unit}" if info.kind == "datetime" else "1"
         warnings.warn(
             f"Column {name!r} spans {span:.3g} steps of {unit}, more than the 2**53 that "

@@ -152,10 +152,7 @@ class BaseSynthesizer(BaseEstimator, ABC):
             discrete_columns=discrete, random_state=int(rng.integers(2**31 - 1))
         )
         # its warnings name the user's columns (its errors are renamed on the way out)
-        labels = dict(enumerate(self._container.columns))
-        self.transformer_._user_labels = {
-            name: "y" if name == TARGET else labels[int(name[1:])] for name in frame.columns
-        }
+        self.transformer_._user_labels = {name: self._user_label(name) for name in frame.columns}
         data = torch.from_numpy(self._encode_frame(frame, fit=True))
         self._class_probs = None
         if hasattr(self, "classes_"):
@@ -213,14 +210,16 @@ class BaseSynthesizer(BaseEstimator, ABC):
                 raise
             raise ValueError(message) from exc
 
+    def _user_label(self, name: str):
+        """The user's label of internal column ``name`` (``"x3"``; the target is ``"y"``)."""
+        return "y" if name == TARGET else self._container.columns[int(name[1:])]
+
     def _user_names(self, message: str) -> str:
         """``message`` with the internal column names (``'x3'``) replaced by the user's."""
-        columns = self._container.columns
 
         def user(match):
             name = match.group(1)
-            label = "y" if name == TARGET else repr(columns[int(name[1:])])
-            return f"Column {label}"
+            return "Column y" if name == TARGET else f"Column {self._user_label(name)!r}"
 
         return re.sub(rf"Column '(x\d+|{TARGET})'", user, message)
 
