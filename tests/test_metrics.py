@@ -62,13 +62,13 @@ def test_datetimes_compare_in_one_unit():
 
 def test_tstr_score_against_its_train_on_real_reference(halves):
     a, b = halves
-    scores = tstr_score(a, b, "income", real_train=a)
+    scores = tstr_score(b, a, "income", real_train=a)
     assert list(scores.index) == ["synthetic", "real"] and scores["synthetic"] == scores["real"]
     assert 0.85 < scores["real"] < 1.0  # ROC AUC of the income task
     shuffled = a.assign(income=a["income"].sample(frac=1.0, random_state=0).to_numpy())
-    assert tstr_score(shuffled, b, "income") < 0.6  # labels unrelated to the features
-    assert 0.0 < tstr_score(a, b, "income", scoring="f1_macro") < 1.0
-    assert 0.0 <= tstr_score(a, b, "hours-per-week") <= 1.0  # max(R^2, 0)
+    assert tstr_score(b, shuffled, "income") < 0.6  # labels unrelated to the features
+    assert 0.0 < tstr_score(b, a, "income", scoring="f1_macro") < 1.0
+    assert 0.0 <= tstr_score(b, a, "hours-per-week") <= 1.0  # max(R^2, 0)
 
 
 @pytest.mark.parametrize(
@@ -90,18 +90,21 @@ def test_tstr_score_any_label_dtype(halves, labels):
     a, b = halves
     a, b = (t.assign(income=labels(t["income"].eq(">50K").to_numpy())) for t in (a, b))
     discrete = [c for c in a.columns if not pd.api.types.is_numeric_dtype(a[c])] + ["income"]
-    score = tstr_score(a, b, "income", discrete_columns=discrete)
-    assert score == pytest.approx(tstr_score(*halves, "income"))
+    score = tstr_score(b, a, "income", discrete_columns=discrete)
+    assert score == pytest.approx(tstr_score(halves[1], halves[0], "income"))
 
 
 def test_tstr_score_bad_input(halves):
     a, b = halves
     with pytest.raises(ValueError, match="target 'nope' is not a column"):
-        tstr_score(a, b, "nope")
+        tstr_score(b, a, "nope")
     with pytest.raises(ValueError, match="single value of target 'income'"):
-        tstr_score(a.assign(income="<=50K"), b, "income")
+        tstr_score(b, a.assign(income="<=50K"), "income")
     with pytest.raises(ValueError, match="training table has 3 missing values in target"):
-        tstr_score(a.assign(income=a["income"].mask(a.index < 3)), b, "income")
+        tstr_score(b, a.assign(income=a["income"].mask(a.index < 3)), "income")
+    # the real table comes first, as in every metric
+    with pytest.raises(ValueError, match=r"missing from synthetic: \['age'\]"):
+        tstr_score(b, a.drop(columns="age"), "income")
 
 
 def test_privacy_measures_flag_copies(halves):

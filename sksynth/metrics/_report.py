@@ -192,7 +192,7 @@ def _target_rows(real, synthetic, target, discrete, real_test, seed):
         note += "; no real_test: 25 % of real rows held out, seen by the synthesizer"
     else:
         train, test = real, real_test
-    tstr = tstr_score(synthetic, test, target, real_train=train, discrete_columns=discrete)
+    tstr = tstr_score(test, synthetic, target, real_train=train, discrete_columns=discrete)
     rows["tstr_score"] = (tstr["synthetic"], tstr["real"], note)
     return rows, shares
 

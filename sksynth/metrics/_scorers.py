@@ -95,7 +95,7 @@ def _tstr(real, synthetic, discrete):
             "tstr_scorer needs a synthesizer fitted with y and y passed to the scorer "
             "(GridSearchCV(...).fit(X, y))."
         )
-    return tstr_score(synthetic, real, _TARGET, discrete_columns=discrete)
+    return tstr_score(real, synthetic, _TARGET, discrete_columns=discrete)
 
 
 def _quality(real, synthetic, discrete):

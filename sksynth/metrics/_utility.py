@@ -79,8 +79,8 @@ def train_and_score(train, test, target, discrete, estimator, scoring) -> float:
 
 
 def tstr_score(
-    synthetic,
     real_test,
+    synthetic,
     target,
     *,
     estimator=None,
@@ -94,12 +94,15 @@ def tstr_score(
     scored on ``real_test``. With ``real_train``, the same estimator trained on
     the real training rows is scored too, the reference to compare with.
 
+    Like every function of :mod:`sksynth.metrics`, it takes the real table
+    first: here the real rows to test on, then the synthetic rows to train on.
+
     Parameters
     ----------
-    synthetic : DataFrame or ndarray
-        Synthetic rows, ``target`` among their columns.
     real_test : DataFrame or ndarray
-        Real rows the synthesizer never saw.
+        Real rows the synthesizer never saw, ``target`` among their columns.
+    synthetic : DataFrame or ndarray
+        Synthetic rows, with the same columns.
     target : column label
         The column to predict.
     estimator : estimator, default=None
@@ -127,11 +130,11 @@ def tstr_score(
     >>> from sksynth.metrics import tstr_score
     >>> adult = load_adult().frame
     >>> train, test = adult.iloc[:3000], adult.iloc[3000:4500]
-    >>> scores = tstr_score(train, test, "income", real_train=train)  # train as "synthetic"
+    >>> scores = tstr_score(test, train, "income", real_train=train)  # train as "synthetic"
     >>> bool(scores["synthetic"] == scores["real"]), bool(scores["real"] > 0.8)
     (True, True)
     """
-    synthetic, real_test, discrete = align(synthetic, real_test, discrete_columns)
+    real_test, synthetic, discrete = align(real_test, synthetic, discrete_columns)
     score = train_and_score(synthetic, real_test, target, discrete, estimator, scoring)
     if real_train is None:
         return score
