@@ -360,6 +360,36 @@ def test_datetimes_of_another_resolution_are_read_in_the_fitted_one():
         np.testing.assert_array_equal(tt.transform(other), tt.transform(X))
 
 
+def test_times_between_the_fitted_steps_are_read_as_fractions():
+    # fitted on whole hours, 00:30 was read as 00:00 (in the same or a finer unit): a
+    # model fitted on hours reads it as half an hour, as it reads 0.5 in a float column
+    hours = pd.Series(pd.date_range("2020-01-01", periods=50, freq="h")).astype("datetime64[s]")
+    counts = (hours.astype("int64") // 3600).astype(float)
+    as_times = TableTransformer(random_state=0).fit(pd.DataFrame({"d": hours}))
+    as_floats = TableTransformer(random_state=0).fit(pd.DataFrame({"d": counts}))
+    expected = as_floats.transform(pd.DataFrame({"d": counts + 0.5}))
+    assert not np.array_equal(expected, as_floats.transform(pd.DataFrame({"d": counts})))
+    half = hours + pd.Timedelta(minutes=30)
+    for unit in ("s", "ms", "ns"):
+        got = as_times.transform(pd.DataFrame({"d": half.astype(f"datetime64[{unit}]")}))
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_datetime_steps_against_exact_fractions():
+    from fractions import Fraction
+
+    from sksynth.preprocessing._columns import NumericInfo, _datetime_steps
+
+    rng = np.random.default_rng(0)
+    cases = [(1, 1, 0), (3600, 1, 0), (7, 1000, -(2**40) + 3), (60, 10**6, 2**32)]
+    for step, finer, origin in cases:
+        info = NumericInfo("datetime", step=step, unit="s", origin=origin)
+        ints = origin * finer + rng.integers(-(2**35), 2**35, 200) * finer
+        ints = ints + rng.integers(0, step * finer, 200)
+        expected = [float(Fraction(int(d) - origin * finer, step * finer)) for d in ints]
+        np.testing.assert_allclose(_datetime_steps(ints, info, finer), expected, rtol=1e-15)
+
+
 def test_datetimes_beyond_the_fitted_resolution_name_the_column():
     hours = pd.Series(pd.date_range("2020-01-01", periods=50, freq="h"))
     tt = TableTransformer(random_state=0).fit(pd.DataFrame({"d": hours.astype("datetime64[ns]")}))

@@ -254,14 +254,18 @@ def to_float(series: pd.Series, info: NumericInfo | None = None) -> tuple[np.nda
         tz = getattr(series.dtype, "tz", None)
         naive = utc_naive(series)
         unit = getattr(naive.dt, "unit", "ns")
+        finer = 1  # units of the column's resolution per unit of the one seen in fit
         if info is not None and unit != info.unit:  # counted in the unit seen in fit
-            try:
-                naive, unit = naive.astype(f"datetime64[{info.unit}]"), info.unit
-            except (OverflowError, ValueError) as exc:  # pandas' OutOfBoundsDatetime
-                raise ValueError(
-                    f"Column {series.name!r} holds datetimes the resolution seen during "
-                    f"fit ({info.unit}) cannot hold ({exc})."
-                ) from exc
+            if _NS_PER_UNIT[unit] < _NS_PER_UNIT[info.unit]:
+                finer = _NS_PER_UNIT[info.unit] // _NS_PER_UNIT[unit]
+            else:
+                try:
+                    naive, unit = naive.astype(f"datetime64[{info.unit}]"), info.unit
+                except (OverflowError, ValueError) as exc:  # pandas' OutOfBoundsDatetime
+                    raise ValueError(
+                        f"Column {series.name!r} holds datetimes the resolution seen "
+                        f"during fit ({info.unit}) cannot hold ({exc})."
+                    ) from exc
         raw = naive.to_numpy()
         missing = np.isnat(raw)
         ints = raw.view("int64")
@@ -276,10 +280,7 @@ def to_float(series: pd.Series, info: NumericInfo | None = None) -> tuple[np.nda
             info = NumericInfo("datetime", step=step, unit=unit, tz=tz)
             if observed.size:
                 info.origin = _origin(int(observed.min()), int(observed.max()), step)
-        if info.origin:
-            out = _offsets(ints, info.origin, info.step)
-        else:
-            out = (ints // info.step).astype(np.float64)
+        out = _datetime_steps(ints, info, finer)
         out[missing] = np.nan
         return out, info
     dtype = series.dtype
@@ -293,6 +294,23 @@ def to_float(series: pd.Series, info: NumericInfo | None = None) -> tuple[np.nda
         out[missing] = np.nan
         return out, info
     return series.to_numpy(dtype=np.float64, na_value=np.nan), info
+
+
+def _datetime_steps(ints: np.ndarray, info: NumericInfo, finer: int = 1) -> np.ndarray:
+    """Datetimes (int64, in a unit ``finer`` times finer than ``info``'s) counted in
+    ``info``'s steps from its origin, as float64: whole steps exactly, and the part of a
+    step that a time between two steps lies past the earlier one as a fraction (a model
+    fitted on days reads 12:00 as half a day, as it reads 2.5 in an int column)."""
+    fitted, below = np.divmod(ints, finer)  # in the unit seen in fit, and what is left
+    step = info.step
+    if info.origin:
+        whole = _offsets(fitted, info.origin, step)
+    else:
+        whole = (fitted // step).astype(np.float64)
+    past = (fitted % step - info.origin % step) % step  # whole units past that step
+    if finer == 1 and step == 1:
+        return whole
+    return whole + (past + below / finer) / step
 
 
 def from_float(values: np.ndarray, info: NumericInfo, dtype: Any) -> pd.Series:
