@@ -35,7 +35,8 @@ def detection_score(
     cv : int, default=3
         Number of stratified folds.
     random_state : int, default=0
-        Seeds the folds.
+        Seeds the folds, and ``estimator`` when its own ``random_state`` is
+        ``None``, so that the score is the same on every call.
 
     Returns
     -------
@@ -64,6 +65,8 @@ def detection_score(
     X = MetricEncoder(discrete).fit_transform(both)
     y = np.r_[np.zeros(len(real)), np.ones(len(synthetic))]
     estimator = LogisticRegression(max_iter=1000) if estimator is None else clone(estimator)
+    if estimator.get_params(deep=False).get("random_state", 0) is None:
+        estimator.set_params(random_state=random_state)  # the same score on every call
     folds = StratifiedKFold(n_splits=cv, shuffle=True, random_state=random_state)
     method = "predict_proba" if hasattr(estimator, "predict_proba") else "decision_function"
     scores = cross_val_predict(estimator, X, y, cv=folds, method=method)

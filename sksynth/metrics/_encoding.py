@@ -1,10 +1,11 @@
 """A plain numeric encoding of tables for the model-based and distance-based metrics.
 
 Continuous columns are standardised (missing values set to the mean, plus a
-missing indicator when the fitted data had any); discrete columns are one-hot
-over the fitted values (missing a value of its own) scaled by ``1/sqrt(2)``,
-so that two rows differing in one category are at distance 1, like two rows
-one standard deviation apart in one number.
+missing indicator); discrete columns are one-hot over the fitted values
+(missing a value of its own, whether None, NaN or pd.NA; one more column for
+every value not seen at fit) scaled by ``1/sqrt(2)``, so that two rows
+differing in one category are at distance 1, like two rows one standard
+deviation apart in one number.
 """
 
 from __future__ import annotations
@@ -16,6 +17,13 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from ._tables import as_numbers
 
 _ONE_HOT_SCALE = 1.0 / np.sqrt(2.0)
+
+
+def _labels(series: pd.Series) -> np.ndarray:
+    """A discrete column's values as objects, every missing marker as one NaN."""
+    values = series.to_numpy(dtype=object, copy=True)
+    values[pd.isna(values)] = np.nan
+    return values
 
 
 class MetricEncoder(TransformerMixin, BaseEstimator):
@@ -35,7 +43,7 @@ class MetricEncoder(TransformerMixin, BaseEstimator):
         self.stats_ = {}
         for column in self.columns_:
             if column in self.discrete_columns:
-                values = pd.Index(pd.unique(X[column].astype(object).to_numpy()), dtype=object)
+                values = pd.Index(pd.unique(_labels(X[column])), dtype=object)
                 self.stats_[column] = ("discrete", values)
             else:
                 numbers = as_numbers(X[column])
@@ -43,7 +51,7 @@ class MetricEncoder(TransformerMixin, BaseEstimator):
                 observed = numbers[~missing]
                 mean = float(observed.mean()) if observed.size else 0.0
                 std = float(observed.std()) if observed.size else 1.0
-                self.stats_[column] = ("numeric", mean, std if std > 0 else 1.0, missing.any())
+                self.stats_[column] = ("numeric", mean, std if std > 0 else 1.0)
         return self
 
     def transform(self, X: pd.DataFrame) -> np.ndarray:
@@ -52,16 +60,15 @@ class MetricEncoder(TransformerMixin, BaseEstimator):
             kind, *stats = self.stats_[column]
             if kind == "discrete":
                 (values,) = stats
-                codes = values.get_indexer(pd.Index(X[column].astype(object).to_numpy()))
-                block = np.zeros((len(X), len(values)))
-                known = codes >= 0  # values unseen at fit encode as all zeros
-                block[np.flatnonzero(known), codes[known]] = _ONE_HOT_SCALE
+                codes = values.get_indexer(pd.Index(_labels(X[column]), dtype=object))
+                block = np.zeros((len(X), len(values) + 1))
+                # a value unseen at fit: the last column, at distance 1 from every fitted one
+                block[np.arange(len(X)), np.where(codes >= 0, codes, len(values))] = _ONE_HOT_SCALE
                 blocks.append(block)
             else:
-                mean, std, had_missing = stats
+                mean, std = stats
                 numbers = as_numbers(X[column])
                 missing = np.isnan(numbers)
                 blocks.append(((np.where(missing, mean, numbers) - mean) / std)[:, None])
-                if had_missing:
-                    blocks.append(missing[:, None].astype(float))
+                blocks.append(missing[:, None].astype(float))
         return np.hstack(blocks) if blocks else np.empty((len(X), 0))

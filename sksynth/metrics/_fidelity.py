@@ -23,9 +23,14 @@ def _ks_complement(real: np.ndarray, synthetic: np.ndarray) -> float:
 
 
 def _tvd_complement(real_codes: np.ndarray, synth_codes: np.ndarray, k: int) -> float:
+    if k > real_codes.size + synth_codes.size:  # sparse codes (pairs of many-valued columns)
+        both = np.concatenate([real_codes, synth_codes])
+        both = np.unique(both, return_inverse=True)[1].reshape(-1)
+        real_codes, synth_codes = both[: real_codes.size], both[real_codes.size :]
+        k = int(both.max()) + 1
     p = np.bincount(real_codes, minlength=k) / real_codes.size
     q = np.bincount(synth_codes, minlength=k) / synth_codes.size
-    return float(1.0 - 0.5 * np.abs(p - q).sum())
+    return float(max(1.0 - 0.5 * np.abs(p - q).sum(), 0.0))
 
 
 def column_shapes(real, synthetic, *, discrete_columns="auto", aggregate=True):

@@ -46,33 +46,60 @@ def marginals_figure(real, synthetic: dict, *, columns=None, discrete_columns="a
         tables[name] = align(real, table, discrete)[1]
     for ax, column in zip(axes.ravel(), columns):
         if column in discrete:
-            labels = list(dict.fromkeys(real_frame[column].astype(object).tolist()))[:12]
-            width = 0.8 / len(tables)
-            for i, (name, table) in enumerate(tables.items()):
-                freq = table[column].astype(object).value_counts(normalize=True, dropna=False)
-                values = [freq.get(label, 0.0) for label in labels]
-                ax.bar(np.arange(len(labels)) + i * width, values, width, label=name)
-            ax.set_xticks(np.arange(len(labels)) + 0.4 - width / 2)
-            ax.set_xticklabels([str(x)[:10] for x in labels], rotation=60, fontsize=7)
+            _bars(ax, {name: table[column] for name, table in tables.items()})
         else:
-            values = {name: as_numbers(table[column]) for name, table in tables.items()}
-            observed = values["real"][~np.isnan(values["real"])]
-            bins = np.histogram_bin_edges(observed, bins=30)
-            for name, v in values.items():
-                style = {"histtype": "stepfilled", "alpha": 0.35} if name == "real" else {}
-                ax.hist(
-                    v[~np.isnan(v)],
-                    bins=bins,
-                    density=True,
-                    label=name,
-                    **{"histtype": "step", "linewidth": 1.4, **style},
-                )
+            _histograms(ax, {name: as_numbers(table[column]) for name, table in tables.items()})
         ax.set_title(str(column), fontsize=9)
     for ax in axes.ravel()[len(columns) :]:
         ax.axis("off")
     axes[0, 0].legend(fontsize=7)
     fig.tight_layout()
     return fig
+
+
+def _bars(ax, columns: dict, top: int = 12) -> None:
+    """Category shares: the ``top`` most frequent real values, then the rest of each
+    table's rows (synthetic values the real table lacks included) as "(other)"."""
+    shares = {
+        name: values.astype(object).value_counts(normalize=True, dropna=False)
+        for name, values in columns.items()
+    }
+    labels = list(shares["real"].index[:top])
+    rows = {name: [float(f.get(label, 0.0)) for label in labels] for name, f in shares.items()}
+    names = [str(x)[:10] for x in labels]
+    if any(1.0 - sum(values) > 1e-9 for values in rows.values()):
+        for values in rows.values():
+            values.append(max(1.0 - sum(values), 0.0))
+        names.append("(other)")
+    width = 0.8 / len(rows)
+    for i, (name, values) in enumerate(rows.items()):
+        ax.bar(np.arange(len(values)) + i * width, values, width, label=name)
+    ax.set_xticks(np.arange(len(names)) + 0.4 - width / 2)
+    ax.set_xticklabels(names, rotation=60, fontsize=7)
+
+
+def _histograms(ax, columns: dict, bins: int = 30) -> None:
+    """Densities over the real values' range; each table's curve has the area of its
+    share of values inside that range, and the legend gives the share outside it."""
+    observed = columns["real"][~np.isnan(columns["real"])]
+    edges = np.histogram_bin_edges(observed, bins=bins)
+    flagged = False
+    for name, values in columns.items():
+        values = values[~np.isnan(values)]
+        inside = (values >= edges[0]) & (values <= edges[-1])
+        outside = 1.0 - inside.mean() if values.size else 0.0
+        flagged |= outside >= 0.005
+        label = f"{name} ({outside:.0%} outside)" if outside >= 0.005 else name
+        style = {"histtype": "stepfilled", "alpha": 0.35} if name == "real" else {}
+        ax.hist(
+            values[inside],
+            bins=edges,
+            weights=np.full(int(inside.sum()), 1.0 / (max(values.size, 1) * np.diff(edges)[0])),
+            label=label,
+            **{"histtype": "step", "linewidth": 1.4, **style},
+        )
+    if flagged:  # the first panel's legend has no room for every panel's shares
+        ax.legend(fontsize=6)
 
 
 def correlations_figure(real, synthetic, *, discrete_columns="auto"):

@@ -11,7 +11,7 @@ import pandas as pd
 from sklearn.neighbors import NearestNeighbors
 
 from ._encoding import MetricEncoder
-from ._tables import align
+from ._tables import align, as_labels, as_numbers
 
 
 def neighbour_distances(real, queries, discrete_columns, k):
@@ -92,9 +92,24 @@ def nearest_neighbor_distance_ratio(real, synthetic, *, discrete_columns="auto")
     return distance_ratio(neighbour_distances(real, [synthetic], discrete_columns, 2)[0])
 
 
-def _row_hashes(frame: pd.DataFrame, like: pd.DataFrame) -> np.ndarray:
-    frame = frame.astype(like.dtypes.to_dict()) if not frame.dtypes.equals(like.dtypes) else frame
-    return pd.util.hash_pandas_object(frame, index=False).to_numpy()
+def _row_codes(real: pd.DataFrame, synthetic: pd.DataFrame, discrete) -> np.ndarray:
+    """One integer per row of both tables (real rows first), equal for equal rows.
+
+    Values are compared as the other metrics read them, whatever each table's
+    dtypes: numbers as float64 (an int 2 equals a float 2.0, 2.5 equals neither),
+    datetimes as instants, categories as their labels; missing equals missing.
+    """
+    codes = np.empty((len(real) + len(synthetic), real.shape[1]), dtype=np.int64)
+    for k, column in enumerate(real.columns):
+        if column in discrete:
+            r, s, _ = as_labels(real[column], synthetic[column])
+            codes[:, k] = np.concatenate([r, s])
+        else:
+            both = np.concatenate([as_numbers(real[column]), as_numbers(synthetic[column])])
+            codes[:, k] = pd.factorize(both, use_na_sentinel=False)[0]
+    if not codes.shape[1]:
+        return np.zeros(len(codes), dtype=np.int64)
+    return np.unique(codes, axis=0, return_inverse=True)[1].reshape(-1)
 
 
 def exact_copy_rate(real, synthetic):
@@ -119,8 +134,9 @@ def exact_copy_rate(real, synthetic):
     >>> exact_copy_rate(real, pd.DataFrame({"x": [1, 2, 9, 9], "c": ["a", "a", "c", "c"]}))
     0.25
     """
-    real, synthetic, _ = align(real, synthetic)
-    return float(np.isin(_row_hashes(synthetic, real), _row_hashes(real, real)).mean())
+    real, synthetic, discrete = align(real, synthetic)
+    rows = _row_codes(real, synthetic, discrete)
+    return float(np.isin(rows[len(real) :], rows[: len(real)]).mean())
 
 
 def privacy_score(real_train, synthetic, real_holdout, *, discrete_columns="auto", random_state=0):
@@ -161,8 +177,12 @@ def privacy_score(real_train, synthetic, real_holdout, *, discrete_columns="auto
     >>> privacy_score(train, train.iloc[:500], holdout)  # copies of training rows
     0.0
     """
-    real_train, synthetic, discrete = align(real_train, synthetic, discrete_columns)
-    real_holdout, _, _ = align(real_holdout, synthetic, discrete)
+    real_train, synthetic, discrete = align(
+        real_train, synthetic, discrete_columns, names=("real_train", "synthetic")
+    )
+    _, real_holdout, _ = align(
+        real_train, real_holdout, discrete, names=("real_train", "real_holdout")
+    )
     rng = np.random.default_rng(random_state)
     n = min(len(real_train), len(real_holdout))
     train = real_train.iloc[np.sort(rng.choice(len(real_train), n, replace=False))]

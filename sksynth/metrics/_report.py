@@ -248,7 +248,7 @@ def evaluate(
     """
     real, synthetic, discrete = align(real, synthetic, discrete_columns)
     if real_test is not None:
-        real_test, _, _ = align(real_test, real, discrete)
+        real_test = align(real, real_test, discrete, names=("real", "real_test"))[1]
     if target is not None and target not in real.columns:
         raise ValueError(f"target {target!r} is not a column of the tables.")
     shapes = column_shapes(real, synthetic, discrete_columns=discrete, aggregate=False)

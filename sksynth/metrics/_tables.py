@@ -8,22 +8,32 @@ import pandas as pd
 from ..preprocessing._columns import as_frame, is_datetime, is_discrete_by_default, utc_naive
 
 
-def align(real, synthetic, discrete_columns="auto"):
+def align(real, synthetic, discrete_columns="auto", *, names=("real", "synthetic")):
     """DataFrames with the same columns, and the list of discrete ones.
 
-    Raises a ``ValueError`` naming the columns when the tables differ.
+    ``synthetic``'s columns are put in ``real``'s order; datetime columns are
+    read as naive UTC times in both, so that tables in different time zones
+    compare. Raises a ``ValueError`` naming the tables (``names``) and the
+    columns when their columns differ.
     """
     real, _ = as_frame(real)
     synthetic, _ = as_frame(synthetic)
+    for name, table in zip(names, (real, synthetic), strict=True):
+        if table.columns.has_duplicates:
+            repeated = list(table.columns[table.columns.duplicated()].unique())
+            raise ValueError(f"{name} repeats the column labels {repeated}; they must be unique.")
     if list(real.columns) != list(synthetic.columns):
         missing = [c for c in real.columns if c not in synthetic.columns]
         extra = [c for c in synthetic.columns if c not in real.columns]
-        raise ValueError(
-            "real and synthetic must have the same columns in the same order; "
-            f"missing from synthetic: {missing}, extra in synthetic: {extra}."
-        )
+        if missing or extra:
+            raise ValueError(
+                f"{names[0]} and {names[1]} must have the same columns; {names[1]} lacks "
+                f"{missing} and has {extra} besides (columns of {names[0]}: "
+                f"{list(real.columns)})."
+            )
+        synthetic = synthetic[list(real.columns)]
     if len(real) == 0 or len(synthetic) == 0:
-        raise ValueError("real and synthetic must each have at least one row.")
+        raise ValueError(f"{names[0]} and {names[1]} must each have at least one row.")
     if isinstance(discrete_columns, str) and discrete_columns == "auto":
         discrete = [c for c in real.columns if is_discrete_by_default(real[c].dtype)]
     else:
@@ -31,6 +41,15 @@ def align(real, synthetic, discrete_columns="auto"):
         unknown = [c for c in discrete if c not in real.columns]
         if unknown:
             raise ValueError(f"discrete_columns names columns not in the tables: {unknown}.")
+    zoned = [
+        c
+        for c in real.columns
+        if is_datetime(real[c].dtype) and is_datetime(synthetic[c].dtype) and c not in discrete
+    ]
+    if zoned:
+        real, synthetic = real.copy(deep=False), synthetic.copy(deep=False)
+        for c in zoned:
+            real[c], synthetic[c] = utc_naive(real[c]), utc_naive(synthetic[c])
     return real, synthetic, discrete
 
 
@@ -50,7 +69,14 @@ def as_numbers(series: pd.Series) -> np.ndarray:
         values = raw.view("int64").astype(np.float64) * unit_seconds
         values[np.isnat(raw)] = np.nan
         return values
-    return series.to_numpy(dtype=np.float64, na_value=np.nan)
+    try:
+        return series.to_numpy(dtype=np.float64, na_value=np.nan)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"Column {series.name!r} is continuous, but holds values that are not numbers "
+            f"(dtype {series.dtype}: {exc}). List it in discrete_columns, or give both "
+            "tables the same dtype."
+        ) from exc
 
 
 def binned(real: np.ndarray, synthetic: np.ndarray, bins: int = 10):

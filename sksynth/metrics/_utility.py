@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
-from sklearn.metrics import check_scoring
+from sklearn.metrics import check_scoring, roc_auc_score
 from sklearn.pipeline import make_pipeline
 from sklearn.utils.multiclass import type_of_target
 
@@ -20,23 +20,43 @@ def _split(frame: pd.DataFrame, target):
     return frame.drop(columns=target), frame[target]
 
 
-def _default_scoring(y, classification: bool) -> str:
-    if not classification:
-        return "r2"
-    return "roc_auc" if len(pd.unique(np.asarray(y))) <= 2 else "roc_auc_ovr"
+def _roc_auc(model, X_test, y_test: np.ndarray) -> float:
+    """ROC AUC of ``model`` on the test rows: of the greater label's probability for two
+    test classes, else the mean one-vs-rest AUC over the test classes (scikit-learn's
+    ``"roc_auc"`` and ``"roc_auc_ovr"`` when the model knows the same classes). A test
+    class the model never saw (a synthetic table without it) counts 0.5, chance; classes
+    the test rows lack are left out."""
+    present = np.unique(y_test)
+    if len(present) < 2:
+        raise ValueError(
+            f"The test table holds a single class of the target ({present[0]!r}), so ROC "
+            "AUC is undefined; give test rows of several classes, or another scoring."
+        )
+    proba = model.predict_proba(X_test)
+    column = {label: k for k, label in enumerate(model.classes_)}
+
+    def one_vs_rest(label) -> float:
+        k = column.get(label)
+        return 0.5 if k is None else float(roc_auc_score(y_test == label, proba[:, k]))
+
+    if len(present) == 2:
+        return one_vs_rest(present[1])
+    return float(np.mean([one_vs_rest(label) for label in present]))
+
+
+def _check_target_present(y: pd.Series, table: str) -> None:
+    missing = int(y.isna().sum())
+    if missing:
+        raise ValueError(
+            f"The {table} table has {missing} missing values in target {y.name!r}; a "
+            "model needs a target on every row."
+        )
 
 
 def _class_labels(y_train: pd.Series, y_test: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Class labels as scikit-learn reads them: in one plain numpy dtype (ints, bools,
     strings) whatever pandas dtype held them, or, for labels it would not read as
     classes (fractional numbers, ints mixed with strings), as codes shared by both."""
-    for y, table in ((y_train, "training"), (y_test, "test")):
-        missing = int(y.isna().sum())
-        if missing:
-            raise ValueError(
-                f"The {table} table has {missing} missing values in target {y.name!r}; a "
-                "classifier needs a label on every row."
-            )
     train, test = (
         pd.Series(y.to_numpy(dtype=object)).infer_objects().to_numpy() for y in (y_train, y_test)
     )
@@ -56,6 +76,8 @@ def train_and_score(train, test, target, discrete, estimator, scoring) -> float:
     X_test, y_test = _split(test, target)
     features = [c for c in discrete if c != target]
     classification = target in discrete  # as the synthesizers see it: ints are numbers
+    _check_target_present(y_train, "training")
+    _check_target_present(y_test, "test")
     if classification:
         y_train, y_test = _class_labels(y_train, y_test)
         if len(pd.unique(y_train)) < 2:
@@ -71,10 +93,10 @@ def train_and_score(train, test, target, discrete, estimator, scoring) -> float:
         )
     model = make_pipeline(MetricEncoder(features), clone(estimator))
     model.fit(X_train, y_train)
+    if scoring is None and classification:
+        return _roc_auc(model, X_test, y_test)
     if scoring is None:
-        scoring = _default_scoring(y_test, classification)
-        score = check_scoring(model, scoring)(model, X_test, y_test)
-        return float(max(score, 0.0)) if scoring == "r2" else float(score)
+        return float(max(check_scoring(model, "r2")(model, X_test, y_test), 0.0))
     return float(check_scoring(model, scoring)(model, X_test, y_test))
 
 
@@ -134,10 +156,12 @@ def tstr_score(
     >>> bool(scores["synthetic"] == scores["real"]), bool(scores["real"] > 0.8)
     (True, True)
     """
-    real_test, synthetic, discrete = align(real_test, synthetic, discrete_columns)
+    real_test, synthetic, discrete = align(
+        real_test, synthetic, discrete_columns, names=("real_test", "synthetic")
+    )
     score = train_and_score(synthetic, real_test, target, discrete, estimator, scoring)
     if real_train is None:
         return score
-    real_train, _, _ = align(real_train, real_test, discrete)
+    real_train = align(real_test, real_train, discrete, names=("real_test", "real_train"))[1]
     reference = train_and_score(real_train, real_test, target, discrete, estimator, scoring)
     return pd.Series({"synthetic": score, "real": reference}, name="tstr", dtype=np.float64)

@@ -1,0 +1,147 @@
+"""The metrics on awkward pairs of tables: other dtypes, time zones, unseen values,
+missing classes, reordered or mismatched columns, many-valued columns."""
+
+import tracemalloc
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.ensemble import RandomForestClassifier
+
+from sksynth.metrics import (
+    column_pair_trends,
+    column_shapes,
+    detection_score,
+    distance_to_closest_record,
+    evaluate,
+    exact_copy_rate,
+    privacy_score,
+    tstr_score,
+)
+
+
+def test_exact_copy_rate_compares_values_not_dtypes():
+    # the synthetic table was cast to the real dtypes: 1.5 became 1, a NaN crashed,
+    # an unknown category became missing and matched a missing real value
+    real = pd.DataFrame({"x": [1, 2, 3, 4]})
+    assert exact_copy_rate(real, pd.DataFrame({"x": [1.5, 2.0, 3.0, 4.0]})) == 0.75
+    assert exact_copy_rate(real.to_numpy(), np.array([[1.9], [2.2], [3.7], [9.0]])) == 0.0
+    assert exact_copy_rate(real, pd.DataFrame({"x": [1.0, 2.0, np.nan, 5.0]})) == 0.5
+    coded = pd.DataFrame({"c": pd.Categorical(["a", "b", None]), "x": [1, 2, 3]})
+    assert exact_copy_rate(coded, coded.assign(c=pd.Categorical(["z"] * 3))) == 0.0
+    assert exact_copy_rate(coded, coded.assign(c=[None, "b", np.nan])) == pytest.approx(2 / 3)
+
+
+def test_datetimes_in_other_time_zones_compare_as_instants():
+    # detection, privacy and evaluate crashed on the object column pandas made of two zones
+    d = pd.Series(pd.date_range("2021-01-01", periods=30, freq="6h", tz="UTC"))
+    real = pd.DataFrame({"d": d, "x": np.arange(30.0)})
+    for other in (d.dt.tz_convert("Europe/Paris"), d.dt.tz_localize(None)):
+        synth = real.assign(d=other)
+        assert column_shapes(real, synth) == 1.0
+        assert detection_score(real, synth) == 1.0
+        assert exact_copy_rate(real, synth) == 1.0
+        assert privacy_score(real, synth, real) == 1.0
+    report = evaluate(real, real.assign(d=d.dt.tz_convert("Asia/Tokyo")), real_test=real)
+    assert report.summary.loc["exact_copy_rate", "synthetic"] == 1.0
+
+
+def test_distances_count_a_differing_category_as_one():
+    # a value unseen in the real table was encoded as no category, 0.71 from every row;
+    # pd.NA and NaN were different values
+    real = pd.DataFrame({"c": ["a", "b"]})
+    np.testing.assert_allclose(
+        distance_to_closest_record(real, pd.DataFrame({"c": ["b", "z"]})), [0.0, 1.0]
+    )
+    ints = pd.DataFrame({"k": pd.array([1, None, 2], dtype="Int64")})
+    distances = distance_to_closest_record(ints, ints.astype("float64"), discrete_columns=["k"])
+    np.testing.assert_array_equal(distances, [0.0, 0.0, 0.0])
+    # a missing number where the real table has none is not a copy of an average row
+    numbers = pd.DataFrame({"x": [0.0, 1.0, 2.0]})
+    assert distance_to_closest_record(numbers, pd.DataFrame({"x": [np.nan]}))[0] >= 1.0
+
+
+def _classes(rng, n):
+    x = rng.normal(size=n)
+    y = np.where(x > 1.5, "c", np.where(x > 0, "b", "a"))
+    return pd.DataFrame({"x": x, "z": rng.normal(size=n), "y": y})
+
+
+def test_tstr_score_with_classes_missing_from_either_table():
+    # the scorer read the classes from the test rows alone and crashed when the model
+    # knew other ones (a synthesizer that dropped a rare class)
+    rng = np.random.default_rng(0)
+    real, test, synth = _classes(rng, 400), _classes(rng, 300), _classes(rng, 400)
+    full = tstr_score(test, synth, "y")
+    dropped = tstr_score(test, synth[synth["y"] != "c"], "y")
+    assert 0.5 < dropped < full <= 1.0  # class c ranks at chance: one third of 0.5
+    assert 0.9 < tstr_score(test[test["y"] != "c"], synth, "y") <= 1.0
+    report = evaluate(real, synth[synth["y"] != "c"], target="y", real_test=test)
+    assert report.summary.loc["tstr_score", "synthetic"] == dropped
+    with pytest.raises(ValueError, match=r"single class of the target \('a'\)"):
+        tstr_score(test[test["y"] == "a"], synth, "y")
+    with pytest.raises(ValueError, match="training table has 2 missing values in target 'x'"):
+        tstr_score(test, synth.assign(x=synth["x"].mask(synth.index < 2)), "x")
+
+
+def test_metrics_align_columns_by_name_and_name_the_table_at_fault():
+    rng = np.random.default_rng(0)
+    real = pd.DataFrame({"x": rng.normal(size=50), "c": rng.choice(["a", "b"], 50)})
+    assert column_shapes(real, real[["c", "x"]]) == 1.0
+    assert detection_score(real, real[["c", "x"]]) == 1.0
+    with pytest.raises(ValueError, match=r"real and real_test .* real_test lacks \['c'\]"):
+        evaluate(real, real, real_test=real[["x"]])
+    with pytest.raises(ValueError, match=r"synthetic repeats the column labels \['x'\]"):
+        column_shapes(real, pd.concat([real, real[["x"]]], axis=1))
+    with pytest.raises(ValueError, match="Column 'x' is continuous, but holds values that are"):
+        column_shapes(real, real.assign(x="?"))
+
+
+def test_detection_score_seeds_an_unseeded_estimator():
+    rng = np.random.default_rng(0)
+    real = pd.DataFrame({"x": rng.normal(size=300), "z": rng.normal(size=300)})
+    synth = pd.DataFrame({"x": rng.normal(0.5, 1.0, 300), "z": rng.normal(size=300)})
+    forest = RandomForestClassifier(n_estimators=10)
+    scores = {detection_score(real, synth, estimator=forest) for _ in range(3)}
+    assert len(scores) == 1 and 0.0 < scores.pop() < 1.0
+    assert forest.random_state is None  # the user's estimator is left as it was
+
+
+def test_pair_trends_of_many_valued_columns_use_memory_of_the_rows():
+    # two identifier-like columns of 3,000 values took 1.15 GB (a table of every pair of
+    # values); the pairs seen are at most the rows
+    n = 5000
+    real = pd.DataFrame({"id": [f"r{i}" for i in range(n)], "name": [f"n{i}" for i in range(n)]})
+    tracemalloc.start()
+    try:
+        assert column_pair_trends(real, real) == 1.0
+        assert column_pair_trends(real, real.assign(name=real["name"][::-1].to_numpy())) == 0.0
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 50e6
+
+
+def test_marginal_plots_show_what_lies_outside_the_real_values():
+    pytest.importorskip("matplotlib")
+    rng = np.random.default_rng(0)
+    real = pd.DataFrame({"x": rng.normal(size=500), "c": rng.choice(list("abc"), 500)})
+    synth = pd.DataFrame(
+        {
+            "x": np.r_[rng.normal(size=100), rng.normal(50, 1, 400)],
+            "c": rng.choice(list("abz"), 500),
+        }
+    )
+    figure = evaluate(real, synth).plot()["marginals"]
+    numbers, labels = figure.axes[0], figure.axes[1]
+    assert [t.get_text() for t in numbers.get_legend().get_texts()] == [
+        "real",
+        "synthetic (80% outside)",
+    ]
+    # each curve's area is its share of values inside the real range (shoelace formula)
+    outlines = [patch.get_path().vertices for patch in numbers.patches]
+    areas = [
+        abs(np.sum(x * np.roll(y, -1) - np.roll(x, -1) * y)) / 2 for x, y in (v.T for v in outlines)
+    ]
+    assert areas == pytest.approx([1.0, 0.2], abs=1e-6)
+    assert [t.get_text() for t in labels.get_xticklabels()][-1] == "(other)"
