@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from ._tables import as_numbers
 
 _ONE_HOT_SCALE = 1.0 / np.sqrt(2.0)
+#: Above this many cells (64 Mi, 512 MB of float64) the encoding is a sparse matrix.
+_DENSE_CELLS = 2**26
 
 
 def _labels(series: pd.Series) -> np.ndarray:
@@ -33,10 +36,16 @@ class MetricEncoder(TransformerMixin, BaseEstimator):
     ----------
     discrete_columns : list
         Columns to one-hot encode; the others are numeric (datetimes included).
+    sparse_output : bool or "auto", default="auto"
+        Return a SciPy CSR matrix; ``"auto"``: when the encoding is wide and
+        mostly zeros (over 1,000 outputs, ten or more per column: one-hot
+        blocks of identifier-like columns), or the dense matrix would pass
+        ``_DENSE_CELLS`` cells.
     """
 
-    def __init__(self, discrete_columns=()):
+    def __init__(self, discrete_columns=(), sparse_output="auto"):
         self.discrete_columns = discrete_columns
+        self.sparse_output = sparse_output
 
     def fit(self, X: pd.DataFrame, y=None):
         self.columns_ = list(X.columns)
@@ -52,23 +61,40 @@ class MetricEncoder(TransformerMixin, BaseEstimator):
                 mean = float(observed.mean()) if observed.size else 0.0
                 std = float(observed.std()) if observed.size else 1.0
                 self.stats_[column] = ("numeric", mean, std if std > 0 else 1.0)
+        self.n_outputs_ = sum(
+            len(stats[1]) + 1 if stats[0] == "discrete" else 2 for stats in self.stats_.values()
+        )
         return self
 
-    def transform(self, X: pd.DataFrame) -> np.ndarray:
+    def transform(self, X: pd.DataFrame):
+        sparse_output = self.sparse_output
+        if sparse_output == "auto":
+            # mostly zeros (wide one-hot blocks: identifier-like columns), or too big dense
+            wide = self.n_outputs_ > 1000 and self.n_outputs_ >= 10 * len(self.columns_)
+            sparse_output = wide or len(X) * self.n_outputs_ > _DENSE_CELLS
+        rows = np.arange(len(X))
         blocks = []
         for column in self.columns_:
             kind, *stats = self.stats_[column]
             if kind == "discrete":
                 (values,) = stats
                 codes = values.get_indexer(pd.Index(_labels(X[column]), dtype=object))
-                block = np.zeros((len(X), len(values) + 1))
                 # a value unseen at fit: the last column, at distance 1 from every fitted one
-                block[np.arange(len(X)), np.where(codes >= 0, codes, len(values))] = _ONE_HOT_SCALE
-                blocks.append(block)
+                codes = np.where(codes >= 0, codes, len(values))
+                shape = (len(X), len(values) + 1)
+                if sparse_output:
+                    ones = np.full(len(X), _ONE_HOT_SCALE)
+                    blocks.append(sparse.csr_matrix((ones, (rows, codes)), shape=shape))
+                else:
+                    block = np.zeros(shape)
+                    block[rows, codes] = _ONE_HOT_SCALE
+                    blocks.append(block)
             else:
                 mean, std = stats
                 numbers = as_numbers(X[column])
                 missing = np.isnan(numbers)
                 blocks.append(((np.where(missing, mean, numbers) - mean) / std)[:, None])
                 blocks.append(missing[:, None].astype(float))
+        if sparse_output:
+            return sparse.hstack([sparse.csr_matrix(b) for b in blocks], format="csr")
         return np.hstack(blocks) if blocks else np.empty((len(X), 0))

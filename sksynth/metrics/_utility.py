@@ -10,7 +10,7 @@ from sklearn.metrics import check_scoring, roc_auc_score
 from sklearn.pipeline import make_pipeline
 from sklearn.utils.multiclass import type_of_target
 
-from ._encoding import MetricEncoder
+from ._encoding import _DENSE_CELLS, MetricEncoder
 from ._tables import align
 
 
@@ -42,6 +42,21 @@ def _roc_auc(model, X_test, y_test: np.ndarray) -> float:
     if len(present) == 2:
         return one_vs_rest(present[1])
     return float(np.mean([one_vs_rest(label) for label in present]))
+
+
+def _check_dense_width(X: pd.DataFrame, features: list) -> None:
+    """Refuse features whose dense encoding would pass ``_DENSE_CELLS`` cells (the
+    one-hot blocks of identifier-like columns in a large table)."""
+    encoder = MetricEncoder(features).fit(X)
+    if len(X) * encoder.n_outputs_ <= _DENSE_CELLS:
+        return
+    widest = sorted(features, key=lambda c: -len(encoder.stats_[c][1]))[:3]
+    counts = {c: len(encoder.stats_[c][1]) for c in widest}
+    raise ValueError(
+        f"The discrete columns {counts} (distinct values) make the encoded features too big "
+        f"({len(X)} rows x {encoder.n_outputs_} columns) for the dense matrix tstr_score "
+        "trains on. Drop identifier columns."
+    )
 
 
 def _check_target_present(y: pd.Series, table: str) -> None:
@@ -85,13 +100,14 @@ def train_and_score(train, test, target, discrete, estimator, scoring) -> float:
                 f"The training table has a single value of target {target!r}; a classifier "
                 "needs at least two classes."
             )
+    _check_dense_width(X_train, features)
     if estimator is None:
         estimator = (
             HistGradientBoostingClassifier(random_state=0)
             if classification
             else HistGradientBoostingRegressor(random_state=0)
         )
-    model = make_pipeline(MetricEncoder(features), clone(estimator))
+    model = make_pipeline(MetricEncoder(features, sparse_output=False), clone(estimator))
     model.fit(X_train, y_train)
     if scoring is None and classification:
         return _roc_auc(model, X_test, y_test)
