@@ -88,6 +88,8 @@ def test_metrics_align_columns_by_name_and_name_the_table_at_fault():
     rng = np.random.default_rng(0)
     real = pd.DataFrame({"x": rng.normal(size=50), "c": rng.choice(["a", "b"], 50)})
     assert column_shapes(real, real[["c", "x"]]) == 1.0
+    by_position = column_shapes(real, real.assign(c="a"), discrete_columns=[1], aggregate=False)
+    assert by_position.equals(column_shapes(real, real.assign(c="a"), aggregate=False))
     assert detection_score(real, real[["c", "x"]]) == 1.0
     with pytest.raises(ValueError, match=r"real and real_test .* real_test lacks \['c'\]"):
         evaluate(real, real, real_test=real[["x"]])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from numbers import Integral
+
 import numpy as np
 import pandas as pd
 
@@ -36,11 +38,21 @@ def align(real, synthetic, discrete_columns="auto", *, names=("real", "synthetic
         raise ValueError(f"{names[0]} and {names[1]} must each have at least one row.")
     if isinstance(discrete_columns, str) and discrete_columns == "auto":
         discrete = [c for c in real.columns if is_discrete_by_default(real[c].dtype)]
-    else:
-        discrete = list(discrete_columns)
-        unknown = [c for c in discrete if c not in real.columns]
+    else:  # labels, or positions as the estimators take them
+        columns = list(real.columns)
+        discrete, unknown = [], []
+        for key in discrete_columns:
+            if key in columns:
+                discrete.append(key)
+            elif _is_position(key, len(columns)):
+                discrete.append(columns[int(key)])
+            else:
+                unknown.append(key)
         if unknown:
-            raise ValueError(f"discrete_columns names columns not in the tables: {unknown}.")
+            raise ValueError(
+                f"discrete_columns names columns not in the tables: {unknown}; the columns "
+                f"are {columns[:20]}{'...' if len(columns) > 20 else ''}."
+            )
     zoned = [
         c
         for c in real.columns
@@ -51,6 +63,10 @@ def align(real, synthetic, discrete_columns="auto", *, names=("real", "synthetic
         for c in zoned:
             real[c], synthetic[c] = utc_naive(real[c]), utc_naive(synthetic[c])
     return real, synthetic, discrete
+
+
+def _is_position(key, n_columns: int) -> bool:
+    return isinstance(key, Integral) and not isinstance(key, bool) and 0 <= key < n_columns
 
 
 def as_labels(real: pd.Series, synthetic: pd.Series) -> tuple[np.ndarray, np.ndarray, int]:
