@@ -143,6 +143,7 @@ def save(model, path) -> None:
         "params": _params(model),
         "fitted": {
             "n_features_in": model.n_features_in_,
+            "device": str(model.device_),
             "feature_names_in": (
                 list(model.feature_names_in_) if hasattr(model, "feature_names_in_") else None
             ),
@@ -210,6 +211,8 @@ def _read(path) -> tuple[dict, dict]:
         raise PersistenceError(f"{str(path)!r} holds unreadable weights ({exc}).") from exc
     if not isinstance(state, dict) or state.get("format") != FORMAT:
         raise PersistenceError(f"{str(path)!r} is not a sksynth model file.")
+    if not isinstance(state.get("version", 0), int):
+        raise PersistenceError(f"{str(path)!r} has no valid format version.")
     if state.get("version", 0) > VERSION:
         raise PersistenceError(
             f"{str(path)!r} was written by a newer sksynth (format version "
@@ -225,8 +228,9 @@ def _read(path) -> tuple[dict, dict]:
 def load(path):
     """Load a synthesizer written by :func:`save`; no code from the file is run.
 
-    A model saved from a GPU loads on a CPU-only machine (its ``device_`` is
-    then ``"cpu"``).
+    The model loads on the device it was fitted on (its ``device_``), so it
+    draws the same rows there; where this machine lacks that GPU (CUDA or MPS),
+    on the CPU (its ``device_`` is then ``"cpu"``).
 
     Parameters
     ----------
@@ -258,9 +262,8 @@ def load(path):
     True
     """
     state, weights = _read(path)
-    device = _device_here(state)  # a device this machine lacks: resolve_device's error
     try:
-        return _model_from(state, weights, path, device)
+        return _model_from(state, weights, path, _device_here(state))
     except PersistenceError:
         raise
     except (KeyError, IndexError, TypeError, ValueError, AttributeError, RuntimeError) as exc:
@@ -271,13 +274,23 @@ def load(path):
 
 
 def _device_here(state: dict) -> str:
-    """The device a saved model loads on here: its own, or the CPU for a CUDA model on a
-    machine without CUDA (an unknown or unavailable other device is a ValueError)."""
-    params = state.get("params")
-    device = str(params.get("device", "cpu")) if isinstance(params, dict) else "cpu"
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        device = "cpu"  # a GPU-fitted model loads on a CPU-only machine
-    return resolve_device(device)
+    """The device a saved model loads on here: the one it was fitted on (its ``device``
+    parameter in files from before that was recorded), or the CPU where this machine
+    lacks that accelerator (a GPU-fitted model on a CPU-only machine)."""
+    params, fitted = state.get("params"), state.get("fitted")
+    device = fitted.get("device") if isinstance(fitted, dict) else None
+    if device is None:
+        device = params.get("device", "cpu") if isinstance(params, dict) else "cpu"
+    try:
+        return resolve_device(device)
+    except ValueError:
+        try:
+            kind = torch.device(str(device)).type
+        except (RuntimeError, TypeError):
+            kind = None
+        if kind in ("cuda", "mps"):
+            return "cpu"
+        raise
 
 
 def _model_from(state: dict, weights: dict, path, device: str):
@@ -309,6 +322,7 @@ def _model_from(state: dict, weights: dict, path, device: str):
     model._sample_rng = np.random.default_rng()
     model._sample_rng.bit_generator.state = fitted["sample_rng"]
     model.transformer_ = _load_transformer(fitted["transformer"])
+    _check_layout(model)
     model.device_ = device
     model.net_ = model._build_net(seed=0)
     if fitted["sampler_rows"] is not None:
@@ -332,6 +346,23 @@ def _model_from(state: dict, weights: dict, path, device: str):
     if isinstance(model, VAESynthesizer):
         model.latent_mixture_ = None if info is None else _load_mixture(path, weights, info, model)
     return model
+
+
+def _check_layout(model) -> None:
+    """Raise a ``ValueError`` unless a loaded model's parts agree: its columns, its
+    transformer's columns (the target among them) and the transformer's encoders and
+    output spans (an edited or damaged file that would sample wrong rows)."""
+    n = model.n_features_in_
+    names = getattr(model, "feature_names_in_", None)
+    tt = model.transformer_
+    expected = n + (model._target is not None)
+    if (
+        len(model._container.columns) != n
+        or (names is not None and len(names) != n)
+        or len(tt._container.columns) != expected
+    ):
+        raise ValueError(f"the model's columns disagree with n_features_in={n}.")
+    tt._check_encoders()
 
 
 def _load_mixture(path, weights: dict, info: dict, model):

@@ -166,14 +166,69 @@ def test_bad_files(tmp_path):
         with pytest.raises(PersistenceError, match="damaged sksynth model file"):
             sksynth.load(tmp_path / name)
 
-    # a sound file for a device this machine lacks is not "damaged": the device's error
-    mps = {**state, "params": {**state["params"], "device": "mps"}}
-    with zipfile.ZipFile(tmp_path / "mps", "w") as z:
-        z.writestr("sksynth.json", json.dumps(mps))
+    # a model fitted on an accelerator this machine lacks loads on the CPU (an MPS one
+    # raised "MPS is not available"); an unknown device is damage
+    for device in ("mps", "cuda:7"):
+        moved = {**state, "fitted": {**state["fitted"], "device": device}}
+        with zipfile.ZipFile(tmp_path / "moved", "w") as z:
+            z.writestr("sksynth.json", json.dumps(moved))
+            z.writestr("weights.pt", weights)
+        if device == "mps" and getattr(torch.backends, "mps", None):
+            if torch.backends.mps.is_available():
+                continue
+        if device.startswith("cuda") and torch.cuda.device_count() > 7:
+            continue
+        assert sksynth.load(tmp_path / "moved").device_ == "cpu"
+    strange = {**state, "fitted": {**state["fitted"], "device": "tpu"}}
+    with zipfile.ZipFile(tmp_path / "strange", "w") as z:
+        z.writestr("sksynth.json", json.dumps(strange))
         z.writestr("weights.pt", weights)
-    if not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
-        with pytest.raises(ValueError, match="MPS is not available"):
-            sksynth.load(tmp_path / "mps")
+    with pytest.raises(PersistenceError, match="damaged .* device must be"):
+        sksynth.load(tmp_path / "strange")
+
+
+def _edited(tmp_path, source, edit):
+    """A copy of the model file ``source`` with ``edit`` applied to its JSON state."""
+    with zipfile.ZipFile(source) as z:
+        state = json.loads(z.read("sksynth.json"))
+        weights = z.read("weights.pt")
+    edit(state)
+    path = tmp_path / "edited.sksynth"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("sksynth.json", json.dumps(state))
+        z.writestr("weights.pt", weights)
+    return path
+
+
+def test_load_refuses_files_whose_parts_disagree(tmp_path):
+    # an edited file loaded and then sampled a category as missing, or raised an
+    # IndexError or a length mismatch when sampling; a text version raised TypeError
+    X = make_mixed(120)
+    sksynth.save(VAESynthesizer(epochs=1, random_state=0).fit(X), tmp_path / "good")
+    with zipfile.ZipFile(tmp_path / "good") as z:
+        kinds = {
+            name: encoder["kind"]
+            for name, encoder in json.loads(z.read("sksynth.json"))["fitted"]["transformer"][
+                "encoders"
+            ].items()
+        }
+    discrete = next(name for name, kind in kinds.items() if kind == "discrete")
+    continuous = next(name for name, kind in kinds.items() if kind == "continuous")
+
+    def encoders(state):
+        return state["fitted"]["transformer"]["encoders"]
+
+    edits = {
+        "a category dropped": lambda s: encoders(s)[discrete]["categories"].pop(),
+        "a mode's mean dropped": lambda s: encoders(s)[continuous]["means_"].pop(),
+        "a column dropped": lambda s: s["fitted"]["container"]["columns"].pop(),
+        "more features": lambda s: s["fitted"].__setitem__("n_features_in", 99),
+    }
+    for edit in edits.values():
+        with pytest.raises(PersistenceError, match="damaged sksynth model file"):
+            sksynth.load(_edited(tmp_path, tmp_path / "good", edit))
+    with pytest.raises(PersistenceError, match="no valid format version"):
+        sksynth.load(_edited(tmp_path, tmp_path / "good", lambda s: s.update(version="3")))
 
 
 def test_save_rejects_unfitted_and_foreign(tmp_path):

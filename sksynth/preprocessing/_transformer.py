@@ -86,6 +86,24 @@ def resolve_discrete_columns(frame: pd.DataFrame, discrete_columns) -> list[Any]
     return [c for c in columns if c in chosen]
 
 
+def _column_spans(name, encoder, start: int) -> list[Span]:
+    """The output spans of one fitted column's encoder, from output column ``start``."""
+    if isinstance(encoder, DiscreteEncoder):
+        return [Span(name, "category", start, start + encoder.n_outputs)]
+    spans = [
+        Span(name, "scalar", start, start + 1),
+        Span(name, "mode", start + 1, start + 1 + encoder.n_outputs),
+    ]
+    start += 1 + encoder.n_outputs
+    if encoder.has_missing:
+        spans.append(Span(name, "missing", start, start + 2))
+        start += 2
+    for _ in encoder.residual_scales_:
+        spans.append(Span(name, "residual", start, start + 1))
+        start += 1
+    return spans
+
+
 class TableTransformer(TransformerMixin, BaseEstimator):
     """Reversible mixed-type encoder from a table to a float32 matrix.
 
@@ -217,8 +235,6 @@ class TableTransformer(TransformerMixin, BaseEstimator):
             if name in self.discrete_columns_:
                 encoder = DiscreteEncoder().fit(series, name)
                 warn_identifier(encoder, series, self._label(name))
-                spans.append(Span(name, "category", start, start + encoder.n_outputs))
-                start += encoder.n_outputs
             else:
                 values, self._numeric_info[name] = to_float(series)
                 if np.isinf(values).any():
@@ -231,19 +247,27 @@ class TableTransformer(TransformerMixin, BaseEstimator):
                     self.max_fit_samples,
                     rng,
                 ).fit(values, integer=self._numeric_info[name].kind != "float")
-                spans.append(Span(name, "scalar", start, start + 1))
-                spans.append(Span(name, "mode", start + 1, start + 1 + encoder.n_outputs))
-                start += 1 + encoder.n_outputs
-                if encoder.has_missing:
-                    spans.append(Span(name, "missing", start, start + 2))
-                    start += 2
-                for _ in encoder.residual_scales_:
-                    spans.append(Span(name, "residual", start, start + 1))
-                    start += 1
             self._encoders[name] = encoder
+            spans.extend(_column_spans(name, encoder, start))
+            start = spans[-1].stop
         self.output_spans_ = spans
         self.n_output_features_ = start
         return self
+
+    def _check_encoders(self) -> None:
+        """Raise a ``ValueError`` unless the encoders give the recorded output layout
+        (a loaded file whose parts disagree: an edited or damaged one)."""
+        spans, start = [], 0
+        for name in self._container.columns:
+            encoder = self._encoders[name]
+            if isinstance(encoder, ContinuousEncoder):
+                sizes = {encoder.means_.size, encoder.stds_.size, encoder.log_weights_.size}
+                if len(sizes) != 1 or name not in self._numeric_info:
+                    raise ValueError(f"the encoder of column {name!r} is inconsistent.")
+            spans.extend(_column_spans(name, encoder, start))
+            start = spans[-1].stop
+        if spans != list(self.output_spans_) or start != self.n_output_features_:
+            raise ValueError("the encoders do not give the recorded output spans.")
 
     def transform(self, X):
         """Encode ``X`` into a float32 matrix laid out as ``output_spans_``.
