@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime
 import sys
 import time
 from pathlib import Path
@@ -52,6 +53,15 @@ def _read_table(path, dates=None) -> pd.DataFrame:
     return frame
 
 
+def _column_label(model, text: str):
+    """The model's column label whose text is ``text`` (labels of a model fitted in
+    Python may be ints or tuples); ``text`` itself when none is."""
+    labels = [label for label in model._container.columns if str(label) == text]
+    if len(labels) > 1:
+        raise ValueError(f"several columns of the model read as {text!r}: {labels}")
+    return labels[0] if labels else text
+
+
 def _fitted_categories(model, column) -> list | None:
     """The values a fitted model's discrete ``column`` holds (None: not a discrete column)."""
     labels = list(model._container.columns)
@@ -77,7 +87,8 @@ class _TableWriter:
         schema = pa.Schema.from_pandas(chunk, preserve_index=False)
         for i, field in enumerate(schema):
             if pa.types.is_null(field.type) and self.model is not None:
-                values = _fitted_categories(self.model, field.name) or []
+                label = _column_label(self.model, field.name)
+                values = _fitted_categories(self.model, label) or []
                 kind = pa.array(values).type if values else pa.string()
                 schema = schema.set(i, field.with_type(kind))
         return schema
@@ -153,6 +164,7 @@ def cmd_fit(args) -> None:
 
 
 def cmd_sample(args) -> None:
+    import numpy as np
     from tqdm.auto import tqdm
 
     from . import load
@@ -161,23 +173,42 @@ def cmd_sample(args) -> None:
         raise ValueError(f"-n must be >= 1; got {args.n}")
     pairs = [_split_condition(text) for text in args.condition or []]
     model = load(args.model)
-    conditions = {column: _condition_value(column, value, model) for column, value in pairs}
+    conditions = {}
+    for text, value in pairs:
+        column = _column_label(model, text)
+        conditions[column] = _condition_value(column, value, model)
+    seed = args.seed
+    if seed is None:  # new rows on every run (the file holds the model's stream as saved)
+        seed = int(np.random.default_rng().integers(2**31 - 1))
+        print(f"seed {seed} (pass --seed {seed} to draw these rows again)", file=sys.stderr)
     chunks = model.sample_chunks(
-        args.n, chunk_size=args.chunk_size, conditions=conditions or None, random_state=args.seed
+        args.n, chunk_size=args.chunk_size, conditions=conditions or None, random_state=seed
     )
     writer = _TableWriter(args.output, model)
     try:
         with tqdm(total=args.n, unit="rows", file=sys.stderr) as bar:
             for chunk in chunks:
-                if isinstance(chunk, tuple):  # a model fitted with y: y becomes a column
-                    X, y = chunk
-                    name = getattr(y, "name", None) or "y"
-                    chunk = pd.DataFrame(X).assign(**{str(name): pd.Series(y).to_numpy()})
-                writer.write(chunk)
-                bar.update(len(chunk))
+                table = _output_table(chunk)
+                writer.write(table)
+                bar.update(len(table))
     finally:
         writer.close()
     print(f"wrote {args.n} rows to {args.output}")
+
+
+def _output_table(chunk) -> pd.DataFrame:
+    """A sampled chunk as a DataFrame with text column labels (what CSV and Parquet
+    hold); a label ``y`` of a model fitted with one becomes a last column, named after
+    it (``y`` when unnamed), or ``<name>_y`` if ``X`` already has a column of that name."""
+    X, y = chunk if isinstance(chunk, tuple) else (chunk, None)
+    table = pd.DataFrame(X)
+    table.columns = [str(label) for label in table.columns]
+    if y is not None:
+        name = str(getattr(y, "name", None) or "y")
+        while name in table.columns:
+            name = f"{name}_y"
+        table[name] = pd.Series(y).to_numpy()
+    return table
 
 
 # the cells pandas's read_csv reads as bools
@@ -194,10 +225,14 @@ def _split_condition(text: str) -> tuple[str, str]:
 
 def _condition_value(column: str, value: str, model):
     """The value of the model's ``column`` whose text is ``value`` (so ``code=01`` finds
-    the text ``"01"`` and ``n=1`` the number 1), else ``value`` read as a CSV cell would
-    be (an int, a float, ``True``/``TRUE``/``true`` and their ``False`` as a bool, else
-    text), which sampling refuses with the values it knows when the model never saw it."""
-    matches = [c for c in _fitted_categories(model, column) or [] if str(c) == value]
+    the text ``"01"`` and ``n=1`` the number 1; a date finds the datetime at that
+    instant), else ``value`` read as a CSV cell would be (empty as missing, an int, a
+    float, ``True``/``TRUE``/``true`` and their ``False`` as a bool, else text), which
+    sampling refuses with the values it knows when the model never saw it."""
+    categories = _fitted_categories(model, column) or []
+    matches = [c for c in categories if str(c) == value]
+    if not matches:  # dates given without their time, as read from a CSV cell
+        matches = [c for c in categories if _same_time(c, value)]
     if len(matches) == 1:
         return matches[0]
     if matches:
@@ -205,6 +240,8 @@ def _condition_value(column: str, value: str, model):
             f"--condition {column}={value}: several values of {column!r} read as {value!r} "
             f"({matches}); sample from Python with the value itself."
         )
+    if value == "":  # an empty CSV cell: missing
+        return float("nan")
     if value in _BOOLS:
         return _BOOLS[value]
     for cast in (int, float):
@@ -213,6 +250,16 @@ def _condition_value(column: str, value: str, model):
         except ValueError:
             continue
     return value
+
+
+def _same_time(category, value: str) -> bool:
+    """Whether a datetime ``category`` is the instant the text ``value`` reads as."""
+    if not isinstance(category, (pd.Timestamp, datetime.date)):
+        return False
+    try:
+        return pd.Timestamp(value) == pd.Timestamp(category)
+    except (ValueError, TypeError):
+        return False
 
 
 def _quality(real, synthetic) -> dict:

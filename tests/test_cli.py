@@ -193,3 +193,76 @@ def test_ambiguous_condition_value_is_an_error():
     with pytest.raises(ValueError, match=r"several values of 'k' read as '1'"):
         _condition_value("k", "1", model)
     assert _condition_value("k", "a", model) == "a"
+
+
+def test_sample_draws_new_rows_unless_seeded(adult_csv, tmp_path, capsys):
+    # without --seed, every run wrote the same rows (the file holds the saved stream)
+    model = tmp_path / "m.sksynth"
+    assert main(["fit", str(adult_csv), "--epochs", "1", "-o", str(model)]) == 0
+    tables = []
+    for k, seed in enumerate([[], [], ["--seed", "5"], ["--seed", "5"]]):
+        out = tmp_path / f"s{k}.csv"
+        assert main(["sample", str(model), "-n", "30", "-o", str(out), *seed]) == 0
+        tables.append(pd.read_csv(out))
+    assert not tables[0].equals(tables[1]) and tables[2].equals(tables[3])
+    drawn = int(capsys.readouterr().err.split("pass --seed ")[1].split()[0])
+    again = tmp_path / "again.csv"
+    assert main(["sample", str(model), "-n", "30", "-o", str(again), "--seed", str(drawn)]) == 0
+    assert pd.read_csv(again).equals(tables[0])
+
+
+def test_sample_models_fitted_in_python(tmp_path):
+    # models fitted on ndarrays, on int column labels, or with a y named like a column
+    # of X crashed (no to_csv, a Parquet schema KeyError) or lost the column to y
+    import numpy as np
+
+    import sksynth
+    from sksynth import VAESynthesizer
+
+    pytest.importorskip("pyarrow")
+    rng = np.random.default_rng(0)
+    numbers = np.column_stack([rng.normal(size=120), rng.integers(0, 3, 120)])
+    ints = pd.DataFrame({0: rng.normal(size=120), 1: rng.choice(["a", "b"], 120)})
+    X = pd.DataFrame({"a": rng.normal(size=120), "b": rng.choice(["p", "q"], 120)})
+    y = pd.Series(rng.choice(["A", "B"], 120), name="a")
+    models = {
+        "array": VAESynthesizer(epochs=1, discrete_columns=[1], random_state=0).fit(numbers),
+        "ints": VAESynthesizer(epochs=1, random_state=0).fit(ints),
+        "clash": VAESynthesizer(epochs=1, random_state=0).fit(X, y),
+    }
+    for name, model in models.items():
+        sksynth.save(model, tmp_path / name)
+        for suffix in ("csv", "parquet"):
+            out = tmp_path / f"{name}.{suffix}"
+            assert main(["sample", str(tmp_path / name), "-n", "9", "-o", str(out)]) == 0
+    assert list(pd.read_parquet(tmp_path / "array.parquet").columns) == ["0", "1"]
+    clash = pd.read_csv(tmp_path / "clash.csv")
+    assert list(clash.columns) == ["a", "b", "a_y"] and clash["a"].dtype == float
+    assert set(clash["a_y"]) <= {"A", "B"}
+    out = tmp_path / "b.csv"
+    args = ["sample", str(tmp_path / "ints"), "-n", "9", "-o", str(out), "--condition", "1=b"]
+    assert main(args) == 0
+    assert set(pd.read_csv(out)["1"]) == {"b"}
+
+
+def test_condition_on_missing_and_on_dates(tmp_path):
+    import numpy as np
+
+    import sksynth
+    from sksynth import VAESynthesizer
+
+    rng = np.random.default_rng(0)
+    W = pd.DataFrame(
+        {
+            "w": ["u", None, "v", "u"] * 30,
+            "d": pd.to_datetime(["2020-01-02", "2020-01-03"] * 60),
+            "x": rng.normal(size=120),
+        }
+    )
+    model = VAESynthesizer(epochs=1, random_state=0, discrete_columns=["w", "d"]).fit(W)
+    sksynth.save(model, tmp_path / "w")
+    out = tmp_path / "w.csv"
+    conditions = ["--condition", "w=", "--condition", "d=2020-01-02"]
+    assert main(["sample", str(tmp_path / "w"), "-n", "9", "-o", str(out), *conditions]) == 0
+    table = pd.read_csv(out)
+    assert table["w"].isna().all() and (table["d"] == "2020-01-02").all()
