@@ -161,6 +161,12 @@ def save(model, path) -> None:
                 if hasattr(model, "classes_")
                 else None
             ),
+            "classes_dtype": model.classes_.dtype.str if hasattr(model, "classes_") else None,
+            "output_config": {
+                key: value
+                for key, value in getattr(model, "_sklearn_output_config", {}).items()
+                if isinstance(value, str)
+            },
             "class_probs": (
                 None if model._class_probs is None else [float(p) for p in model._class_probs]
             ),
@@ -316,7 +322,11 @@ def _model_from(state: dict, weights: dict, path, device: str):
             "dtype": ser.decode_dtype(target["dtype"]),
         }
     if fitted["classes"] is not None:
-        model.classes_ = np.asarray([ser.decode_value(v) for v in fitted["classes"]])
+        dtype = fitted.get("classes_dtype")  # absent in files from before it was recorded
+        values = [ser.decode_value(v) for v in fitted["classes"]]
+        model.classes_ = np.asarray(values, dtype=None if dtype is None else np.dtype(dtype))
+    if fitted.get("output_config"):  # set_output(transform="pandas")
+        model._sklearn_output_config = dict(fitted["output_config"])
     probs = fitted.get("class_probs")  # absent in files from before conditional sampling
     model._class_probs = None if probs is None else np.asarray(probs, dtype=np.float64)
     model._sample_rng = np.random.default_rng()

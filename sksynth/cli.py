@@ -141,9 +141,17 @@ def _discrete(frame, target, extra):
     return columns
 
 
+def _check_writable(path, option: str) -> None:
+    """Refuse an output path in a missing folder before the long work, not after it."""
+    folder = Path(path).parent
+    if not folder.is_dir():
+        raise ValueError(f"{option}: no such folder {str(folder)!r} for {str(path)!r}")
+
+
 def cmd_fit(args) -> None:
     from . import save
 
+    _check_writable(args.output, "-o")
     frame = _read_table(args.data, args.dates)
     discrete = _discrete(frame, args.target, args.discrete)
     model = _model(
@@ -171,6 +179,7 @@ def cmd_sample(args) -> None:
 
     if args.n < 1:
         raise ValueError(f"-n must be >= 1; got {args.n}")
+    _check_writable(args.output, "-o")
     pairs = [_split_condition(text) for text in args.condition or []]
     model = load(args.model)
     conditions = {}
@@ -273,6 +282,8 @@ def _quality(real, synthetic) -> dict:
 def cmd_evaluate(args) -> None:
     from .metrics import evaluate
 
+    if args.report:
+        _check_writable(args.report, "--report")
     real, synthetic = _read_table(args.real, args.dates), _read_table(args.synthetic, args.dates)
     real_test = _read_table(args.real_test, args.dates) if args.real_test else None
     discrete = _discrete(real, args.target, args.discrete)
@@ -293,6 +304,9 @@ def cmd_demo(args) -> None:
     from .datasets import load_adult
     from .metrics._plots import plot_marginals
 
+    for option, epochs in (("--vae-epochs", args.vae_epochs), ("--gan-epochs", args.gan_epochs)):
+        if epochs < 1:
+            raise ValueError(f"{option} must be >= 1; got {epochs}")
     out = Path(args.output_dir)
     out.mkdir(parents=True, exist_ok=True)
     adult = load_adult().frame

@@ -169,6 +169,15 @@ def test_one_line_errors(adult_csv, tmp_path, capsys):
     assert "not a sksynth model file" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["fit"])
+    # output folders that do not exist are refused before the fit, not after it
+    missing = str(tmp_path / "no" / "m")
+    assert main(["fit", str(adult_csv), "--epochs", "50", "-o", missing]) == 2
+    assert "-o: no such folder" in capsys.readouterr().err  # (saving said "No such file")
+    report = str(tmp_path / "no" / "r.html")
+    assert main(["evaluate", str(adult_csv), str(adult_csv), "--report", report]) == 2
+    assert "--report: no such folder" in capsys.readouterr().err
+    assert main(["demo", "--gan-epochs", "0", "--output-dir", str(tmp_path / "d")]) == 2
+    assert "--gan-epochs must be >= 1" in capsys.readouterr().err
 
 
 def test_demo_runs(tmp_path, capsys):

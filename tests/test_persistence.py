@@ -239,3 +239,15 @@ def test_save_rejects_unfitted_and_foreign(tmp_path):
         sksynth.save(VAESynthesizer(), tmp_path / "x")
     with pytest.raises(TypeError, match="GANSynthesizer or VAESynthesizer"):
         sksynth.save(LinearRegression(), tmp_path / "x")
+
+
+def test_load_keeps_set_output_and_the_dtype_of_classes(tmp_path):
+    # set_output(transform="pandas") was lost, and object classes came back as <U1
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=100), "b": rng.choice(["p", "q"], 100)})
+    for y in (pd.Series(rng.choice(["A", "B"], 100)), np.array(rng.choice(["A", "B"], 100))):
+        model = VAESynthesizer(epochs=1, random_state=0).fit(X, y).set_output(transform="pandas")
+        sksynth.save(model, tmp_path / "m")
+        loaded = sksynth.load(tmp_path / "m")
+        assert loaded.classes_.dtype == model.classes_.dtype
+        pd.testing.assert_frame_equal(loaded.transform(X), model.transform(X))
