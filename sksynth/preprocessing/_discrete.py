@@ -29,7 +29,8 @@ class DiscreteEncoder:
             used = np.unique(series.cat.codes.to_numpy()[~missing])
             self.categories_ = self.dtype.categories[used]
         else:
-            uniques = pd.unique(series[~missing])
+            # as Python objects (Timestamps for datetimes: numpy 1.x made them ints)
+            uniques = pd.Index(pd.unique(series[~missing])).astype(object).to_numpy()
             try:
                 uniques = np.sort(np.asarray(uniques, dtype=object))
             except TypeError:
