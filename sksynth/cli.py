@@ -266,7 +266,10 @@ def _same_time(category, value: str) -> bool:
     if not isinstance(category, (pd.Timestamp, datetime.date)):
         return False
     try:
-        return pd.Timestamp(value) == pd.Timestamp(category)
+        stamp, category = pd.Timestamp(value), pd.Timestamp(category)
+        if stamp.tzinfo is None and category.tzinfo is not None:  # a date in its zone
+            stamp = stamp.tz_localize(category.tzinfo)
+        return stamp == category
     except (ValueError, TypeError):
         return False
 

@@ -265,13 +265,15 @@ def test_condition_on_missing_and_on_dates(tmp_path):
         {
             "w": ["u", None, "v", "u"] * 30,
             "d": pd.to_datetime(["2020-01-02", "2020-01-03"] * 60),
+            "z": pd.to_datetime(["2020-01-02", "2020-01-03"] * 60).tz_localize("Europe/Paris"),
             "x": rng.normal(size=120),
         }
     )
-    model = VAESynthesizer(epochs=1, random_state=0, discrete_columns=["w", "d"]).fit(W)
+    model = VAESynthesizer(epochs=1, random_state=0, discrete_columns=["w", "d", "z"]).fit(W)
     sksynth.save(model, tmp_path / "w")
     out = tmp_path / "w.csv"
-    conditions = ["--condition", "w=", "--condition", "d=2020-01-02"]
+    conditions = ["--condition", "w=", "--condition", "d=2020-01-02", "--condition", "z=2020-01-03"]
     assert main(["sample", str(tmp_path / "w"), "-n", "9", "-o", str(out), *conditions]) == 0
     table = pd.read_csv(out)
     assert table["w"].isna().all() and (table["d"] == "2020-01-02").all()
+    assert (table["z"] == "2020-01-03 00:00:00+01:00").all()  # the date in the column's zone

@@ -6,7 +6,8 @@ import tracemalloc
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.ensemble import RandomForestClassifier
+from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+from sklearn.svm import LinearSVC
 
 from sksynth.metrics import (
     column_pair_trends,
@@ -27,6 +28,12 @@ def test_exact_copy_rate_compares_values_not_dtypes():
     assert exact_copy_rate(real, pd.DataFrame({"x": [1.5, 2.0, 3.0, 4.0]})) == 0.75
     assert exact_copy_rate(real.to_numpy(), np.array([[1.9], [2.2], [3.7], [9.0]])) == 0.0
     assert exact_copy_rate(real, pd.DataFrame({"x": [1.0, 2.0, np.nan, 5.0]})) == 0.5
+    # exact beyond float64's integers and below its resolution of datetimes
+    ids = pd.DataFrame({"id": np.array([2**60, 2**60 + 64], dtype=np.int64)})
+    assert exact_copy_rate(ids, ids + 1) == 0.0 and exact_copy_rate(ids, ids.astype("Int64")) == 1
+    times = pd.DataFrame({"t": pd.to_datetime(["2024-05-01 12:00", "2024-05-02 12:00"])})
+    assert exact_copy_rate(times, times + pd.Timedelta(100, "ns")) == 0.0
+    assert exact_copy_rate(times, times.astype("datetime64[s]")) == 1.0
     coded = pd.DataFrame({"c": pd.Categorical(["a", "b", None]), "x": [1, 2, 3]})
     assert exact_copy_rate(coded, coded.assign(c=pd.Categorical(["z"] * 3))) == 0.0
     assert exact_copy_rate(coded, coded.assign(c=[None, "b", np.nan])) == pytest.approx(2 / 3)
@@ -82,6 +89,29 @@ def test_tstr_score_with_classes_missing_from_either_table():
         tstr_score(test[test["y"] == "a"], synth, "y")
     with pytest.raises(ValueError, match="training table has 2 missing values in target 'x'"):
         tstr_score(test, synth.assign(x=synth["x"].mask(synth.index < 2)), "x")
+
+
+def test_tstr_score_with_a_classifier_without_probabilities():
+    # the default ROC AUC called predict_proba, which LinearSVC lacks
+    rng = np.random.default_rng(0)
+    test, synth = _classes(rng, 300), _classes(rng, 400)
+    two = [t[t["y"] != "c"] for t in (test, synth)]
+    svc = LinearSVC()
+    assert tstr_score(*two, "y", estimator=svc) == tstr_score(
+        *two, "y", estimator=svc, scoring="roc_auc"
+    )
+    assert 0.8 < tstr_score(test, synth, "y", estimator=svc) <= 1.0
+
+
+def test_tstr_score_refuses_identifier_columns_only(monkeypatch):
+    import sksynth.metrics._utility as utility
+
+    monkeypatch.setattr(utility, "_DENSE_CELLS", 10_000)
+    rng = np.random.default_rng(0)
+    test, synth = _classes(rng, 300), _classes(rng, 1500)
+    assert 0.9 < tstr_score(test, synth, "y") <= 1.0  # 1500 x 6 dense cells: numbers only
+    with pytest.raises(ValueError, match=r"\{'id': 1500\} .* look like identifiers"):
+        tstr_score(test.assign(id="t"), synth.assign(id=[f"s{i}" for i in range(1500)]), "y")
 
 
 def test_metrics_align_columns_by_name_and_name_the_table_at_fault():
@@ -169,4 +199,7 @@ def test_identifier_columns_encode_sparse_for_detection_and_distances(adult):
     assert 0.5 < detection_score(real, synth) <= 1.0
     distances = distance_to_closest_record(real, synth)
     assert (distances >= 1.0).all()  # every synthetic id differs from every real one
-    assert 0.5 < tstr_score(synth, real, "income") <= 1.0
+    assert 0.5 < tstr_score(real, synth, "income") <= 1.0
+    # a user's estimator gets the dense matrix it may need
+    dense_only = HistGradientBoostingClassifier(max_iter=5)
+    assert 0.5 < detection_score(real, synth, estimator=dense_only) <= 1.0

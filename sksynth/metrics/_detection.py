@@ -62,7 +62,9 @@ def detection_score(
                 f"least {cv} rows; the {name} table has {len(table)}."
             )
     both = pd.concat([real, synthetic], ignore_index=True)
-    X = MetricEncoder(discrete).fit_transform(both)
+    # sparse for identifier-like columns, unless the estimator is the caller's own
+    X = MetricEncoder(discrete, sparse_output="auto" if estimator is None else False)
+    X = X.fit_transform(both)
     y = np.r_[np.zeros(len(real)), np.ones(len(synthetic))]
     estimator = LogisticRegression(max_iter=1000) if estimator is None else clone(estimator)
     if estimator.get_params(deep=False).get("random_state", 0) is None:

@@ -2,8 +2,8 @@
 
 Continuous columns are standardised (missing values set to the mean, plus a
 missing indicator); discrete columns are one-hot over the fitted values
-(missing a value of its own, whether None, NaN or pd.NA; one more column for
-every value not seen at fit) scaled by ``1/sqrt(2)``, so that two rows
+(missing a value of its own, whether None, NaN or pd.NA; one more column,
+shared by every value not seen at fit) scaled by ``1/sqrt(2)``, so that two rows
 differing in one category are at distance 1, like two rows one standard
 deviation apart in one number.
 """
@@ -18,7 +18,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from ._tables import as_numbers
 
 _ONE_HOT_SCALE = 1.0 / np.sqrt(2.0)
-#: Above this many cells (64 Mi, 512 MB of float64) the encoding is a sparse matrix.
+#: A dense encoding of this many cells (64 Mi, 512 MB of float64) is too big to build
+#: for identifier-like columns (see ``tstr_score``).
 _DENSE_CELLS = 2**26
 
 
@@ -37,10 +38,9 @@ class MetricEncoder(TransformerMixin, BaseEstimator):
     discrete_columns : list
         Columns to one-hot encode; the others are numeric (datetimes included).
     sparse_output : bool or "auto", default="auto"
-        Return a SciPy CSR matrix; ``"auto"``: when the encoding is wide and
-        mostly zeros (over 1,000 outputs, ten or more per column: one-hot
-        blocks of identifier-like columns), or the dense matrix would pass
-        ``_DENSE_CELLS`` cells.
+        Return a SciPy CSR matrix; ``"auto"``: when the fitted encoding is wide
+        and mostly zeros (over 1,000 outputs, ten or more per column: one-hot
+        blocks of identifier-like columns).
     """
 
     def __init__(self, discrete_columns=(), sparse_output="auto"):
@@ -68,10 +68,9 @@ class MetricEncoder(TransformerMixin, BaseEstimator):
 
     def transform(self, X: pd.DataFrame):
         sparse_output = self.sparse_output
-        if sparse_output == "auto":
-            # mostly zeros (wide one-hot blocks: identifier-like columns), or too big dense
-            wide = self.n_outputs_ > 1000 and self.n_outputs_ >= 10 * len(self.columns_)
-            sparse_output = wide or len(X) * self.n_outputs_ > _DENSE_CELLS
+        if sparse_output == "auto":  # decided by the fit alone: every call alike
+            # mostly zeros: wide one-hot blocks of identifier-like columns
+            sparse_output = self.n_outputs_ > 1000 and self.n_outputs_ >= 10 * len(self.columns_)
         rows = np.arange(len(X))
         blocks = []
         for column in self.columns_:

@@ -11,7 +11,7 @@ import pandas as pd
 from sklearn.neighbors import NearestNeighbors
 
 from ._encoding import MetricEncoder
-from ._tables import align, as_labels, as_numbers
+from ._tables import align, as_labels
 
 
 def neighbour_distances(real, queries, discrete_columns, k):
@@ -92,21 +92,18 @@ def nearest_neighbor_distance_ratio(real, synthetic, *, discrete_columns="auto")
     return distance_ratio(neighbour_distances(real, [synthetic], discrete_columns, 2)[0])
 
 
-def _row_codes(real: pd.DataFrame, synthetic: pd.DataFrame, discrete) -> np.ndarray:
+def _row_codes(real: pd.DataFrame, synthetic: pd.DataFrame) -> np.ndarray:
     """One integer per row of both tables (real rows first), equal for equal rows.
 
-    Values are compared as the other metrics read them, whatever each table's
-    dtypes: numbers as float64 (an int 2 equals a float 2.0, 2.5 equals neither),
-    datetimes as instants, categories as their labels; missing equals missing.
+    Values are compared as Python objects, whatever each table's dtypes: an int 2
+    equals a float 2.0 (2.5 equals neither) and ints stay exact beyond float64's
+    2**53; datetimes compare as instants (the tables come from ``align``, so in
+    one time zone); None, NaN, NaT and pd.NA are one missing value.
     """
     codes = np.empty((len(real) + len(synthetic), real.shape[1]), dtype=np.int64)
     for k, column in enumerate(real.columns):
-        if column in discrete:
-            r, s, _ = as_labels(real[column], synthetic[column])
-            codes[:, k] = np.concatenate([r, s])
-        else:
-            both = np.concatenate([as_numbers(real[column]), as_numbers(synthetic[column])])
-            codes[:, k] = pd.factorize(both, use_na_sentinel=False)[0]
+        r, s, _ = as_labels(real[column], synthetic[column])
+        codes[:, k] = np.concatenate([r, s])
     if not codes.shape[1]:
         return np.zeros(len(codes), dtype=np.int64)
     return np.unique(codes, axis=0, return_inverse=True)[1].reshape(-1)
@@ -134,8 +131,8 @@ def exact_copy_rate(real, synthetic):
     >>> exact_copy_rate(real, pd.DataFrame({"x": [1, 2, 9, 9], "c": ["a", "a", "c", "c"]}))
     0.25
     """
-    real, synthetic, discrete = align(real, synthetic)
-    rows = _row_codes(real, synthetic, discrete)
+    real, synthetic, _ = align(real, synthetic)
+    rows = _row_codes(real, synthetic)
     return float(np.isin(rows[len(real) :], rows[: len(real)]).mean())
 
 

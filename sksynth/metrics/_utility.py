@@ -21,23 +21,30 @@ def _split(frame: pd.DataFrame, target):
 
 
 def _roc_auc(model, X_test, y_test: np.ndarray) -> float:
-    """ROC AUC of ``model`` on the test rows: of the greater label's probability for two
+    """ROC AUC of ``model`` on the test rows (from ``predict_proba``, else
+    ``decision_function``): of the greater label's score for two
     test classes, else the mean one-vs-rest AUC over the test classes (scikit-learn's
     ``"roc_auc"`` and ``"roc_auc_ovr"`` when the model knows the same classes). A test
     class the model never saw (a synthetic table without it) counts 0.5, chance; classes
     the test rows lack are left out."""
     present = np.unique(y_test)
     if len(present) < 2:
+        label = present[0].item() if isinstance(present[0], np.generic) else present[0]
         raise ValueError(
-            f"The test table holds a single class of the target ({present[0]!r}), so ROC "
+            f"The test table holds a single class of the target ({label!r}), so ROC "
             "AUC is undefined; give test rows of several classes, or another scoring."
         )
-    proba = model.predict_proba(X_test)
+    if hasattr(model, "predict_proba"):
+        scores = model.predict_proba(X_test)
+    else:  # a classifier with decision_function only (LinearSVC, RidgeClassifier)
+        scores = model.decision_function(X_test)
+        if scores.ndim == 1:  # two classes: the score of the second
+            scores = np.column_stack([-scores, scores])
     column = {label: k for k, label in enumerate(model.classes_)}
 
     def one_vs_rest(label) -> float:
         k = column.get(label)
-        return 0.5 if k is None else float(roc_auc_score(y_test == label, proba[:, k]))
+        return 0.5 if k is None else float(roc_auc_score(y_test == label, scores[:, k]))
 
     if len(present) == 2:
         return one_vs_rest(present[1])
@@ -45,17 +52,17 @@ def _roc_auc(model, X_test, y_test: np.ndarray) -> float:
 
 
 def _check_dense_width(X: pd.DataFrame, features: list) -> None:
-    """Refuse features whose dense encoding would pass ``_DENSE_CELLS`` cells (the
-    one-hot blocks of identifier-like columns in a large table)."""
+    """Refuse identifier-like discrete features (over 1,000 values) whose one-hot blocks
+    would make the dense matrix tstr_score trains on pass ``_DENSE_CELLS`` cells."""
     encoder = MetricEncoder(features).fit(X)
-    if len(X) * encoder.n_outputs_ <= _DENSE_CELLS:
+    widths = {c: len(encoder.stats_[c][1]) for c in features if c in encoder.stats_}
+    wide = {c: k for c, k in sorted(widths.items(), key=lambda item: -item[1]) if k > 1000}
+    if not wide or len(X) * sum(widths.values()) <= _DENSE_CELLS:
         return
-    widest = sorted(features, key=lambda c: -len(encoder.stats_[c][1]))[:3]
-    counts = {c: len(encoder.stats_[c][1]) for c in widest}
     raise ValueError(
-        f"The discrete columns {counts} (distinct values) make the encoded features too big "
-        f"({len(X)} rows x {encoder.n_outputs_} columns) for the dense matrix tstr_score "
-        "trains on. Drop identifier columns."
+        f"The discrete columns {dict(list(wide.items())[:3])} (distinct values) look like "
+        f"identifiers: their one-hot blocks make the matrix tstr_score trains on "
+        f"{len(X)} rows x {encoder.n_outputs_} columns. Drop identifier columns."
     )
 
 
