@@ -52,7 +52,7 @@ class DiscreteEncoder:
             table[lookup] = np.arange(len(lookup))
             codes = table[series.cat.codes.to_numpy()]  # code -1 (missing) hits the last slot
         else:
-            codes = self.categories_.get_indexer(pd.Index(series.astype(object)))
+            codes = self.categories_.get_indexer(pd.Index(series.astype(object), dtype=object))
         unseen = (codes < 0) & ~missing
         if unseen.any():
             examples = pd.unique(series[unseen])[:5].tolist()
