@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from numbers import Integral
-
 import numpy as np
 import pandas as pd
 
-from ..preprocessing._columns import as_frame, is_datetime, is_discrete_by_default, utc_naive
+from ..preprocessing._columns import (
+    as_frame,
+    column_labels,
+    is_datetime,
+    is_discrete_by_default,
+    utc_naive,
+)
 
 
 def align(real, synthetic, discrete_columns="auto", *, names=("real", "synthetic")):
@@ -40,14 +44,7 @@ def align(real, synthetic, discrete_columns="auto", *, names=("real", "synthetic
         discrete = [c for c in real.columns if is_discrete_by_default(real[c].dtype)]
     else:  # labels, or positions as the estimators take them
         columns = list(real.columns)
-        discrete, unknown = [], []
-        for key in discrete_columns:
-            if key in columns:
-                discrete.append(key)
-            elif _is_position(key, len(columns)):
-                discrete.append(columns[int(key)])
-            else:
-                unknown.append(key)
+        discrete, unknown = column_labels(discrete_columns, columns)
         if unknown:
             raise ValueError(
                 f"discrete_columns names columns not in the tables: {unknown}; the columns "
@@ -63,10 +60,6 @@ def align(real, synthetic, discrete_columns="auto", *, names=("real", "synthetic
         for c in zoned:
             real[c], synthetic[c] = utc_naive(real[c]), utc_naive(synthetic[c])
     return real, synthetic, discrete
-
-
-def _is_position(key, n_columns: int) -> bool:
-    return isinstance(key, Integral) and not isinstance(key, bool) and 0 <= key < n_columns
 
 
 def as_labels(real: pd.Series, synthetic: pd.Series) -> tuple[np.ndarray, np.ndarray, int]:

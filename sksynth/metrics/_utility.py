@@ -51,18 +51,18 @@ def _roc_auc(model, X_test, y_test: np.ndarray) -> float:
     return float(np.mean([one_vs_rest(label) for label in present]))
 
 
-def _check_dense_width(X: pd.DataFrame, features: list) -> None:
-    """Refuse identifier-like discrete features (over 1,000 values) whose one-hot blocks
-    would make the dense matrix tstr_score trains on pass ``_DENSE_CELLS`` cells."""
-    encoder = MetricEncoder(features).fit(X)
-    widths = {c: len(encoder.stats_[c][1]) for c in features if c in encoder.stats_}
+def _check_dense_width(encoder: MetricEncoder, n_rows: int) -> None:
+    """Refuse identifier-like discrete features (over 1,000 values) of a fitted
+    ``encoder`` whose one-hot blocks would make the dense matrix tstr_score trains on
+    pass ``_DENSE_CELLS`` cells."""
+    widths = {c: len(s[1]) for c, s in encoder.stats_.items() if s[0] == "discrete"}
     wide = {c: k for c, k in sorted(widths.items(), key=lambda item: -item[1]) if k > 1000}
-    if not wide or len(X) * sum(widths.values()) <= _DENSE_CELLS:
+    if not wide or n_rows * sum(widths.values()) <= _DENSE_CELLS:
         return
     raise ValueError(
         f"The discrete columns {dict(list(wide.items())[:3])} (distinct values) look like "
         f"identifiers: their one-hot blocks make the matrix tstr_score trains on "
-        f"{len(X)} rows x {encoder.n_outputs_} columns. Drop identifier columns."
+        f"{n_rows} rows x {encoder.n_outputs_} columns. Drop identifier columns."
     )
 
 
@@ -107,15 +107,16 @@ def train_and_score(train, test, target, discrete, estimator, scoring) -> float:
                 f"The training table has a single value of target {target!r}; a classifier "
                 "needs at least two classes."
             )
-    _check_dense_width(X_train, features)
+    encoder = MetricEncoder(features, sparse_output=False).fit(X_train)
+    _check_dense_width(encoder, len(X_train))
     if estimator is None:
         estimator = (
             HistGradientBoostingClassifier(random_state=0)
             if classification
             else HistGradientBoostingRegressor(random_state=0)
         )
-    model = make_pipeline(MetricEncoder(features, sparse_output=False), clone(estimator))
-    model.fit(X_train, y_train)
+    # the encoder is fitted once: the pipeline only applies it to the test rows
+    model = make_pipeline(encoder, clone(estimator).fit(encoder.transform(X_train), y_train))
     if scoring is None and classification:
         return _roc_auc(model, X_test, y_test)
     if scoring is None:

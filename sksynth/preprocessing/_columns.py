@@ -7,6 +7,7 @@ Everything here is numpy/pandas only. The transformer records what came in
 from __future__ import annotations
 
 from dataclasses import dataclass
+from numbers import Integral
 from typing import Any
 
 import numpy as np
@@ -71,6 +72,20 @@ def as_frame(X: pd.DataFrame | np.ndarray) -> tuple[pd.DataFrame, Container]:
     frame = pd.DataFrame(arr, columns=list(range(arr.shape[1])), dtype=dtype, copy=False)
     container = Container(False, list(frame.columns), list(frame.dtypes), arr.dtype)
     return frame, container
+
+
+def column_labels(keys, columns: list) -> tuple[list, list]:
+    """The labels ``keys`` name among ``columns`` (each a label, or a position as an
+    int), and the keys that name none."""
+    found, unknown = [], []
+    for key in keys:
+        if key in columns:
+            found.append(key)
+        elif isinstance(key, Integral) and not isinstance(key, bool) and 0 <= key < len(columns):
+            found.append(columns[int(key)])
+        else:
+            unknown.append(key)
+    return found, unknown
 
 
 def is_datetime(dtype: Any) -> bool:
@@ -301,15 +316,16 @@ def _datetime_steps(ints: np.ndarray, info: NumericInfo, finer: int = 1) -> np.n
     ``info``'s steps from its origin, as float64: whole steps exactly, and the part of a
     step that a time between two steps lies past the earlier one as a fraction (a model
     fitted on days reads 12:00 as half a day, as it reads 2.5 in an int column)."""
-    fitted, below = np.divmod(ints, finer)  # in the unit seen in fit, and what is left
     step = info.step
+    # in the unit seen in fit, and what is left below it
+    fitted, below = (ints, 0) if finer == 1 else np.divmod(ints, finer)
     if info.origin:
         whole = _offsets(fitted, info.origin, step)
     else:
         whole = (fitted // step).astype(np.float64)
-    past = (fitted % step - info.origin % step) % step  # whole units past that step
     if finer == 1 and step == 1:
         return whole
+    past = (fitted % step - info.origin % step) % step  # whole units past that step
     return whole + (past + below / finer) / step
 
 

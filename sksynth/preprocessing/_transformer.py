@@ -15,6 +15,7 @@ from ._columns import (
     as_frame,
     check_same_kind,
     check_supported,
+    column_labels,
     from_float,
     is_discrete_by_default,
     is_numeric,
@@ -66,17 +67,12 @@ def resolve_discrete_columns(frame: pd.DataFrame, discrete_columns) -> list[Any]
         chosen = [c for c in columns if is_discrete_by_default(frame[c].dtype)]
         warn_numbers_as_categories(frame, chosen)
         return chosen
-    chosen = []
-    for key in discrete_columns:
-        if key in columns:
-            chosen.append(key)
-        elif isinstance(key, Integral) and not isinstance(key, bool) and 0 <= key < len(columns):
-            chosen.append(columns[int(key)])
-        else:
-            raise ValueError(
-                f"discrete_columns names {key!r}, which is not a column of X; the columns "
-                f"are {columns[:20]}{'...' if len(columns) > 20 else ''}."
-            )
+    chosen, unknown = column_labels(discrete_columns, columns)
+    if unknown:
+        raise ValueError(
+            f"discrete_columns names {unknown[0]!r}, which is not a column of X; the columns "
+            f"are {columns[:20]}{'...' if len(columns) > 20 else ''}."
+        )
     for c in columns:
         if c not in chosen and not is_numeric(frame[c].dtype):
             raise ValueError(
@@ -84,6 +80,15 @@ def resolve_discrete_columns(frame: pd.DataFrame, discrete_columns) -> list[Any]
                 "continuous: add it to discrete_columns (or use discrete_columns='auto')."
             )
     return [c for c in columns if c in chosen]
+
+
+def _layout(columns, encoders: dict) -> tuple[list[Span], int]:
+    """The output spans of fitted ``encoders`` over ``columns``, and the output width."""
+    spans, start = [], 0
+    for name in columns:
+        spans.extend(_column_spans(name, encoders[name], start))
+        start = spans[-1].stop
+    return spans, start
 
 
 def _column_spans(name, encoder, start: int) -> list[Span]:
@@ -226,7 +231,6 @@ class TableTransformer(TransformerMixin, BaseEstimator):
         self.continuous_columns_ = [c for c in frame.columns if c not in self.discrete_columns_]
         self._encoders = {}
         self._numeric_info = {}
-        spans, start = [], 0
         for name in frame.columns:
             series = frame[name]
             check_supported(series, name)
@@ -248,25 +252,20 @@ class TableTransformer(TransformerMixin, BaseEstimator):
                     rng,
                 ).fit(values, integer=self._numeric_info[name].kind != "float")
             self._encoders[name] = encoder
-            spans.extend(_column_spans(name, encoder, start))
-            start = spans[-1].stop
-        self.output_spans_ = spans
-        self.n_output_features_ = start
+        self.output_spans_, self.n_output_features_ = _layout(frame.columns, self._encoders)
         return self
 
     def _check_encoders(self) -> None:
         """Raise a ``ValueError`` unless the encoders give the recorded output layout
         (a loaded file whose parts disagree: an edited or damaged one)."""
-        spans, start = [], 0
         for name in self._container.columns:
             encoder = self._encoders[name]
             if isinstance(encoder, ContinuousEncoder):
                 sizes = {encoder.means_.size, encoder.stds_.size, encoder.log_weights_.size}
                 if len(sizes) != 1 or name not in self._numeric_info:
                     raise ValueError(f"the encoder of column {name!r} is inconsistent.")
-            spans.extend(_column_spans(name, encoder, start))
-            start = spans[-1].stop
-        if spans != list(self.output_spans_) or start != self.n_output_features_:
+        spans, width = _layout(self._container.columns, self._encoders)
+        if spans != list(self.output_spans_) or width != self.n_output_features_:
             raise ValueError("the encoders do not give the recorded output spans.")
 
     def transform(self, X):
