@@ -534,3 +534,23 @@ def test_discrete_datetimes_round_trip():
     X = pd.DataFrame({"d": days, "t": days.tz_localize("UTC"), "f": np.arange(18.0)})
     tt = TableTransformer(discrete_columns=["d", "t"]).fit(X)
     pd.testing.assert_frame_equal(tt.inverse_transform(tt.transform(X)), X)
+
+
+def test_nearest_mode_is_the_most_probable_mode_first_on_ties():
+    # one mode at a time (bounded memory) must pick what the (n, modes) formula picks
+    from sksynth.preprocessing._continuous import ContinuousEncoder
+
+    rng = np.random.default_rng(0)
+    for trial in range(60):
+        k = int(rng.integers(1, 11))
+        encoder = ContinuousEncoder.__new__(ContinuousEncoder)
+        encoder.means_ = rng.normal(0, 10, k) * rng.choice([1e-8, 1.0, 1e8])
+        encoder.stds_ = rng.random(k) * rng.choice([1e-8, 1.0, 1e8]) + 1e-12
+        weights = rng.random(k)
+        if trial % 3 == 0:  # identical modes: the first one wins
+            encoder.means_[:], encoder.stds_[:], weights[:] = 1.0, 2.0, 1.0
+        encoder.log_weights_ = np.log(weights / weights.sum())
+        x = rng.normal(0, 10, 500) * rng.choice([1e-8, 1.0, 1e8])
+        z = (x[:, None] - encoder.means_) / encoder.stds_
+        scores = encoder.log_weights_ - np.log(encoder.stds_) - 0.5 * z * z
+        np.testing.assert_array_equal(encoder._nearest_mode(x), np.argmax(scores, axis=1))

@@ -146,9 +146,23 @@ class ContinuousEncoder:
         return self.atoms_.size + self.means_.size
 
     def _nearest_mode(self, x: np.ndarray) -> np.ndarray:
-        """Index among ``means_`` of each value's most probable Gaussian mode."""
-        z = (x[:, None] - self.means_) / self.stds_
-        return np.argmax(self.log_weights_ - np.log(self.stds_) - 0.5 * z * z, axis=1)
+        """Index among ``means_`` of each value's most probable Gaussian mode (the
+        first on ties), one mode at a time: memory stays a few copies of ``x``, where
+        an (n, modes) score matrix took 240 MB of temporaries on a million rows."""
+        best = np.zeros(x.shape, dtype=np.int64)
+        best_score = np.full(x.shape, -np.inf)
+        score, half = np.empty_like(x, dtype=np.float64), np.empty_like(x, dtype=np.float64)
+        offsets = self.log_weights_ - np.log(self.stds_)
+        for k in range(self.means_.size):
+            np.subtract(x, self.means_[k], out=score)
+            score /= self.stds_[k]  # z
+            np.multiply(score, 0.5, out=half)
+            half *= score  # 0.5 * z * z, in the order the formula reads
+            np.subtract(offsets[k], half, out=score)
+            better = score > best_score
+            best[better] = k
+            np.maximum(best_score, score, out=best_score)
+        return best
 
     def _decode(self, scalar: np.ndarray, mode: np.ndarray) -> np.ndarray:
         centers = np.concatenate([self.atoms_, self.means_])
