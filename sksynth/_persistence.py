@@ -33,12 +33,16 @@ from .synthesizers._latent_mixture import (
 
 FORMAT = "sksynth-model"
 #: 2 adds a VAE's latent mixture; 3 residual columns and origins of wide int and
-#: datetime columns (see ``ContinuousEncoder``). A file is written with the lowest
+#: datetime columns (see ``ContinuousEncoder``); 4 a GAN without the index of its
+#: training rows (earlier readers required it). A file is written with the lowest
 #: version that holds it, so that older sksynth versions read what they can and
-#: refuse, with a clear error, what they would decode wrongly.
-VERSION = 3
+#: refuse, with a clear error, what they would decode wrongly or not load.
+VERSION = 4
 _CLASSES = {cls.__name__: cls for cls in (GANSynthesizer, VAESynthesizer)}
 _MODULES = ("module_", "discriminator_", "sampler_")
+#: What GAN files before version 4 held of the training rows (which rows hold which
+#: category: every row's discrete values), used in training only.
+_TRAINING_ROWS = ("sampler_.row_order", "sampler_.starts")
 
 
 def _params(model) -> dict:
@@ -138,7 +142,7 @@ def save(model, path) -> None:
     )
     state = {
         "format": FORMAT,
-        "version": 3 if wide else 1 if plain else 2,
+        "version": 4 if isinstance(model, GANSynthesizer) else 3 if wide else 1 if plain else 2,
         "class": type(model).__name__,
         "params": _params(model),
         "fitted": {
@@ -171,7 +175,6 @@ def save(model, path) -> None:
                 None if model._class_probs is None else [float(p) for p in model._class_probs]
             ),
             "sample_rng": model._sample_rng.bit_generator.state,
-            "sampler_rows": int(net.sampler_.n_rows) if hasattr(net, "sampler_") else None,
             "transformer": _transformer_state(model.transformer_),
             "history": list(model.history_),
             "early_stopping": {
@@ -335,11 +338,9 @@ def _model_from(state: dict, weights: dict, path, device: str):
     _check_layout(model)
     model.device_ = device
     model.net_ = model._build_net(seed=0)
-    if fitted["sampler_rows"] is not None:
-        n_spans = len(model.net_.condition_spans_)
-        shape = (fitted["sampler_rows"], n_spans)
-        model.net_.condition_codes_ = torch.zeros(shape, dtype=torch.long)
     model.net_.initialize()
+    for key in _TRAINING_ROWS:  # files before version 4 held them: not loaded
+        weights.pop(key, None)
     for name in _MODULES:
         if hasattr(model.net_, name):
             prefix = f"{name}."

@@ -60,7 +60,8 @@ def test_network_shapes_and_steps():
     for before, p in zip(d_before, net.discriminator_.parameters()):
         assert torch.equal(before, p)
     # step 1 moves the discriminator
-    net.data_ = torch.from_numpy(gan.transformer_.transform(gan._internal(X.copy())))
+    assert net.data_ is None  # the training rows are not kept after fit
+    net.attach_rows(torch.from_numpy(gan.transformer_.transform(gan._internal(X.copy()))))
     net.discriminator_step(net.data_[:40])
     assert any(not torch.equal(b, p) for b, p in zip(d_before, net.discriminator_.parameters()))
 
@@ -153,6 +154,9 @@ def test_condition_sampler_offsets_for_every_column():
     gan = small(random_state=0).fit(X)
     net, tt = gan.net_, gan.transformer_
     data = torch.from_numpy(tt.transform(gan._internal(X.copy())))
+    counts = net.sampler_.counts.clone()
+    net.attach_rows(data)  # fit let go of its rows; the counts are the same
+    assert torch.equal(net.sampler_.counts, counts)
     gen = torch.Generator().manual_seed(1)
     cond, span, category = net.sampler_.draw(3000, gen)
     assert set(span.tolist()) == {0, 1, 2}

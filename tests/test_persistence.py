@@ -37,7 +37,8 @@ def test_save_load_every_dtype_and_labels(model, tmp_path):
     assert "residual" in {s.kind for s in model.transformer_.output_spans_}
     sksynth.save(model, tmp_path / "m.sksynth")
     with zipfile.ZipFile(tmp_path / "m.sksynth") as archive:  # older readers refuse it
-        assert json.loads(archive.read("sksynth.json"))["version"] == 3
+        version = json.loads(archive.read("sksynth.json"))["version"]
+    assert version == (4 if isinstance(model, GANSynthesizer) else 3)
     loaded = sksynth.load(tmp_path / "m.sksynth")
     assert loaded.get_params() == model.get_params()
     Xa, ya = loaded.sample(60, random_state=4)
@@ -251,3 +252,53 @@ def test_load_keeps_set_output_and_the_dtype_of_classes(tmp_path):
         loaded = sksynth.load(tmp_path / "m")
         assert loaded.classes_.dtype == model.classes_.dtype
         pd.testing.assert_frame_equal(loaded.transform(X), model.transform(X))
+
+
+def _weights(path):
+    with zipfile.ZipFile(path) as z:
+        return torch.load(io.BytesIO(z.read("weights.pt")), weights_only=True)
+
+
+def test_gan_keeps_nothing_of_its_training_rows(tmp_path):
+    # the file held, for each discrete column, which training rows hold each
+    # category (training-by-sampling's index): every row's discrete values, exactly;
+    # the fitted model also kept the whole encoded table in memory
+    X = make_mixed(613)
+    gan = GANSynthesizer(epochs=1, batch_size=50, pac=5, random_state=0).fit(X)
+    assert gan.net_.data_ is None and gan.net_.sampler_._row_order is None
+    sksynth.save(gan, tmp_path / "gan.sksynth")
+    weights = _weights(tmp_path / "gan.sksynth")
+    assert not any(len(X) in v.shape for v in weights.values())  # nothing row by row
+    sampler = sorted(k for k in weights if k.startswith("sampler_."))
+    assert sampler == [f"sampler_.{k}" for k in ("counts", "data_probs", "offsets", "train_probs")]
+    # rows attached to the net (as during training) are not pickled either
+    gan.net_.attach_rows(torch.from_numpy(gan.transformer_.transform(gan._internal(X.copy()))))
+    assert gan.net_.sampler_._row_order is not None
+    net = pickle.loads(pickle.dumps(gan.net_))
+    assert getattr(net, "data_", None) is None and net.sampler_._row_order is None
+    # training again indexes the new rows
+    gan.fit(X)
+    assert gan.net_.sampler_.counts.sum() == len(X) * len(gan.net_.condition_spans_)
+
+
+def test_gan_files_from_before_version_4_load(tmp_path):
+    # they held the training rows' index (and their number); it is dropped at load
+    X = make_mixed(120)
+    gan = GANSynthesizer(epochs=1, batch_size=40, pac=4, random_state=0).fit(X)
+    sksynth.save(gan, tmp_path / "new")
+    weights = _weights(tmp_path / "new")
+    spans = len(gan.net_.condition_spans_)
+    counts = weights["sampler_.counts"].long()
+    weights["sampler_.row_order"] = torch.zeros((spans, len(X)), dtype=torch.long)
+    weights["sampler_.starts"] = torch.cumsum(counts, 1) - counts
+    with zipfile.ZipFile(tmp_path / "new") as z:
+        state = json.loads(z.read("sksynth.json"))
+    state["version"], state["fitted"]["sampler_rows"] = 3, len(X)
+    buffer = io.BytesIO()
+    torch.save(weights, buffer)
+    with zipfile.ZipFile(tmp_path / "old", "w") as z:
+        z.writestr("sksynth.json", json.dumps(state))
+        z.writestr("weights.pt", buffer.getvalue())
+    loaded = sksynth.load(tmp_path / "old")
+    assert loaded.net_.sampler_._row_order is None
+    pd.testing.assert_frame_equal(loaded.sample(50, random_state=1), gan.sample(50, random_state=1))

@@ -18,35 +18,58 @@ from torch.nn import functional as F
 class ConditionSampler(nn.Module):
     """Conditional vectors and matching real rows for the discrete spans.
 
+    The module's state (saved with the model) is the spans' offsets and their
+    categories' counts and probabilities; the index of which training rows hold
+    which category serves training alone: :meth:`index_rows` builds it from the
+    training rows, :meth:`forget_rows` drops it, and it is never saved or
+    pickled (it would give every training row's discrete values).
+
     Parameters
     ----------
     widths : list of int
         Width of each conditioning span (one per discrete column).
-    codes : torch.Tensor of shape (n_rows, n_spans), dtype long
-        Category code of each training row in each conditioning span.
     """
 
-    def __init__(self, widths, codes):
+    def __init__(self, widths):
         super().__init__()
         widths = torch.as_tensor(widths, dtype=torch.long)
-        n_rows, n_spans = codes.shape
-        self.n_spans = n_spans
+        self.n_spans = n_spans = len(widths)
         self.cond_dim = int(widths.sum())
+        self.widths = widths.tolist()
         self.register_buffer("offsets", torch.cumsum(widths, 0) - widths)
         max_width = int(widths.max()) if n_spans else 1
-        counts = torch.zeros(n_spans, max_width)
-        for j in range(n_spans):
-            counts[j, : int(widths[j])] = torch.bincount(codes[:, j], minlength=int(widths[j]))
-        self.register_buffer("counts", counts)
+        # filled by index_rows, or by load_state_dict
+        for name in ("counts", "train_probs", "data_probs"):
+            self.register_buffer(name, torch.zeros(n_spans, max_width))
+        self._row_order = self._starts = None
+
+    def index_rows(self, codes):
+        """Count the categories of the training rows and index the rows by category.
+
+        ``codes`` (n_rows, n_spans) holds each row's category code in each span.
+        """
+        codes = codes.to(self.counts.device)
+        exact = torch.zeros(self.counts.shape, dtype=torch.long, device=codes.device)
+        for j, width in enumerate(self.widths):
+            exact[j, :width] = torch.bincount(codes[:, j], minlength=width)
+        counts = exact.to(self.counts.dtype)
         log_freq = torch.log1p(counts)
-        self.register_buffer("train_probs", log_freq / log_freq.sum(1, keepdim=True))
-        self.register_buffer("data_probs", counts / counts.sum(1, keepdim=True))
+        self.counts.copy_(counts)
+        self.train_probs.copy_(log_freq / log_freq.sum(1, keepdim=True))
+        self.data_probs.copy_(counts / counts.sum(1, keepdim=True))
         # rows sorted by category within each span, and where each category starts
         order = torch.argsort(codes, dim=0, stable=True)  # (n_rows, n_spans)
-        self.register_buffer("row_order", order.T.contiguous())  # (n_spans, n_rows)
-        starts = torch.cumsum(counts, 1) - counts
-        self.register_buffer("starts", starts.long())
-        self.n_rows = n_rows
+        self._row_order = order.T.contiguous()  # (n_spans, n_rows)
+        self._starts = torch.cumsum(exact, 1) - exact
+
+    def forget_rows(self):
+        """Drop the training rows' index (the counts and probabilities stay)."""
+        self._row_order = self._starts = None
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state["_row_order"] = state["_starts"] = None
+        return state
 
     def draw(self, n, generator, *, log_frequency=True):
         """Draw ``(cond, span, category)`` for ``n`` rows."""
@@ -62,7 +85,9 @@ class ConditionSampler(nn.Module):
 
     def real_rows(self, span, category, generator):
         """Indices of training rows holding ``category`` in ``span`` (one per entry)."""
+        if self._row_order is None:
+            raise RuntimeError("the training rows are not indexed: call index_rows first.")
         count = self.counts[span, category]
         u = torch.rand(span.shape, generator=generator, device=generator.device).to(count.device)
-        pick = self.starts[span, category] + (u * count).long().clamp_max(count.long() - 1)
-        return self.row_order[span, pick]
+        pick = self._starts[span, category] + (u * count).long().clamp_max(count.long() - 1)
+        return self._row_order[span, pick]

@@ -167,12 +167,8 @@ class GANNet(SeededNet):
 
     def initialize_module(self):
         super().initialize_module()
-        codes = getattr(self, "condition_codes_", None)
-        widths = getattr(self, "condition_widths_", [])
-        if codes is None:
-            codes = torch.zeros((1, 0), dtype=torch.long)
-        self.sampler_ = ConditionSampler(widths, codes)
-        self.condition_codes_ = None
+        spans = getattr(self, "condition_spans_", [])
+        self.sampler_ = ConditionSampler([s.width for s in spans])
         n_in = self.module_.layout.n_features + self.sampler_.cond_dim
         self.discriminator_ = Discriminator(
             n_in,
@@ -315,8 +311,27 @@ class GANNet(SeededNet):
 
     def get_iterator(self, dataset, training=False):
         iterator = super().get_iterator(dataset, training)
-        self.data_ = iterator.X
+        if training and iterator.X is not getattr(self, "data_", None):
+            self.attach_rows(iterator.X)
         return iterator
+
+    def attach_rows(self, data):
+        """Take the encoded training rows ``data``, from which the discriminator's real
+        rows are drawn, and index them by category for training-by-sampling."""
+        self.data_ = data
+        if self.sampler_.n_spans:
+            spans = self.condition_spans_
+            codes = [data[:, s.start : s.stop].argmax(dim=1) for s in spans]
+            self.sampler_.index_rows(torch.stack(codes, dim=1))
+
+    def fit_loop(self, X, y=None, **fit_params):
+        try:
+            return super().fit_loop(X, y, **fit_params)
+        finally:
+            # the training rows, and which of them hold which category, serve training
+            # alone: a fitted model keeps neither (nor do its pickles and files)
+            self.data_ = None
+            self.sampler_.forget_rows()
 
     def generate(self, n, generator, cond_index=None):
         """``n`` rows in the compact layout (one column per span; category codes).

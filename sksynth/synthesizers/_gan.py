@@ -250,15 +250,7 @@ class GANSynthesizer(BaseSynthesizer):
             **kwargs,
         )
         net.condition_spans_ = condition_spans
-        net.condition_widths_ = [s.width for s in condition_spans]
         return net
-
-    def _prepare_net(self, data):
-        spans = self.net_.condition_spans_
-        if spans:
-            codes = torch.stack([data[:, s.start : s.stop].argmax(dim=1) for s in spans], dim=1)
-            self.net_.condition_codes_ = codes
-        self.net_.initialize()
 
     def _generate(self, n, generator, wanted=None):
         cond_index = None
