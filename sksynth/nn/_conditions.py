@@ -46,21 +46,25 @@ class ConditionSampler(nn.Module):
     def index_rows(self, codes):
         """Count the categories of the training rows and index the rows by category.
 
-        ``codes`` (n_rows, n_spans) holds each row's category code in each span.
+        ``codes`` yields, span by span, each row's category code (n_rows,): one at a
+        time, so that the index costs little more than itself on a large table.
         """
-        codes = codes.to(self.counts.device)
-        exact = torch.zeros(self.counts.shape, dtype=torch.long, device=codes.device)
-        for j, width in enumerate(self.widths):
-            exact[j, :width] = torch.bincount(codes[:, j], minlength=width)
+        device = self.counts.device
+        exact = torch.zeros(self.counts.shape, dtype=torch.long, device=device)
+        order = None
+        for j, (width, code) in enumerate(zip(self.widths, codes, strict=True)):
+            code = code.to(device)
+            if order is None:  # rows sorted by category within each span
+                order = torch.empty((self.n_spans, code.shape[0]), dtype=torch.long, device=device)
+            exact[j, :width] = torch.bincount(code, minlength=width)
+            order[j] = torch.argsort(code, stable=True)
         counts = exact.to(self.counts.dtype)
         log_freq = torch.log1p(counts)
         self.counts.copy_(counts)
         self.train_probs.copy_(log_freq / log_freq.sum(1, keepdim=True))
         self.data_probs.copy_(counts / counts.sum(1, keepdim=True))
-        # rows sorted by category within each span, and where each category starts
-        order = torch.argsort(codes, dim=0, stable=True)  # (n_rows, n_spans)
-        self._row_order = order.T.contiguous()  # (n_spans, n_rows)
-        self._starts = torch.cumsum(exact, 1) - exact
+        self._row_order = order  # (n_spans, n_rows)
+        self._starts = torch.cumsum(exact, 1) - exact  # where each category starts
 
     def forget_rows(self):
         """Drop the training rows' index (the counts and probabilities stay)."""

@@ -321,8 +321,7 @@ class GANNet(SeededNet):
         self.data_ = data
         if self.sampler_.n_spans:
             spans = self.condition_spans_
-            codes = [data[:, s.start : s.stop].argmax(dim=1) for s in spans]
-            self.sampler_.index_rows(torch.stack(codes, dim=1))
+            self.sampler_.index_rows(data[:, s.start : s.stop].argmax(dim=1) for s in spans)
 
     def fit_loop(self, X, y=None, **fit_params):
         try:
