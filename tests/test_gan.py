@@ -61,8 +61,9 @@ def test_network_shapes_and_steps():
         assert torch.equal(before, p)
     # step 1 moves the discriminator
     assert net.data_ is None  # the training rows are not kept after fit
-    net.attach_rows(torch.from_numpy(gan.transformer_.transform(gan._internal(X.copy()))))
-    net.discriminator_step(net.data_[:40])
+    compact = gan.transformer_._transform_compact(gan._internal(X.copy()))
+    net.attach_rows(torch.from_numpy(compact))
+    net.discriminator_step(net.expand_rows(net.data_[:40]))
     assert any(not torch.equal(b, p) for b, p in zip(d_before, net.discriminator_.parameters()))
 
 
@@ -155,7 +156,8 @@ def test_condition_sampler_offsets_for_every_column():
     net, tt = gan.net_, gan.transformer_
     data = torch.from_numpy(tt.transform(gan._internal(X.copy())))
     counts = net.sampler_.counts.clone()
-    net.attach_rows(data)  # fit let go of its rows; the counts are the same
+    # fit let go of its rows (kept in the compact layout); the counts are the same
+    net.attach_rows(torch.from_numpy(tt._transform_compact(gan._internal(X.copy()))))
     assert torch.equal(net.sampler_.counts, counts)
     gen = torch.Generator().manual_seed(1)
     cond, span, category = net.sampler_.draw(3000, gen)

@@ -1,11 +1,15 @@
 """Span-wise sampling: the compact layout drawn from a raw output in sampling order."""
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
+from conftest import make_mixed
 from torch import nn
 
-from sksynth.nn._layers import SpanLayout, ordered_output, sample_compact
+from sksynth import TableTransformer
+from sksynth.nn._data import TensorBatches
+from sksynth.nn._layers import SpanLayout, expand_compact, ordered_output, sample_compact
 from sksynth.preprocessing import Span
 
 # interleaved scalars and one-hot blocks of repeated and distinct widths
@@ -269,3 +273,42 @@ def test_vae_reconstruction_nll_and_label_term_match_a_span_by_span_reference():
     x_label = x.clone()
     x_label[:, 4:6] = 1.0 - x_label[:, 4:6]
     torch.testing.assert_close(module.encode(x_label)[0], mu)
+
+
+def test_the_compact_training_layout_expands_to_the_transform():
+    # the synthesizers train on one column per span, spread out a batch at a time:
+    # missing values (an all-zero mode block), residual spans, every dtype
+    X = make_mixed(300)
+    X["wide"] = pd.array(np.random.default_rng(0).integers(0, 10**15, 300), dtype="Int64")
+    X.loc[::3, "wide"] = pd.NA
+    tt = TableTransformer(random_state=0).fit(X)
+    kinds = {s.kind for s in tt.output_spans_}
+    assert {"scalar", "mode", "category", "missing", "residual"} <= kinds
+    compact = tt._transform_compact(X)
+    assert compact.shape == (300, len(tt.output_spans_)) and compact.dtype == np.float32
+    assert (compact == -1).any()  # the modes of missing values
+    full = torch.from_numpy(tt.transform(X))
+    layout = SpanLayout(tt.output_spans_)
+    torch.testing.assert_close(
+        expand_compact(torch.from_numpy(compact), layout), full, rtol=0, atol=0
+    )
+
+    # in batches, several expanded at once (a GAN's: multiples of pac, a short tail dropped)
+    rows = torch.from_numpy(compact)
+    for batch_size, multiple_of, min_rows in [(64, 1, 1), (50, 5, 2), (7, 1, 2), (500, 1, 1)]:
+        spread = TensorBatches(
+            rows,
+            batch_size,
+            True,
+            torch.Generator().manual_seed(0),
+            multiple_of,
+            min_rows,
+            expand=lambda b: expand_compact(b, layout),
+        )
+        plain = TensorBatches(
+            full, batch_size, True, torch.Generator().manual_seed(0), multiple_of, min_rows
+        )
+        pairs = list(zip(spread, plain, strict=True))
+        assert len(pairs) == len(plain)
+        for (a, _), (b, _) in pairs:
+            assert torch.equal(a, b)

@@ -272,7 +272,8 @@ def test_gan_keeps_nothing_of_its_training_rows(tmp_path):
     sampler = sorted(k for k in weights if k.startswith("sampler_."))
     assert sampler == [f"sampler_.{k}" for k in ("counts", "data_probs", "offsets", "train_probs")]
     # rows attached to the net (as during training) are not pickled either
-    gan.net_.attach_rows(torch.from_numpy(gan.transformer_.transform(gan._internal(X.copy()))))
+    compact = gan.transformer_._transform_compact(gan._internal(X.copy()))
+    gan.net_.attach_rows(torch.from_numpy(compact))
     assert gan.net_.sampler_._row_order is not None
     net = pickle.loads(pickle.dumps(gan.net_))
     assert getattr(net, "data_", None) is None and net.sampler_._row_order is None

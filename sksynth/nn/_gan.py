@@ -257,7 +257,7 @@ class GANNet(SeededNet):
         if cond is None:
             real, cond = x, x.new_zeros((n, 0))
         else:
-            real = self.data_[self.sampler_.real_rows(span, category, self.rng_)]
+            real = self.expand_rows(self.data_[self.sampler_.real_rows(span, category, self.rng_)])
         with torch.no_grad():
             _, fake, _ = self._fake(n, cond)
         real_in = torch.cat([real, cond], dim=1)
@@ -316,12 +316,13 @@ class GANNet(SeededNet):
         return iterator
 
     def attach_rows(self, data):
-        """Take the encoded training rows ``data``, from which the discriminator's real
-        rows are drawn, and index them by category for training-by-sampling."""
+        """Take the training rows ``data`` (compact layout), from which the
+        discriminator's real rows are drawn, and index them by category for
+        training-by-sampling."""
         self.data_ = data
         if self.sampler_.n_spans:
-            spans = self.condition_spans_
-            self.sampler_.index_rows(data[:, s.start : s.stop].argmax(dim=1) for s in spans)
+            positions = [self.module_.layout.spans.index(s) for s in self.condition_spans_]
+            self.sampler_.index_rows(data[:, k].long() for k in positions)
 
     def fit_loop(self, X, y=None, **fit_params):
         try:

@@ -109,6 +109,10 @@ class SpanLayout:
         self.block_matrix[torch.arange(len(self.block_of)), self.block_of] = 1.0
         # the span position of each block
         self.block_positions = sampled[len(self.scalar_positions) :]
+        # the compact training layout: each one-hot span's position in it, and its start
+        onehot = [(k, s.start) for k, s in enumerate(self.spans) if s.is_onehot]
+        self.onehot_positions = torch.tensor([k for k, _ in onehot], dtype=torch.long)
+        self.onehot_starts = torch.tensor([start for _, start in onehot], dtype=torch.long)
 
     def to(self, device) -> SpanLayout:
         self.scalar_index = self.scalar_index.to(device)
@@ -121,7 +125,23 @@ class SpanLayout:
         self.onehot_order = self.onehot_order.to(device)
         self.block_of = self.block_of.to(device)
         self.block_matrix = self.block_matrix.to(device)
+        self.onehot_positions = self.onehot_positions.to(device)
+        self.onehot_starts = self.onehot_starts.to(device)
         return self
+
+
+def expand_compact(compact: torch.Tensor, layout: SpanLayout) -> torch.Tensor:
+    """Rows of the compact training layout in the layout of ``TableTransformer.transform``.
+
+    ``compact`` holds one column per span: a scalar span's value, a one-hot span's
+    code (-1 for an all-zero block, the mode of a missing value). The synthesizers
+    keep their training table so, and spread out one batch at a time.
+    """
+    out = compact.new_zeros((compact.shape[0], layout.n_features))
+    out.index_copy_(1, layout.scalar_index, compact.index_select(1, layout.scalar_positions))
+    codes = compact.index_select(1, layout.onehot_positions)
+    hot = (codes >= 0).to(out.dtype)  # a -1 code writes 0 at its block's start
+    return out.scatter_(1, layout.onehot_starts + codes.long().clamp_(min=0), hot)
 
 
 def gumbel_noise(shape, generator: torch.Generator, device, dtype=torch.float32) -> torch.Tensor:

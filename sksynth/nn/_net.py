@@ -11,6 +11,7 @@ from skorch import NeuralNet
 from ..exceptions import TrainingDivergedError
 from ._data import TensorBatches
 from ._denormals import flush_denormals, pool_flush_supported
+from ._layers import expand_compact
 
 
 def make_generator(seed: int, device) -> torch.Generator:
@@ -50,7 +51,9 @@ class SeededNet(NeuralNet):
 
     ``seed`` seeds the module's weights (passed as ``module__seed``) and
     ``rng_``, the generator used for shuffling and noise during ``fit``.
-    Training data is one tensor, iterated in whole-batch slices.
+    Training data is one tensor in the compact layout (one column per span, see
+    :func:`~sksynth.nn._layers.expand_compact`), iterated in whole-batch slices,
+    each spread out to the module's ``layout``.
     """
 
     batch_multiple = 1
@@ -84,7 +87,12 @@ class SeededNet(NeuralNet):
             generator=self.rng_,
             multiple_of=self.batch_multiple,
             min_rows=self.batch_min_rows,
+            expand=self.expand_rows,
         )
+
+    def expand_rows(self, compact: torch.Tensor) -> torch.Tensor:
+        """Training rows of the compact layout in the module's full ``layout``."""
+        return expand_compact(compact, self.module_.layout)
 
     def check_finite(self, loss: torch.Tensor, name: str = "loss") -> float:
         value = float(loss.item())

@@ -153,11 +153,13 @@ class BaseSynthesizer(BaseEstimator, ABC):
         )
         # its warnings name the user's columns (its errors are renamed on the way out)
         self.transformer_._user_labels = {name: self._user_label(name) for name in frame.columns}
-        data = torch.from_numpy(self._encode_frame(frame, fit=True))
+        # the compact layout (one column per span): training spreads out a batch at a time
+        data = torch.from_numpy(self._encode_frame(frame, fit=True, compact=True))
         self._class_probs = None
         if hasattr(self, "classes_"):
             span = self._target_span()
-            counts = data[:, span.start : span.stop].sum(dim=0).double().numpy()
+            codes = data[:, self._target_position()].long()
+            counts = torch.bincount(codes, minlength=span.width).double().numpy()
             self._class_probs = counts / counts.sum()
         self.device_ = resolve_device(self.device)
         self.net_ = self._build_net(int(rng.integers(2**31 - 1)))
@@ -194,11 +196,16 @@ class BaseSynthesizer(BaseEstimator, ABC):
         frame.columns = [f"x{k}" for k in range(frame.shape[1])]
         return frame
 
-    def _encode_frame(self, frame: pd.DataFrame, *, fit: bool = False) -> np.ndarray:
-        """``transformer_``'s encoding of an internally named frame; errors name user columns."""
+    def _encode_frame(
+        self, frame: pd.DataFrame, *, fit: bool = False, compact: bool = False
+    ) -> np.ndarray:
+        """``transformer_``'s encoding of an internally named frame (``compact``: one
+        column per span, see ``TableTransformer._transform_compact``); errors name
+        user columns."""
         if fit:
             self._renamed_errors(self.transformer_.fit, frame)
-        return self._renamed_errors(self.transformer_.transform, frame)
+        encode = self.transformer_._transform_compact if compact else self.transformer_.transform
+        return self._renamed_errors(encode, frame)
 
     def _renamed_errors(self, call, frame: pd.DataFrame):
         """``call(frame)`` for an internally named frame, its errors naming user columns."""

@@ -18,7 +18,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture
 
 from ..nn._denormals import flush_denormals
-from ..nn._layers import draw_categories
+from ..nn._layers import draw_categories, expand_compact
 from ..nn._net import make_generator
 
 #: At most this many training rows (a seeded subsample) give the mixture's draws.
@@ -30,7 +30,7 @@ _ENCODE_ROWS = 8192
 def fit_latent_mixture(module, data: torch.Tensor, n_components: int, seed: int) -> GaussianMixture:
     """A full-covariance Gaussian mixture fitted to one posterior draw per training row.
 
-    ``data`` is the encoded training matrix (on the CPU); at most
+    ``data`` is the training matrix in the compact layout (on the CPU); at most
     :data:`MIXTURE_ROWS` of its rows are used, and at most one component per
     row. ``module`` is the trained :class:`~sksynth.nn._vae.VAEModule`.
     """
@@ -44,7 +44,8 @@ def fit_latent_mixture(module, data: torch.Tensor, n_components: int, seed: int)
     draws = []
     with torch.no_grad(), flush_denormals(pool=False):
         for start in range(0, data.shape[0], _ENCODE_ROWS):
-            mu, logvar = module.encode(data[start : start + _ENCODE_ROWS].to(device))
+            rows = expand_compact(data[start : start + _ENCODE_ROWS].to(device), module.layout)
+            mu, logvar = module.encode(rows)
             eps = torch.randn(mu.shape, generator=generator, dtype=torch.float64)
             std = torch.exp(0.5 * logvar.double().cpu())
             draws.append((mu.double().cpu() + eps * std).numpy())
