@@ -393,13 +393,18 @@ class TableTransformer(TransformerMixin, BaseEstimator):
             raise ValueError(
                 f"X has shape {X.shape}; expected (n_samples, {self.n_output_features_})."
             )
+        return self._decode_compact(self._compact_of(X))
+
+    def _compact_of(self, X: np.ndarray) -> np.ndarray:
+        """Rows of :meth:`transform`'s layout (or raw network output) in the compact
+        layout, float64: a one-hot block read by its argmax."""
         compact = np.empty((len(X), len(self.output_spans_)), dtype=np.float64)
         for k, span in enumerate(self.output_spans_):
             if not span.is_onehot:
                 compact[:, k] = X[:, span.start]
             else:  # ties go to the first column: "present" for a missing span
                 compact[:, k] = np.argmax(X[:, span.slice], axis=1)
-        return self._decode_compact(compact)
+        return compact
 
     def _decode_compact(self, compact: np.ndarray):
         """Decode rows in the compact layout: one column per span of ``output_spans_``.

@@ -12,7 +12,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import PassthroughScoring
 
-from ..nn._layers import SpanLayout
+from ..nn._layers import SpanLayout, expand_compact
 from ..nn._net import make_generator
 from ..nn._vae import ELBOLoss, VAEModule, VAENet
 from ..preprocessing._columns import as_frame
@@ -22,6 +22,8 @@ from ._latent_mixture import draw_latents, fit_latent_mixture
 
 _ELBO_DRAWS = 8
 _ELBO_SEED = 0
+#: Rows per pass of ``transform``, ``score_samples`` and ``inverse_transform``.
+_CHUNK_ROWS = 16_384
 
 
 class VAESynthesizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseSynthesizer):
@@ -286,16 +288,21 @@ class VAESynthesizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseSynt
         super().__setstate__(state)
 
     # ---- VAE-only methods ------------------------------------------------------------
-    def _encode(self, X) -> torch.Tensor:
-        """The encoder's input for ``X`` (the target's columns, if any, left at zero)."""
+    def _encoded_chunks(self, X):
+        """The encoder's input for ``X`` (the target's columns, if any, left at zero),
+        float64 on the model's device, :data:`_CHUNK_ROWS` rows at a time: beyond the
+        compact encoding, memory is the chunk's, whatever the rows."""
         X = validate_table(self, X, reset=False)
         frame, _ = as_frame(X)
         frame = self._internal(frame)
         if self._target is not None:  # the encoder never sees these columns
             frame = frame.copy()
             frame[TARGET] = self._placeholder_target(len(frame))
-        encoded = self._encode_frame(frame)
-        return torch.from_numpy(encoded).to(self.net_.device, torch.float64)
+        compact = torch.from_numpy(self._encode_frame(frame, compact=True))
+        layout = self.net_.module_.layout
+        for start in range(0, len(compact), _CHUNK_ROWS):
+            chunk = compact[start : start + _CHUNK_ROWS].to(self.net_.device)
+            yield expand_compact(chunk, layout).to(torch.float64)
 
     def _module64(self):
         """A float64 copy of the module in eval mode: row results independent of batching."""
@@ -321,10 +328,10 @@ class VAESynthesizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseSynt
             Latent means.
         """
         check_is_fitted(self)
-        x = self._encode(X)
+        module = self._module64()
         with torch.no_grad():
-            mu, _ = self._module64().encode(x)
-        return mu.cpu().numpy()
+            means = [module.encode(x)[0].cpu() for x in self._encoded_chunks(X)]
+        return torch.cat(means).numpy()
 
     def inverse_transform(self, Z):
         """Decode latent vectors into the most likely table rows.
@@ -345,9 +352,12 @@ class VAESynthesizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseSynt
             raise ValueError(f"Z has shape {Z.shape}; expected (n_samples, {self.latent_dim}).")
         module = self.net_.module_
         module.eval()
+        z, tt, compact = torch.from_numpy(Z), self.transformer_, []
         with torch.no_grad():
-            rows = module.decode_mode(torch.from_numpy(Z).to(self.net_.device))
-        out = self._split_target(self.transformer_.inverse_transform(rows.cpu().numpy()))
+            for start in range(0, max(len(z), 1), _CHUNK_ROWS):  # one pass for no rows
+                rows = module.decode_mode(z[start : start + _CHUNK_ROWS].to(self.net_.device))
+                compact.append(tt._compact_of(rows.cpu().numpy()))
+        out = self._split_target(tt._decode_compact(np.concatenate(compact)))
         return out[0] if self._target is not None else out
 
     def score_samples(self, X):
@@ -368,16 +378,17 @@ class VAESynthesizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseSynt
             Higher is more likely.
         """
         check_is_fitted(self)
-        x = self._encode(X)
         layout = self.net_.module_.layout
         if self._target is not None:
             layout = SpanLayout([s for s in self.transformer_.output_spans_ if s.column != TARGET])
             layout.to(self.net_.device)
         generator = make_generator(_ELBO_SEED, "cpu")
         eps = torch.randn((_ELBO_DRAWS, self.latent_dim), generator=generator)
+        module, elbo = self._module64(), []
         with torch.no_grad():
-            elbo = self.net_.elbo(x, eps.to(x), layout, module=self._module64())
-        return elbo.cpu().numpy()
+            for x in self._encoded_chunks(X):
+                elbo.append(self.net_.elbo(x, eps.to(x), layout, module=module).cpu())
+        return torch.cat(elbo).numpy()
 
     @property
     def _n_features_out(self):
