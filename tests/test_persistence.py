@@ -303,3 +303,31 @@ def test_gan_files_from_before_version_4_load(tmp_path):
     loaded = sksynth.load(tmp_path / "old")
     assert loaded.net_.sampler_._row_order is None
     pd.testing.assert_frame_equal(loaded.sample(50, random_state=1), gan.sample(50, random_state=1))
+
+
+def test_pickles_from_before_the_compact_layout(tmp_path):
+    # the GAN's sampler held the rows' index as buffers (then kept on re-pickling and
+    # written by save), and the nets' layouts lacked the compact training layout
+    # (then transform and score_samples raised AttributeError)
+    X = make_mixed(120)
+    gan = GANSynthesizer(epochs=1, batch_size=40, pac=4, random_state=0).fit(X)
+    vae = VAESynthesizer(epochs=1, random_state=0).fit(X)
+    expected = gan.sample(30, random_state=1), vae.transform(X), vae.score_samples(X)
+    sampler = gan.net_.sampler_  # as the old code left it
+    sampler.register_buffer("row_order", torch.zeros((sampler.n_spans, 120), dtype=torch.long))
+    sampler.register_buffer("starts", torch.zeros(sampler.counts.shape, dtype=torch.long))
+    sampler.n_rows = 120
+    del sampler.widths, sampler._row_order, sampler._exact_counts, sampler._starts
+    for model in (gan, vae):
+        del model.net_.module_.layout.onehot_positions, model.net_.module_.layout.onehot_starts
+    gan, vae = pickle.loads(pickle.dumps(gan)), pickle.loads(pickle.dumps(vae))
+    assert set(gan.net_.sampler_.state_dict()) == {
+        "offsets", "counts", "train_probs", "data_probs"
+    }  # fmt: skip
+    pd.testing.assert_frame_equal(gan.sample(30, random_state=1), expected[0])
+    np.testing.assert_array_equal(vae.transform(X), expected[1])
+    np.testing.assert_array_equal(vae.score_samples(X), expected[2])
+    sksynth.save(gan, tmp_path / "gan.sksynth")
+    assert not any(k.endswith(("row_order", "starts")) for k in _weights(tmp_path / "gan.sksynth"))
+    gan.fit(X)  # and it trains again
+    assert gan.net_.sampler_.counts.sum() == 120 * gan.net_.sampler_.n_spans

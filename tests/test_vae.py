@@ -93,6 +93,7 @@ def test_statistics_close_to_real_data(adult):
 def test_transform_score_samples_and_inverse_go_in_chunks(adult_small, monkeypatch, labels):
     # 200k rows took 2.4 GB in score_samples: every row was encoded, and run through
     # the networks, at once; chunks of rows give the same results
+    import sksynth.nn._layers as layers_module
     import sksynth.synthesizers._vae as vae_module
 
     X, y = adult_small.drop(columns="income"), adult_small["income"]
@@ -100,7 +101,8 @@ def test_transform_score_samples_and_inverse_go_in_chunks(adult_small, monkeypat
     rows = (X if labels else adult_small).iloc[:50]
     whole = vae.transform(rows), vae.score_samples(rows)
     back = vae.inverse_transform(whole[0])
-    monkeypatch.setattr(vae_module, "_CHUNK_ROWS", 7)  # the last chunk a single row
+    for module in (layers_module, vae_module):  # the last chunk a single row
+        monkeypatch.setattr(module, "CHUNK_ROWS", 7)
     # float64 throughout: a row's result does not depend on its chunk, to rounding
     np.testing.assert_allclose(vae.transform(rows), whole[0], rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(vae.score_samples(rows), whole[1], rtol=1e-12)

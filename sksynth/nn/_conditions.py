@@ -41,39 +41,52 @@ class ConditionSampler(nn.Module):
         # filled by index_rows, or by load_state_dict
         for name in ("counts", "train_probs", "data_probs"):
             self.register_buffer(name, torch.zeros(n_spans, max_width))
-        self._row_order = self._starts = None
+        self._row_order = self._exact_counts = self._starts = None
 
     def index_rows(self, codes):
         """Count the categories of the training rows and index the rows by category.
 
         ``codes`` yields, span by span, each row's category code (n_rows,): one at a
-        time, so that the index costs little more than itself on a large table.
+        time, so that the index costs little more than itself on a large table. The
+        index is built on the CPU (int64 sorts everywhere), then moved to this
+        module's device.
         """
-        device = self.counts.device
-        exact = torch.zeros(self.counts.shape, dtype=torch.long, device=device)
+        exact = torch.zeros(self.counts.shape, dtype=torch.long)
         order = None
         for j, (width, code) in enumerate(zip(self.widths, codes, strict=True)):
-            code = code.to(device)
+            code = code.cpu()
             if order is None:  # rows sorted by category within each span
-                order = torch.empty((self.n_spans, code.shape[0]), dtype=torch.long, device=device)
+                order = torch.empty((self.n_spans, code.shape[0]), dtype=torch.long)
             exact[j, :width] = torch.bincount(code, minlength=width)
             order[j] = torch.argsort(code, stable=True)
-        counts = exact.to(self.counts.dtype)
+        counts = exact.to(self.counts)
         log_freq = torch.log1p(counts)
         self.counts.copy_(counts)
         self.train_probs.copy_(log_freq / log_freq.sum(1, keepdim=True))
         self.data_probs.copy_(counts / counts.sum(1, keepdim=True))
-        self._row_order = order  # (n_spans, n_rows)
-        self._starts = torch.cumsum(exact, 1) - exact  # where each category starts
+        device = self.counts.device
+        self._row_order = order.to(device)  # (n_spans, n_rows)
+        self._exact_counts = exact.to(device)  # float32 counts are exact to 2**24 only
+        self._starts = (torch.cumsum(exact, 1) - exact).to(device)  # each category's first
 
     def forget_rows(self):
         """Drop the training rows' index (the counts and probabilities stay)."""
-        self._row_order = self._starts = None
+        self._row_order = self._exact_counts = self._starts = None
 
     def __getstate__(self):
         state = super().__getstate__()
-        state["_row_order"] = state["_starts"] = None
+        state["_row_order"] = state["_exact_counts"] = state["_starts"] = None
         return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "widths" not in state:  # pickled before the index left the module's state
+            for name in ("row_order", "starts"):
+                self._buffers.pop(name, None)
+            self.__dict__.pop("n_rows", None)
+            ends = torch.cat([self.offsets[1:], self.offsets.new_tensor([self.cond_dim])])
+            self.widths = (ends - self.offsets).tolist()
+            self.forget_rows()
 
     def draw(self, n, generator, *, log_frequency=True):
         """Draw ``(cond, span, category)`` for ``n`` rows."""
@@ -91,7 +104,7 @@ class ConditionSampler(nn.Module):
         """Indices of training rows holding ``category`` in ``span`` (one per entry)."""
         if self._row_order is None:
             raise RuntimeError("the training rows are not indexed: call index_rows first.")
-        count = self.counts[span, category]
+        count = self._exact_counts[span, category]
         u = torch.rand(span.shape, generator=generator, device=generator.device).to(count.device)
-        pick = self._starts[span, category] + (u * count).long().clamp_max(count.long() - 1)
+        pick = self._starts[span, category] + (u * count).long().clamp_max(count - 1)
         return self._row_order[span, pick]

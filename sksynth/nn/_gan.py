@@ -315,6 +315,11 @@ class GANNet(SeededNet):
             self.attach_rows(iterator.X)
         return iterator
 
+    def batch_expand(self):
+        # with conditions, a step draws its real rows from data_ (matching them) and
+        # reads only the batch's size: its rows need not be spread out
+        return None if self.sampler_.n_spans else super().batch_expand()
+
     def attach_rows(self, data):
         """Take the training rows ``data`` (compact layout), from which the
         discriminator's real rows are drawn, and index them by category for

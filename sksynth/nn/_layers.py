@@ -109,10 +109,19 @@ class SpanLayout:
         self.block_matrix[torch.arange(len(self.block_of)), self.block_of] = 1.0
         # the span position of each block
         self.block_positions = sampled[len(self.scalar_positions) :]
-        # the compact training layout: each one-hot span's position in it, and its start
+        self._index_compact()
+
+    def _index_compact(self) -> None:
+        """Each one-hot span's position in the compact training layout, and its start."""
         onehot = [(k, s.start) for k, s in enumerate(self.spans) if s.is_onehot]
-        self.onehot_positions = torch.tensor([k for k, _ in onehot], dtype=torch.long)
-        self.onehot_starts = torch.tensor([start for _, start in onehot], dtype=torch.long)
+        options = {"dtype": torch.long, "device": self.scalar_index.device}
+        self.onehot_positions = torch.tensor([k for k, _ in onehot], **options)
+        self.onehot_starts = torch.tensor([start for _, start in onehot], **options)
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        if "onehot_positions" not in state:  # pickled before the compact layout
+            self._index_compact()
 
     def to(self, device) -> SpanLayout:
         self.scalar_index = self.scalar_index.to(device)
@@ -135,13 +144,26 @@ def expand_compact(compact: torch.Tensor, layout: SpanLayout) -> torch.Tensor:
 
     ``compact`` holds one column per span: a scalar span's value, a one-hot span's
     code (-1 for an all-zero block, the mode of a missing value). The synthesizers
-    keep their training table so, and spread out one batch at a time.
+    keep their training table so, and spread out a few batches of rows at a time.
     """
     out = compact.new_zeros((compact.shape[0], layout.n_features))
     out.index_copy_(1, layout.scalar_index, compact.index_select(1, layout.scalar_positions))
     codes = compact.index_select(1, layout.onehot_positions)
     hot = (codes >= 0).to(out.dtype)  # a -1 code writes 0 at its block's start
     return out.scatter_(1, layout.onehot_starts + codes.long().clamp_(min=0), hot)
+
+
+#: Rows spread out at once when a whole table in the compact layout is run through
+#: a network (``expanded_chunks``).
+CHUNK_ROWS = 16_384
+
+
+def expanded_chunks(compact: torch.Tensor, layout: SpanLayout, device, dtype=None):
+    """``compact``'s rows spread out (``expand_compact``) on ``device``, as ``dtype``,
+    :data:`CHUNK_ROWS` at a time: memory is the chunk's, whatever the rows."""
+    for start in range(0, len(compact), CHUNK_ROWS):
+        rows = expand_compact(compact[start : start + CHUNK_ROWS].to(device), layout)
+        yield rows if dtype is None else rows.to(dtype)
 
 
 def gumbel_noise(shape, generator: torch.Generator, device, dtype=torch.float32) -> torch.Tensor:

@@ -87,8 +87,12 @@ class SeededNet(NeuralNet):
             generator=self.rng_,
             multiple_of=self.batch_multiple,
             min_rows=self.batch_min_rows,
-            expand=self.expand_rows,
+            expand=self.batch_expand(),
         )
+
+    def batch_expand(self):
+        """What spreads out the training batches (``None``: they stay compact)."""
+        return self.expand_rows
 
     def expand_rows(self, compact: torch.Tensor) -> torch.Tensor:
         """Training rows of the compact layout in the module's full ``layout``."""

@@ -18,13 +18,11 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture
 
 from ..nn._denormals import flush_denormals
-from ..nn._layers import draw_categories, expand_compact
+from ..nn._layers import draw_categories, expanded_chunks
 from ..nn._net import make_generator
 
 #: At most this many training rows (a seeded subsample) give the mixture's draws.
 MIXTURE_ROWS = 20_000
-#: Rows encoded at once.
-_ENCODE_ROWS = 8192
 
 
 def fit_latent_mixture(module, data: torch.Tensor, n_components: int, seed: int) -> GaussianMixture:
@@ -43,8 +41,7 @@ def fit_latent_mixture(module, data: torch.Tensor, n_components: int, seed: int)
     module.eval()
     draws = []
     with torch.no_grad(), flush_denormals(pool=False):
-        for start in range(0, data.shape[0], _ENCODE_ROWS):
-            rows = expand_compact(data[start : start + _ENCODE_ROWS].to(device), module.layout)
+        for rows in expanded_chunks(data, module.layout, device):
             mu, logvar = module.encode(rows)
             eps = torch.randn(mu.shape, generator=generator, dtype=torch.float64)
             std = torch.exp(0.5 * logvar.double().cpu())

@@ -12,7 +12,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import PassthroughScoring
 
-from ..nn._layers import SpanLayout, expand_compact
+from ..nn._layers import CHUNK_ROWS, SpanLayout, expanded_chunks
 from ..nn._net import make_generator
 from ..nn._vae import ELBOLoss, VAEModule, VAENet
 from ..preprocessing._columns import as_frame
@@ -22,8 +22,6 @@ from ._latent_mixture import draw_latents, fit_latent_mixture
 
 _ELBO_DRAWS = 8
 _ELBO_SEED = 0
-#: Rows per pass of ``transform``, ``score_samples`` and ``inverse_transform``.
-_CHUNK_ROWS = 16_384
 
 
 class VAESynthesizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseSynthesizer):
@@ -290,8 +288,8 @@ class VAESynthesizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseSynt
     # ---- VAE-only methods ------------------------------------------------------------
     def _encoded_chunks(self, X):
         """The encoder's input for ``X`` (the target's columns, if any, left at zero),
-        float64 on the model's device, :data:`_CHUNK_ROWS` rows at a time: beyond the
-        compact encoding, memory is the chunk's, whatever the rows."""
+        float64 on the model's device, a chunk of rows at a time: beyond the compact
+        encoding, memory is the chunk's, whatever the rows."""
         X = validate_table(self, X, reset=False)
         frame, _ = as_frame(X)
         frame = self._internal(frame)
@@ -299,10 +297,8 @@ class VAESynthesizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseSynt
             frame = frame.copy()
             frame[TARGET] = self._placeholder_target(len(frame))
         compact = torch.from_numpy(self._encode_frame(frame, compact=True))
-        layout = self.net_.module_.layout
-        for start in range(0, len(compact), _CHUNK_ROWS):
-            chunk = compact[start : start + _CHUNK_ROWS].to(self.net_.device)
-            yield expand_compact(chunk, layout).to(torch.float64)
+        layout, device = self.net_.module_.layout, self.net_.device
+        yield from expanded_chunks(compact, layout, device, torch.float64)
 
     def _module64(self):
         """A float64 copy of the module in eval mode: row results independent of batching."""
@@ -354,8 +350,8 @@ class VAESynthesizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseSynt
         module.eval()
         z, tt, compact = torch.from_numpy(Z), self.transformer_, []
         with torch.no_grad():
-            for start in range(0, max(len(z), 1), _CHUNK_ROWS):  # one pass for no rows
-                rows = module.decode_mode(z[start : start + _CHUNK_ROWS].to(self.net_.device))
+            for start in range(0, max(len(z), 1), CHUNK_ROWS):  # one pass for no rows
+                rows = module.decode_mode(z[start : start + CHUNK_ROWS].to(self.net_.device))
                 compact.append(tt._compact_of(rows.cpu().numpy()))
         out = self._split_target(tt._decode_compact(np.concatenate(compact)))
         return out[0] if self._target is not None else out
