@@ -22,6 +22,9 @@ def test_network_and_buffers_live_on_the_gpu(fitted):
     model, _, _ = fitted
     assert model.device_.startswith("cuda")
     assert all(p.is_cuda for p in model.net_.module_.parameters())
+    if hasattr(model.net_, "sampler_"):  # the GAN's: counts on the GPU, no rows kept
+        assert all(b.is_cuda for b in model.net_.sampler_.buffers())
+        assert model.net_.data_ is None and model.net_.sampler_._row_order is None
 
 
 def test_samples_are_reproducible_and_chunks_match(fitted):
@@ -47,6 +50,7 @@ def test_score_and_latents_on_the_gpu(fitted):
     if hasattr(model, "transform"):
         Z = model.transform(X)
         assert Z.shape == (len(X), model.latent_dim) and np.isfinite(Z).all()
+        assert np.isfinite(model.score_samples(X)).all()
         assert model.inverse_transform(Z[:50]).dtypes.equals(X.dtypes)
 
 
