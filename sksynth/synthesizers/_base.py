@@ -153,7 +153,7 @@ class BaseSynthesizer(BaseEstimator, ABC):
         )
         # its warnings name the user's columns (its errors are renamed on the way out)
         self.transformer_._user_labels = {name: self._user_label(name) for name in frame.columns}
-        # the compact layout (one column per span): training spreads out a batch at a time
+        # the compact layout (one column per span): training spreads out a few batches at a time
         data = torch.from_numpy(self._encode_frame(frame, fit=True, compact=True))
         self._class_probs = None
         if hasattr(self, "classes_"):
