@@ -145,15 +145,17 @@ def _sync(device):
 
 
 def training_matrix(model, train):
-    """``train`` encoded by a fitted sksynth model, as its net trains on it (a tensor
-    on the net's device); a GAN net also samples its real rows from it."""
+    """``train`` encoded by a fitted sksynth model in the layout its net's training
+    steps take (a tensor on the net's device). A GAN net also gets the rows it draws
+    its real rows from: the compact layout it trains on, which ``fit`` lets go of."""
     import torch
 
     net = model.net_
-    data = torch.from_numpy(model.transformer_.transform(model._internal(train.copy())))
-    data = data.to(net.device)
-    if hasattr(net, "data_"):
-        net.data_ = data
+    frame = model._internal(train.copy())
+    data = torch.from_numpy(model.transformer_.transform(frame)).to(net.device)
+    if hasattr(net, "attach_rows"):
+        compact = torch.from_numpy(model.transformer_._transform_compact(frame))
+        net.attach_rows(compact.to(net.device))
     return data
 
 
