@@ -151,12 +151,11 @@ def training_matrix(model, train):
     import torch
 
     net = model.net_
-    frame = model._internal(train.copy())
-    data = torch.from_numpy(model.transformer_.transform(frame)).to(net.device)
+    compact = model.transformer_._transform_compact(model._internal(train.copy()))
+    compact = torch.from_numpy(compact).to(net.device)
     if hasattr(net, "attach_rows"):
-        compact = torch.from_numpy(model.transformer_._transform_compact(frame))
-        net.attach_rows(compact.to(net.device))
-    return data
+        net.attach_rows(compact)
+    return net.expand_rows(compact)
 
 
 def step_flops(model, train):

@@ -40,9 +40,6 @@ FORMAT = "sksynth-model"
 VERSION = 4
 _CLASSES = {cls.__name__: cls for cls in (GANSynthesizer, VAESynthesizer)}
 _MODULES = ("module_", "discriminator_", "sampler_")
-#: What GAN files before version 4 held of the training rows (which rows hold which
-#: category: every row's discrete values), used in training only.
-_TRAINING_ROWS = ("sampler_.row_order", "sampler_.starts")
 
 
 def _params(model) -> dict:
@@ -339,8 +336,6 @@ def _model_from(state: dict, weights: dict, path, device: str):
     model.device_ = device
     model.net_ = model._build_net(seed=0)
     model.net_.initialize()
-    for key in _TRAINING_ROWS:  # files before version 4 held them: not loaded
-        weights.pop(key, None)
     for name in _MODULES:
         if hasattr(model.net_, name):
             prefix = f"{name}."

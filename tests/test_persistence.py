@@ -317,7 +317,7 @@ def test_pickles_from_before_the_compact_layout(tmp_path):
     sampler.register_buffer("row_order", torch.zeros((sampler.n_spans, 120), dtype=torch.long))
     sampler.register_buffer("starts", torch.zeros(sampler.counts.shape, dtype=torch.long))
     sampler.n_rows = 120
-    del sampler.widths, sampler._row_order, sampler._exact_counts, sampler._starts
+    del sampler._row_order, sampler._exact_counts, sampler._starts
     for model in (gan, vae):
         del model.net_.module_.layout.onehot_positions, model.net_.module_.layout.onehot_starts
     gan, vae = pickle.loads(pickle.dumps(gan)), pickle.loads(pickle.dumps(vae))

@@ -14,6 +14,10 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+#: The training rows' index as earlier versions kept it, in the module's state (which
+#: rows hold which category: every row's discrete values).
+_TRAINING_ROWS = ("row_order", "starts")
+
 
 class ConditionSampler(nn.Module):
     """Conditional vectors and matching real rows for the discrete spans.
@@ -35,7 +39,6 @@ class ConditionSampler(nn.Module):
         widths = torch.as_tensor(widths, dtype=torch.long)
         self.n_spans = n_spans = len(widths)
         self.cond_dim = int(widths.sum())
-        self.widths = widths.tolist()
         self.register_buffer("offsets", torch.cumsum(widths, 0) - widths)
         max_width = int(widths.max()) if n_spans else 1
         # filled by index_rows, or by load_state_dict
@@ -52,8 +55,10 @@ class ConditionSampler(nn.Module):
         module's device.
         """
         exact = torch.zeros(self.counts.shape, dtype=torch.long)
+        offsets = self.offsets.tolist()
+        widths = [end - start for start, end in zip(offsets, [*offsets[1:], self.cond_dim])]
         order = None
-        for j, (width, code) in enumerate(zip(self.widths, codes, strict=True)):
+        for j, (width, code) in enumerate(zip(widths, codes, strict=True)):
             code = code.cpu()
             if order is None:  # rows sorted by category within each span
                 order = torch.empty((self.n_spans, code.shape[0]), dtype=torch.long)
@@ -80,13 +85,16 @@ class ConditionSampler(nn.Module):
 
     def __setstate__(self, state):
         super().__setstate__(state)
-        if "widths" not in state:  # pickled before the index left the module's state
-            for name in ("row_order", "starts"):
-                self._buffers.pop(name, None)
-            self.__dict__.pop("n_rows", None)
-            ends = torch.cat([self.offsets[1:], self.offsets.new_tensor([self.cond_dim])])
-            self.widths = (ends - self.offsets).tolist()
-            self.forget_rows()
+        # pickled before the index left the module's state: its buffers, not kept
+        for name in _TRAINING_ROWS:
+            self._buffers.pop(name, None)
+        self.__dict__.pop("n_rows", None)
+        self.forget_rows()
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        for name in _TRAINING_ROWS:  # saved before the index left the state: not loaded
+            state_dict.pop(prefix + name, None)
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def draw(self, n, generator, *, log_frequency=True):
         """Draw ``(cond, span, category)`` for ``n`` rows."""

@@ -32,9 +32,9 @@ class DiscreteEncoder:
             # as Python objects (Timestamps for datetimes: numpy 1.x made them ints)
             uniques = pd.Index(pd.unique(series[~missing])).astype(object).to_numpy()
             try:
-                uniques = np.sort(np.asarray(uniques, dtype=object))
-            except TypeError:
-                uniques = np.asarray(uniques, dtype=object)
+                uniques = np.sort(uniques)
+            except TypeError:  # values of kinds that do not order: first-seen order
+                pass
             self.categories_ = pd.Index(uniques, dtype=object)
         return self
 
