@@ -229,3 +229,23 @@ def test_score_with_a_continuous_target(make):
     y = np.random.default_rng(0).normal(size=len(X))
     model = make(random_state=0).fit(X, y)
     assert 0 <= model.score(X, y) <= 1
+
+
+def test_gradient_callbacks_see_every_backward_pass(make, adult_small):
+    # skorch's on_grad_computed: GradientNormClipping clips there (also the GAN's
+    # discriminator and generator, each after its own backward pass)
+    from skorch.callbacks import Callback, GradientNormClipping
+
+    norms = []
+
+    class Norms(Callback):
+        def on_grad_computed(self, net, named_parameters, **kwargs):
+            grads = [p.grad.norm() for _, p in named_parameters if p.grad is not None]
+            norms.append(float(torch.stack(grads).norm()))
+
+    callbacks = [GradientNormClipping(1e-3), Norms()]
+    model = make(epochs=1, batch_size=100, random_state=0, callbacks=callbacks)
+    model.fit(adult_small.iloc[:300])
+    networks = 1 + getattr(model, "discriminator_steps", 0)  # a GAN's step updates both
+    assert len(norms) == 3 * networks  # three batches
+    assert max(norms) <= 1e-3 * (1 + 1e-4)

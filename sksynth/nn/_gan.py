@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import torch
+from skorch.utils import TeeGenerator
 from torch import nn
 from torch.nn import functional as F
 
@@ -273,11 +274,13 @@ class GANNet(SeededNet):
         self.check_finite(loss, "discriminator loss")
         self.optimizer_discriminator_.zero_grad(set_to_none=True)
         loss.backward()
+        self._grad_computed(self.discriminator_, (x, None))
         self.optimizer_discriminator_.step()
         return loss.detach()
 
-    def generator_step(self, n):
-        """Step 2: update the generator through the (frozen) discriminator's judgement."""
+    def generator_step(self, n, batch=None):
+        """Step 2: update the generator through the (frozen) discriminator's judgement
+        on ``n`` generated rows (``batch``: the training step's, for the callbacks)."""
         cond, _, _ = self._conditions(n)
         self.discriminator_.requires_grad_(False)
         try:
@@ -292,10 +295,22 @@ class GANNet(SeededNet):
             self.check_finite(loss, "generator loss")
             self.optimizer_.zero_grad(set_to_none=True)
             loss.backward()
+            self._grad_computed(self.module_, batch)
             self.optimizer_.step()
         finally:
             self.discriminator_.requires_grad_(True)
         return loss.detach(), condition.detach()
+
+    def _grad_computed(self, network: nn.Module, batch) -> None:
+        """Tell the callbacks that ``network``'s gradients are computed, before its
+        optimizer steps (skorch's ``on_grad_computed``: ``GradientNormClipping``
+        clips them there). Each network's backward pass is reported on its own."""
+        self.notify(
+            "on_grad_computed",
+            named_parameters=TeeGenerator(network.named_parameters()),
+            batch=batch,
+            training=True,
+        )
 
     def train_step(self, batch, **fit_params):
         x, _ = batch
@@ -304,7 +319,7 @@ class GANNet(SeededNet):
         self.discriminator_.set_generator(self.rng_)
         for _ in range(self.discriminator_steps):
             loss_d = self.discriminator_step(x)
-        loss_g, condition = self.generator_step(x.shape[0])
+        loss_g, condition = self.generator_step(x.shape[0], batch)
         self.history.record_batch("discriminator_loss", loss_d.item())
         self.history.record_batch("condition_loss", condition.item())
         return {"loss": loss_g, "y_pred": None}

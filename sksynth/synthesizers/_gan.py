@@ -73,6 +73,10 @@ class GANSynthesizer(BaseSynthesizer):
         1 shows a progress bar and per-epoch losses.
     callbacks : list of skorch callbacks, default=None
         Extra callbacks for the internal net (copied at each ``fit``).
+        ``on_grad_computed`` runs after each network's backward pass, with
+        that network's parameters (so ``GradientNormClipping`` clips the
+        discriminator's and the generator's gradients); an ``LRScheduler``
+        schedules the generator's optimizer (``net_.optimizer_``).
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the rows; every
         ``validation_interval`` epochs, score as many sampled rows (fixed seed)
