@@ -141,3 +141,31 @@ def test_early_stopping_bad_parameters(make, mixed):
         make(n_iter_no_change=0).fit(mixed)
     with pytest.raises(ValueError, match="'early_stopping' parameter"):
         make(early_stopping="yes").fit(mixed)
+
+
+def test_what_only_held_out_rows_hold_stays_known(make):
+    # the transformer is fitted on every row; only training leaves the held-out ones out
+    from sksynth.synthesizers._base import _seed_from
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"num": rng.normal(size=60), "city": rng.choice(["Oslo", "Rome"], 60)})
+    X.loc[7, ["num", "city"]] = [np.nan, "Lima"]  # a missing number, a category and
+    y = np.where(np.arange(60) % 2, "a", "b")
+    y[7] = "c"  # a label of that row alone
+    seed = next(  # one whose split holds row 7 out
+        s
+        for s in range(100)
+        if 7 in split_validation(60, 0.2, np.random.default_rng(_seed_from(s)))[1]
+    )
+    model = make(
+        epochs=2, batch_size=20, early_stopping=True, validation_fraction=0.2, random_state=seed
+    ).fit(X, y)
+    assert model.classes_.tolist() == ["a", "b", "c"]
+    assert np.isfinite(model.score(X, y))
+    if hasattr(model, "transform"):
+        assert model.transform(X).shape == (60, model.latent_dim)
+        assert np.isfinite(model.score_samples(X)).all()
+    _, labels = model.sample(5, y="c", random_state=0)
+    assert labels.tolist() == ["c"] * 5
+    rows, _ = model.sample(5, conditions={"city": "Lima"}, random_state=0)
+    assert rows["city"].tolist() == ["Lima"] * 5

@@ -213,3 +213,21 @@ def test_adult_few_epochs(adult):
     assert gan.score(train) > untrained.score(train) + 0.05
     hist = gan.history_
     assert len(hist) == 8 and {"train_loss", "discriminator_loss"} <= set(hist[-1])
+
+
+def test_condition_sampler_never_draws_a_category_the_rows_lack():
+    # with early stopping, a category only the held-out rows hold has no training
+    # rows (here the middle one of three, and the first of the second column)
+    from sksynth.nn._conditions import ConditionSampler
+
+    sampler = ConditionSampler([3, 2])
+    sampler.index_rows([torch.tensor([0, 2, 2, 0]), torch.tensor([1, 1, 1, 1])])
+    gen = torch.Generator().manual_seed(0)
+    for log_frequency in (True, False):
+        _, span, category = sampler.draw(5000, gen, log_frequency=log_frequency)
+        assert not ((span == 0) & (category == 1)).any()
+        assert not ((span == 1) & (category == 0)).any()
+        assert ((span == 0) & (category == 2)).any()
+        rows = sampler.real_rows(span, category, gen)
+        codes = torch.tensor([[0, 2, 2, 0], [1, 1, 1, 1]])
+        assert torch.equal(codes[span, rows], category)

@@ -103,8 +103,10 @@ class ConditionSampler(nn.Module):
         span = span.to(device)
         probs = (self.train_probs if log_frequency else self.data_probs)[span]
         u = torch.rand((n, 1), generator=generator, device=generator.device).to(device)
-        category = torch.searchsorted(torch.cumsum(probs, 1), u).squeeze(1)
-        category = torch.minimum(category, (probs > 0).sum(1) - 1)
+        # a category of no probability (one the training rows lack) is never drawn
+        category = torch.searchsorted(torch.cumsum(probs, 1), u, right=True).squeeze(1)
+        last = (probs > 0).long().cumsum(1).argmax(1)  # the last category of any (rounding)
+        category = torch.minimum(category, last)
         cond = F.one_hot(self.offsets[span] + category, self.cond_dim).float()
         return cond, span, category
 

@@ -141,20 +141,24 @@ class BaseSynthesizer(BaseEstimator, ABC):
                 discrete.append(TARGET)
         seed = _seed_from(self.random_state)
         rng = np.random.default_rng(seed)
+        self._check_data(len(frame))
         validation = None
         if self.early_stopping:
-            self._check_data(len(frame))
             rows, held = split_validation(len(frame), self.validation_fraction, rng)
-            validation = frame.iloc[held].reset_index(drop=True)
-            frame = frame.iloc[rows].reset_index(drop=True)
-        self._check_data(len(frame))
+            self._check_data(len(rows))
         self.transformer_ = TableTransformer(
             discrete_columns=discrete, random_state=int(rng.integers(2**31 - 1))
         )
         # its warnings name the user's columns (its errors are renamed on the way out)
         self.transformer_._user_labels = {name: self._user_label(name) for name in frame.columns}
+        # fitted on every row: what only the held-out rows hold (a category, a label,
+        # missing values) stays known to transform, score_samples and sample's conditions
+        self._renamed_errors(self.transformer_.fit, frame)
+        if self.early_stopping:
+            validation = frame.iloc[held].reset_index(drop=True)
+            frame = frame.iloc[rows].reset_index(drop=True)
         # the compact layout (one column per span): training spreads out a few batches at a time
-        data = torch.from_numpy(self._encode_frame(frame, fit=True, compact=True))
+        data = torch.from_numpy(self._encode_frame(frame, compact=True))
         self._class_probs = None
         if hasattr(self, "classes_"):
             span = self._target_span()
@@ -196,14 +200,10 @@ class BaseSynthesizer(BaseEstimator, ABC):
         frame.columns = [f"x{k}" for k in range(frame.shape[1])]
         return frame
 
-    def _encode_frame(
-        self, frame: pd.DataFrame, *, fit: bool = False, compact: bool = False
-    ) -> np.ndarray:
+    def _encode_frame(self, frame: pd.DataFrame, *, compact: bool = False) -> np.ndarray:
         """``transformer_``'s encoding of an internally named frame (``compact``: one
         column per span, see ``TableTransformer._transform_compact``); errors name
         user columns."""
-        if fit:
-            self._renamed_errors(self.transformer_.fit, frame)
         encode = self.transformer_._transform_compact if compact else self.transformer_.transform
         return self._renamed_errors(encode, frame)
 

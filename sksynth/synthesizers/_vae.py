@@ -96,11 +96,12 @@ class VAESynthesizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseSynt
     callbacks : list of skorch callbacks, default=None
         Extra callbacks for the internal net (copied at each ``fit``).
     early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the rows; every
-        ``validation_interval`` epochs, score as many sampled rows (fixed seed)
-        against them with :func:`~sksynth.metrics.quality_score`, stop once
-        the best score has not improved for ``n_iter_no_change`` checks, and
-        keep the weights of the best check.
+        Hold out ``validation_fraction`` of the rows from training (not from
+        the table encoder, ``transformer_``); every ``validation_interval``
+        epochs, score as many sampled rows (fixed seed) against them with
+        :func:`~sksynth.metrics.quality_score`, stop once the best score has
+        not improved for ``n_iter_no_change`` checks, and keep the weights of
+        the best check.
     validation_fraction : float, default=0.1
         Share of the rows held out when ``early_stopping`` is on.
     validation_interval : int, default=5
