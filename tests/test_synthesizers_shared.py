@@ -249,3 +249,19 @@ def test_gradient_callbacks_see_every_backward_pass(make, adult_small):
     networks = 1 + getattr(model, "discriminator_steps", 0)  # a GAN's step updates both
     assert len(norms) == 3 * networks  # three batches
     assert max(norms) <= 1e-3 * (1 + 1e-4)
+
+
+def test_score_takes_y_as_fit_does(make):
+    # a column vector y (n, 1) is ravelled by fit; score took it as an error, and
+    # cross-validation quietly gave NaN scores
+    from sklearn.model_selection import cross_val_score
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=100), "b": rng.choice(["x", "y"], 100)})
+    y = rng.integers(0, 2, (100, 1))
+    model = make(epochs=2, batch_size=20, random_state=0).fit(X, y)
+    assert model.score(X, y) == model.score(X, y.ravel())
+    scores = cross_val_score(make(epochs=2, batch_size=20, random_state=0), X, y, cv=2)
+    assert np.isfinite(scores).all()
+    with pytest.raises(ValueError, match=r"y must be 1-D; got an array of shape \(100, 2\)"):
+        model.score(X, np.hstack([y, y]))

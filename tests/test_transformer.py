@@ -554,3 +554,15 @@ def test_nearest_mode_is_the_most_probable_mode_first_on_ties():
         z = (x[:, None] - encoder.means_) / encoder.stds_
         scores = encoder.log_weights_ - np.log(encoder.stds_) - 0.5 * z * z
         np.testing.assert_array_equal(encoder._nearest_mode(x), np.argmax(scores, axis=1))
+
+
+def test_inverse_transform_refuses_what_is_not_finite_numbers():
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=150), "k": rng.integers(0, 3, 150)})
+    tt = TableTransformer(random_state=0).fit(X)
+    T = tt.transform(X)
+    T[4, 0] = np.nan  # a raw pandas error on the int column before
+    with pytest.raises(ValueError, match=r"X holds nan at row 4, column 0; expected finite"):
+        tt.inverse_transform(T)
+    with pytest.raises(ValueError, match="X must hold numbers; got dtype <U1"):
+        tt.inverse_transform(np.full(T.shape, "a"))

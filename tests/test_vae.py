@@ -60,6 +60,9 @@ def test_inverse_transform_and_score_samples(adult_small):
         vae.transform(adult_small.drop(columns="age"))
     with pytest.raises(ValueError, match=r"Z has shape \(3, 2\); expected \(n_samples, 4\)"):
         vae.inverse_transform(np.zeros((3, 2)))
+    Z[1, 2] = np.inf  # decoded as a missing value before, in a column that had none
+    with pytest.raises(ValueError, match=r"Z holds inf at row 1, column 2; expected finite"):
+        vae.inverse_transform(Z)
 
 
 def test_transform_after_fit_with_labels(adult_small):

@@ -27,6 +27,27 @@ from ._spans import Span
 from ._warnings import warn_identifier, warn_inexact, warn_numbers_as_categories
 
 
+def check_encoded(X, n_columns: int, name: str = "X", dtype=None) -> np.ndarray:
+    """``X`` as a 2-D array of ``n_columns`` finite numbers, or a ``ValueError``
+    naming ``name`` and what it held."""
+    X = np.asarray(X, dtype=dtype)
+    if X.ndim != 2 or X.shape[1] != n_columns:
+        raise ValueError(f"{name} has shape {X.shape}; expected (n_samples, {n_columns}).")
+    if X.dtype.kind not in "biuf":
+        try:
+            X = X.astype(np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(f"{name} must hold numbers; got dtype {X.dtype}.") from None
+    finite = np.isfinite(X)
+    if not finite.all():
+        row, column = np.argwhere(~finite)[0]
+        raise ValueError(
+            f"{name} holds {X[row, column]} at row {row}, column {column}; expected finite "
+            "numbers."
+        )
+    return X
+
+
 def validate_table(estimator, X, *, reset: bool) -> pd.DataFrame | np.ndarray:
     """Validate a user's table without coercing it to float.
 
@@ -388,11 +409,7 @@ class TableTransformer(TransformerMixin, BaseEstimator):
             (DataFrames get a fresh RangeIndex).
         """
         check_is_fitted(self)
-        X = np.asarray(X)
-        if X.ndim != 2 or X.shape[1] != self.n_output_features_:
-            raise ValueError(
-                f"X has shape {X.shape}; expected (n_samples, {self.n_output_features_})."
-            )
+        X = check_encoded(X, self.n_output_features_)
         return self._decode_compact(self._compact_of(X))
 
     def _compact_of(self, X: np.ndarray) -> np.ndarray:

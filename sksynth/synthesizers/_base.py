@@ -235,12 +235,7 @@ class BaseSynthesizer(BaseEstimator, ABC):
 
     def _check_target(self, y, n_rows):
         name = y.name if isinstance(y, pd.Series) else None
-        values = y.reset_index(drop=True) if isinstance(y, pd.Series) else np.asarray(y)
-        if values.ndim != 1:
-            values = np.ravel(values) if values.ndim == 2 and values.shape[1] == 1 else values
-        if values.ndim != 1:
-            raise ValueError(f"y must be 1-D; got an array of shape {np.shape(y)}.")
-        check_consistent_length(np.empty(n_rows), values)
+        values = self._check_target_like(y, n_rows)
         missing = np.flatnonzero(pd.isna(values))
         if missing.size:
             raise ValueError(
@@ -260,9 +255,14 @@ class BaseSynthesizer(BaseEstimator, ABC):
 
     @staticmethod
     def _check_target_like(y, n_rows):
-        if np.ndim(y) != 1:
+        """``y``'s values, 1-D (a column vector of shape (n_rows, 1) is ravelled)."""
+        values = y.reset_index(drop=True) if isinstance(y, pd.Series) else np.asarray(y)
+        if values.ndim == 2 and values.shape[1] == 1:
+            values = np.ravel(values)
+        if values.ndim != 1:
             raise ValueError(f"y must be 1-D; got an array of shape {np.shape(y)}.")
-        check_consistent_length(np.empty(n_rows), y)
+        check_consistent_length(np.empty(n_rows), values)
+        return values
 
     # ---- sampling --------------------------------------------------------------------
     def sample(self, n_samples=1, *, y=None, conditions=None, random_state=None):
@@ -469,8 +469,7 @@ class BaseSynthesizer(BaseEstimator, ABC):
         synthetic = as_frame(synthetic)[0]
         synthetic.columns = real.columns
         if self._target is not None and y is not None:
-            self._check_target_like(y, len(real))
-            real[TARGET] = np.asarray(y)
+            real[TARGET] = np.asarray(self._check_target_like(y, len(real)))
             synthetic[TARGET] = np.asarray(y_synth)
             if hasattr(self, "classes_"):
                 discrete.append(TARGET)

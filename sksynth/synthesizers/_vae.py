@@ -16,7 +16,7 @@ from ..nn._layers import CHUNK_ROWS, SpanLayout, expanded_chunks
 from ..nn._net import make_generator
 from ..nn._vae import ELBOLoss, VAEModule, VAENet
 from ..preprocessing._columns import as_frame
-from ..preprocessing._transformer import validate_table
+from ..preprocessing._transformer import check_encoded, validate_table
 from ._base import TARGET, BaseSynthesizer
 from ._latent_mixture import draw_latents, fit_latent_mixture
 
@@ -344,9 +344,7 @@ class VAESynthesizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseSynt
             Rows shaped like the ``X`` of ``fit`` (the target is not returned).
         """
         check_is_fitted(self)
-        Z = np.asarray(Z, dtype=np.float32)
-        if Z.ndim != 2 or Z.shape[1] != self.latent_dim:
-            raise ValueError(f"Z has shape {Z.shape}; expected (n_samples, {self.latent_dim}).")
+        Z = check_encoded(Z, self.latent_dim, "Z", dtype=np.float32)
         module = self.net_.module_
         module.eval()
         z, tt, compact = torch.from_numpy(Z), self.transformer_, []
