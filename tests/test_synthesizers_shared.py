@@ -265,3 +265,11 @@ def test_score_takes_y_as_fit_does(make):
     assert np.isfinite(scores).all()
     with pytest.raises(ValueError, match=r"y must be 1-D; got an array of shape \(100, 2\)"):
         model.score(X, np.hstack([y, y]))
+
+
+def test_sampled_labels_keep_a_numpy_string_dtype(make):
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=100)})
+    y = rng.choice(["abc", "de"], 100)  # <U3 (object before)
+    _, labels = make(epochs=1, batch_size=20, random_state=0).fit(X, y).sample(5)
+    assert labels.dtype == y.dtype and set(labels) <= {"abc", "de"}

@@ -42,8 +42,7 @@ def check_encoded(X, n_columns: int, name: str = "X", dtype=None) -> np.ndarray:
     if not finite.all():
         row, column = np.argwhere(~finite)[0]
         raise ValueError(
-            f"{name} holds {X[row, column]} at row {row}, column {column}; expected finite "
-            "numbers."
+            f"{name} holds {X[row, column]} at row {row}, column {column}; expected finite numbers."
         )
     return X
 

@@ -439,7 +439,10 @@ class BaseSynthesizer(BaseEstimator, ABC):
         y = table.pop(TARGET)
         if y.dtype != self._target["dtype"]:
             y = y.astype(self._target["dtype"])
-        y = y.rename(self._target["name"]) if self._target["series"] else y.to_numpy()
+        if self._target["series"]:
+            y = y.rename(self._target["name"])
+        else:  # pandas holds fixed-width strings as objects: numpy gives them back
+            y = y.to_numpy(dtype=self._target["dtype"] if y.dtype.kind == "O" else None)
         return self._container.restore(table), y
 
     # ---- scoring ---------------------------------------------------------------------
