@@ -98,9 +98,9 @@ def test_tstr_score_bad_input(halves):
     a, b = halves
     with pytest.raises(ValueError, match="target 'nope' is not a column"):
         tstr_score(b, a, "nope")
-    with pytest.raises(ValueError, match="single value of target 'income'"):
+    with pytest.raises(ValueError, match="synthetic has a single value of target 'income'"):
         tstr_score(b, a.assign(income="<=50K"), "income")
-    with pytest.raises(ValueError, match="training table has 3 missing values in target"):
+    with pytest.raises(ValueError, match="synthetic has 3 missing values in target"):
         tstr_score(b, a.assign(income=a["income"].mask(a.index < 3)), "income")
     # the real table comes first, as in every metric
     with pytest.raises(ValueError, match=r"real_test and synthetic .* synthetic lacks \['age'\]"):

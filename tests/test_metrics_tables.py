@@ -87,7 +87,7 @@ def test_tstr_score_with_classes_missing_from_either_table():
     assert report.summary.loc["tstr_score", "synthetic"] == dropped
     with pytest.raises(ValueError, match=r"single class of the target \('a'\)"):
         tstr_score(test[test["y"] == "a"], synth, "y")
-    with pytest.raises(ValueError, match="training table has 2 missing values in target 'x'"):
+    with pytest.raises(ValueError, match="synthetic has 2 missing values in target 'x'"):
         tstr_score(test, synth.assign(x=synth["x"].mask(synth.index < 2)), "x")
 
 
@@ -203,3 +203,64 @@ def test_identifier_columns_encode_sparse_for_detection_and_distances(adult):
     # a user's estimator gets the dense matrix it may need
     dense_only = HistGradientBoostingClassifier(max_iter=5)
     assert 0.5 < detection_score(real, synth, estimator=dense_only) <= 1.0
+
+
+def test_metrics_refuse_what_is_no_table_with_the_parameter_named():
+    import scipy.sparse
+
+    from sksynth.metrics import quality_score
+
+    rng = np.random.default_rng(0)
+    real = pd.DataFrame({"x": rng.normal(size=60), "c": rng.choice(list("abc"), 60)})
+    inf = real.assign(x=real["x"].where(real.index != 3, np.inf))
+    for metric in (detection_score, distance_to_closest_record, column_shapes, evaluate):
+        # scikit-learn's "Input X contains NaN", or a score, before
+        with pytest.raises(ValueError, match="Column 'x' of synthetic holds infinity"):
+            metric(real, inf)
+    assert column_shapes(real, inf, discrete_columns=["x", "c"]) < 1.0  # a category then
+    not_tables = {
+        "Series of shape": real["x"],
+        r"ndarray of shape \(60,\)": real["x"].to_numpy(),
+        "NoneType": None,
+        "a sparse matrix": scipy.sparse.eye(3, format="csr"),
+    }
+    for what, table in not_tables.items():  # an IndexError before
+        with pytest.raises(ValueError, match=f"real must be a table .*; got {what}"):
+            quality_score(table, real)
+    with pytest.raises(ValueError, match="have no columns; there is nothing to score"):
+        exact_copy_rate(real[[]], real[[]])  # 1.0 before (and NaN for quality_score)
+    for bad in (None, 2, "c"):
+        with pytest.raises(ValueError, match="discrete_columns must be 'auto' or a list"):
+            quality_score(real, real, discrete_columns=bad)
+    assert quality_score(real, real, discrete_columns={"c"}) == 1.0
+
+
+def test_evaluate_reports_on_a_target_with_missing_values():
+    # the synthesizers draw a missing target at about its real rate: the report stands
+    rng = np.random.default_rng(0)
+    real, test, synth = _classes(rng, 400), _classes(rng, 300), _classes(rng, 400)
+    gaps = synth.assign(y=synth["y"].mask(synth.index < 5))
+    report = evaluate(real.assign(y=real["y"].mask(real.index < 2)), gaps, target="y")
+    meaning = report.summary.loc["tstr_score", "meaning"]
+    assert "rows with a missing 'y' left out (2 real, 5 synthetic)" in meaning
+    kept = gaps[gaps["y"].notna()]
+    expected = tstr_score(test, kept, "y")
+    report = evaluate(real, gaps, target="y", real_test=test)
+    assert report.summary.loc["tstr_score", "synthetic"] == expected
+    # a score the tables cannot give is reported as not computed, with the reason
+    report = evaluate(real, synth, target="y", real_test=test[test["y"] == "a"])
+    assert np.isnan(report.summary.loc["tstr_score", "synthetic"])
+    assert "not computed: The test table holds a single class" in (
+        report.summary.loc["tstr_score", "meaning"]
+    )
+    assert report.summary.loc["quality_score", "synthetic"] > 0.5
+
+
+def test_evaluate_checks_its_own_parameters():
+    rng = np.random.default_rng(0)
+    real = pd.DataFrame({"x": rng.normal(size=60), "c": rng.choice(list("abc"), 60)})
+    for bad in (0, -1, 2.5, True):
+        with pytest.raises(ValueError, match=f"max_privacy_rows must be an int >= 1; got {bad}"):
+            evaluate(real, real, max_privacy_rows=bad)
+    with pytest.raises(ValueError, match="evaluate needs at least 3 rows in each table"):
+        evaluate(real.iloc[:2], real.iloc[:2])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+from numbers import Integral
 from pathlib import Path
 
 import numpy as np
@@ -161,6 +162,9 @@ img {{ max-width: 100%; }}
 def _target_rows(real, synthetic, target, discrete, real_test, seed):
     """Summary rows and distribution table for ``target``; TSTR with its reference."""
     rows = {}
+    tables = {"real": real, "synthetic": synthetic}
+    if real_test is not None:
+        tables["real_test"] = real_test
     if target in discrete:
         shares = pd.DataFrame(
             {
@@ -180,6 +184,14 @@ def _target_rows(real, synthetic, target, discrete, real_test, seed):
             }
         )
     note = "train on synthetic, test on real (reference: train on real)"
+    # a model needs a target on every row: rows without one are left out (and said so)
+    dropped = {name: int(frame[target].isna().sum()) for name, frame in tables.items()}
+    real, synthetic = (frame[frame[target].notna()] for frame in (real, synthetic))
+    if real_test is not None:
+        real_test = real_test[real_test[target].notna()]
+    if any(dropped.values()):
+        counts = ", ".join(f"{n} {name}" for name, n in dropped.items() if n)
+        note += f"; rows with a missing {target!r} left out ({counts})"
     if real_test is None:
         # no holdout given: hold out part of the real rows (the synthesizer saw them)
         stratify = real[target] if target in discrete else None
@@ -192,8 +204,12 @@ def _target_rows(real, synthetic, target, discrete, real_test, seed):
         note += "; no real_test: 25 % of real rows held out, seen by the synthesizer"
     else:
         train, test = real, real_test
-    tstr = tstr_score(test, synthetic, target, real_train=train, discrete_columns=discrete)
-    rows["tstr_score"] = (tstr["synthetic"], tstr["real"], note)
+    try:
+        tstr = tstr_score(test, synthetic, target, real_train=train, discrete_columns=discrete)
+    except ValueError as exc:  # the rest of the report stands; the reason is in it
+        rows["tstr_score"] = (np.nan, np.nan, f"not computed: {exc}")
+    else:
+        rows["tstr_score"] = (tstr["synthetic"], tstr["real"], note)
     return rows, shares
 
 
@@ -246,9 +262,20 @@ def evaluate(
     >>> sorted(report.summary.index)[:3]
     ['column_pair_trends', 'column_shapes', 'detection_score']
     """
+    if (
+        isinstance(max_privacy_rows, bool)
+        or not isinstance(max_privacy_rows, Integral)
+        or max_privacy_rows < 1
+    ):
+        raise ValueError(f"max_privacy_rows must be an int >= 1; got {max_privacy_rows!r}.")
     real, synthetic, discrete = align(real, synthetic, discrete_columns)
     if real_test is not None:
         real_test = align(real, real_test, discrete, names=("real", "real_test"))[1]
+    if min(len(real), len(synthetic)) < 3:
+        raise ValueError(
+            "evaluate needs at least 3 rows in each table (its detection score "
+            f"cross-validates in 3 folds); real has {len(real)}, synthetic {len(synthetic)}."
+        )
     if target is not None and target not in real.columns:
         raise ValueError(f"target {target!r} is not a column of the tables.")
     shapes = column_shapes(real, synthetic, discrete_columns=discrete, aggregate=False)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
+from pandas.api import types as ptypes
+from scipy import sparse
 
 from ..preprocessing._columns import (
     as_frame,
@@ -22,8 +26,7 @@ def align(real, synthetic, discrete_columns="auto", *, names=("real", "synthetic
     compare. Raises a ``ValueError`` naming the tables (``names``) and the
     columns when their columns differ.
     """
-    real, _ = as_frame(real)
-    synthetic, _ = as_frame(synthetic)
+    real, synthetic = (_table(t, name) for t, name in zip((real, synthetic), names, strict=True))
     for name, table in zip(names, (real, synthetic), strict=True):
         if table.columns.has_duplicates:
             repeated = list(table.columns[table.columns.duplicated()].unique())
@@ -40,8 +43,15 @@ def align(real, synthetic, discrete_columns="auto", *, names=("real", "synthetic
         synthetic = synthetic[list(real.columns)]
     if len(real) == 0 or len(synthetic) == 0:
         raise ValueError(f"{names[0]} and {names[1]} must each have at least one row.")
+    if real.shape[1] == 0:
+        raise ValueError(f"{names[0]} and {names[1]} have no columns; there is nothing to score.")
     if isinstance(discrete_columns, str) and discrete_columns == "auto":
         discrete = [c for c in real.columns if is_discrete_by_default(real[c].dtype)]
+    elif isinstance(discrete_columns, (str, bytes)) or not isinstance(discrete_columns, Iterable):
+        raise ValueError(
+            "discrete_columns must be 'auto' or a list of column labels or positions; got "
+            f"{discrete_columns!r}."
+        )
     else:  # labels, or positions as the estimators take them
         columns = list(real.columns)
         discrete, unknown = column_labels(discrete_columns, columns)
@@ -50,6 +60,8 @@ def align(real, synthetic, discrete_columns="auto", *, names=("real", "synthetic
                 f"discrete_columns names columns not in the tables: {unknown}; the columns "
                 f"are {columns[:20]}{'...' if len(columns) > 20 else ''}."
             )
+    for name, table in zip(names, (real, synthetic), strict=True):
+        _check_finite(table, [c for c in table.columns if c not in discrete], name)
     zoned = [
         c
         for c in real.columns
@@ -60,6 +72,31 @@ def align(real, synthetic, discrete_columns="auto", *, names=("real", "synthetic
         for c in zoned:
             real[c], synthetic[c] = utc_naive(real[c]), utc_naive(synthetic[c])
     return real, synthetic, discrete
+
+
+def _table(X, name: str) -> pd.DataFrame:
+    """``X`` as a DataFrame, or a ``ValueError`` naming ``name`` when it is no table."""
+    if not isinstance(X, pd.DataFrame) and (
+        X is None or sparse.issparse(X) or isinstance(X, pd.Series) or np.ndim(X) != 2
+    ):
+        what = "a sparse matrix" if sparse.issparse(X) else f"{type(X).__name__}"
+        if not sparse.issparse(X) and X is not None:
+            what += f" of shape {np.shape(X)}"
+        raise ValueError(f"{name} must be a table (a DataFrame or a 2-D array); got {what}.")
+    return as_frame(X)[0]
+
+
+def _check_finite(table: pd.DataFrame, columns: list, name: str) -> None:
+    """A ``ValueError`` naming the first of ``columns`` (continuous) holding infinity."""
+    for c in columns:
+        column = table[c]
+        if ptypes.is_float_dtype(column.dtype):
+            values = column.to_numpy(dtype=np.float64, na_value=np.nan)
+            if np.isinf(values).any():
+                raise ValueError(
+                    f"Column {c!r} of {name} holds infinity; the metrics take finite numbers "
+                    "(missing values are fine)."
+                )
 
 
 def as_labels(real: pd.Series, synthetic: pd.Series) -> tuple[np.ndarray, np.ndarray, int]:

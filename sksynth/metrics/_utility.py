@@ -70,8 +70,8 @@ def _check_target_present(y: pd.Series, table: str) -> None:
     missing = int(y.isna().sum())
     if missing:
         raise ValueError(
-            f"The {table} table has {missing} missing values in target {y.name!r}; a "
-            "model needs a target on every row."
+            f"{table} has {missing} missing values in target {y.name!r}; a model needs a "
+            "target on every row."
         )
 
 
@@ -92,20 +92,23 @@ def _class_labels(y_train: pd.Series, y_test: pd.Series) -> tuple[np.ndarray, np
     return codes[: len(train)], codes[len(train) :]
 
 
-def train_and_score(train, test, target, discrete, estimator, scoring) -> float:
-    """Fit ``estimator`` (after the metric encoding) on ``train`` and score it on ``test``."""
+def train_and_score(
+    train, test, target, discrete, estimator, scoring, names=("training", "test")
+) -> float:
+    """Fit ``estimator`` (after the metric encoding) on ``train`` and score it on
+    ``test``; errors call the tables ``names``."""
     X_train, y_train = _split(train, target)
     X_test, y_test = _split(test, target)
     features = [c for c in discrete if c != target]
     classification = target in discrete  # as the synthesizers see it: ints are numbers
-    _check_target_present(y_train, "training")
-    _check_target_present(y_test, "test")
+    _check_target_present(y_train, names[0])
+    _check_target_present(y_test, names[1])
     if classification:
         y_train, y_test = _class_labels(y_train, y_test)
         if len(pd.unique(y_train)) < 2:
             raise ValueError(
-                f"The training table has a single value of target {target!r}; a classifier "
-                "needs at least two classes."
+                f"{names[0]} has a single value of target {target!r}; a classifier needs "
+                "at least two classes."
             )
     encoder = MetricEncoder(features, sparse_output=False).fit(X_train)
     _check_dense_width(encoder, len(X_train))
@@ -183,9 +186,13 @@ def tstr_score(
     real_test, synthetic, discrete = align(
         real_test, synthetic, discrete_columns, names=("real_test", "synthetic")
     )
-    score = train_and_score(synthetic, real_test, target, discrete, estimator, scoring)
+    score = train_and_score(
+        synthetic, real_test, target, discrete, estimator, scoring, ("synthetic", "real_test")
+    )
     if real_train is None:
         return score
     real_train = align(real_test, real_train, discrete, names=("real_test", "real_train"))[1]
-    reference = train_and_score(real_train, real_test, target, discrete, estimator, scoring)
+    reference = train_and_score(
+        real_train, real_test, target, discrete, estimator, scoring, ("real_train", "real_test")
+    )
     return pd.Series({"synthetic": score, "real": reference}, name="tstr", dtype=np.float64)
