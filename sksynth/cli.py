@@ -6,6 +6,7 @@ import argparse
 import datetime
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -36,21 +37,51 @@ def _read_table(path, dates=None) -> pd.DataFrame:
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"no such file: {str(path)!r}")
-    if _is_parquet(path):
-        _pyarrow()
-        frame = pd.read_parquet(path)
-    else:
-        frame = pd.read_csv(path)
+    kind = "Parquet" if _is_parquet(path) else "CSV"
+    try:
+        if kind == "Parquet":
+            _pyarrow()
+            frame = pd.read_parquet(path)
+        else:
+            frame = pd.read_csv(path)
+    except ValueError as exc:  # pandas's and pyarrow's parse errors, undecodable text
+        raise ValueError(f"{str(path)!r} cannot be read as {kind}: {exc}") from exc
     if frame.empty:
         raise ValueError(f"{str(path)!r} holds no rows")
     for column in dates or []:
         if column not in frame.columns:
             raise ValueError(f"--dates names {column!r}, which is not a column of {path.name}")
         try:
-            frame[column] = pd.to_datetime(frame[column])
+            frame[column] = _parse_dates(frame[column])
         except (ValueError, TypeError) as exc:
             raise ValueError(f"--dates: column {column!r} of {path.name}: {exc}") from exc
     return frame
+
+
+def _parse_dates(text: pd.Series) -> pd.Series:
+    """Datetimes from text cells: ISO 8601 (as ``sample`` writes them), else any format
+    pandas infers. Times with several UTC offsets in one column (a time zone's summer
+    and winter time, as a CSV keeps them) are read as UTC instants."""
+    try:
+        return _to_datetime(text, format="ISO8601")
+    except (ValueError, TypeError):
+        return _to_datetime(text)
+
+
+def _to_datetime(text: pd.Series, **options) -> pd.Series:
+    with warnings.catch_warnings():
+        # pandas 2 parses several offsets to objects, warning that it will refuse them
+        warnings.simplefilter("ignore", FutureWarning)
+        # cells of no one format are parsed one by one (or refused): nothing to warn
+        warnings.filterwarnings("ignore", "Could not infer format", UserWarning)
+        try:
+            parsed = pd.to_datetime(text, **options)
+        except ValueError as exc:  # pandas 3: "Mixed timezones detected"
+            try:
+                return pd.to_datetime(text, utc=True, **options)
+            except (ValueError, TypeError):
+                raise exc from None
+    return pd.to_datetime(text, utc=True, **options) if parsed.dtype == object else parsed
 
 
 def _column_label(model, text: str):
@@ -142,10 +173,13 @@ def _discrete(frame, target, extra):
 
 
 def _check_writable(path, option: str) -> None:
-    """Refuse an output path in a missing folder before the long work, not after it."""
+    """Refuse an output path in a missing folder, or that is a folder, before the long
+    work, not after it."""
     folder = Path(path).parent
     if not folder.is_dir():
         raise ValueError(f"{option}: no such folder {str(folder)!r} for {str(path)!r}")
+    if Path(path).is_dir():
+        raise ValueError(f"{option}: {str(path)!r} is a folder; give a file name")
 
 
 def cmd_fit(args) -> None:
@@ -294,6 +328,9 @@ def cmd_evaluate(args) -> None:
                       discrete_columns=discrete)  # fmt: skip
     summary = report.summary[["synthetic", "reference"]].astype(float).round(4)
     print(summary.to_string(na_rep=""))
+    for name, meaning in report.summary["meaning"].items():
+        if "not computed: " in meaning:  # a score the tables cannot give, and why
+            print(f"{name}: not computed: {meaning.split('not computed: ', 1)[1]}")
     print("\nper column (column shapes):")
     print(report.column_shapes.round(4).to_string())
     if args.report:
@@ -356,6 +393,21 @@ def cmd_demo(args) -> None:
     print(f"\nwrote {out}/adult_synthetic_vae.csv, adult_synthetic_gan.csv, adult_marginals.png")
 
 
+def _at_least(minimum: int):
+    """An argparse type: an int of at least ``minimum`` (argparse names the option)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer; got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be >= {minimum}; got {value}")
+        return value
+
+    return parse
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sksynth", description="Synthetic tabular data.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -368,7 +420,7 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--dates", nargs="*", help="columns to parse as datetimes")
     fit.add_argument("--epochs", type=int)
     fit.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N, mps or auto")
-    fit.add_argument("--seed", type=int, default=0)
+    fit.add_argument("--seed", type=_at_least(0), default=0)
     fit.add_argument(
         "--early-stopping",
         action="store_true",
@@ -383,8 +435,8 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("model")
     sample.add_argument("-n", type=int, required=True)
     sample.add_argument("-o", "--output", required=True)
-    sample.add_argument("--seed", type=int)
-    sample.add_argument("--chunk-size", type=int, default=100_000)
+    sample.add_argument("--seed", type=_at_least(0))
+    sample.add_argument("--chunk-size", type=_at_least(1), default=100_000)
     sample.add_argument(
         "--condition", action="append", metavar="COL=VALUE", help="fix a discrete column"
     )

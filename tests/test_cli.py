@@ -122,6 +122,14 @@ def test_dates_parsed_when_named(adult_csv, tmp_path, capsys):
     assert day.between(days.min(), days.max()).all()
     assert not day.isin(days).all()  # drawn as times, not as categories seen in fit
     assert main(["evaluate", str(adult_csv), str(out), "--dates", "day"]) == 0
+    # a zoned column as a CSV keeps it: summer and winter offsets (pandas 3 refused it)
+    zoned = pd.date_range("2024-03-20", periods=400, freq="12h", tz="Europe/Paris")
+    pd.read_csv(adult_csv).assign(day=zoned).to_csv(adult_csv, index=False)
+    assert main([*fit, "--dates", "day"]) == 0
+    assert main(["sample", str(model), "-n", "300", "-o", str(out), "--seed", "0"]) == 0
+    day = pd.to_datetime(pd.read_csv(out)["day"])
+    assert str(day.dt.tz) == "UTC" and day.between(zoned.min(), zoned.max()).all()
+    assert main(["evaluate", str(adult_csv), str(out), "--dates", "day"]) == 0
     assert main([*fit, "--dates", "nope"]) == 2
     assert main([*fit, "--dates", "sex"]) == 2
     assert "--dates names 'nope'" in capsys.readouterr().err
@@ -178,6 +186,23 @@ def test_one_line_errors(adult_csv, tmp_path, capsys):
     assert "--report: no such folder" in capsys.readouterr().err
     assert main(["demo", "--gan-epochs", "0", "--output-dir", str(tmp_path / "d")]) == 2
     assert "--gan-epochs must be >= 1" in capsys.readouterr().err
+    # an output that is a folder, too (the fit ran, then saving failed)
+    assert main(["fit", str(adult_csv), "--epochs", "50", "-o", str(tmp_path)]) == 2
+    assert f"-o: '{tmp_path}' is a folder" in capsys.readouterr().err
+    assert main(["evaluate", str(adult_csv), str(adult_csv), "--report", str(tmp_path)]) == 2
+    assert "--report: " in capsys.readouterr().err
+    # files pandas cannot read are named
+    (tmp_path / "empty.csv").write_text("")
+    assert main(["fit", str(tmp_path / "empty.csv"), "-o", str(tmp_path / "m")]) == 2
+    assert "empty.csv' cannot be read as CSV: No columns" in capsys.readouterr().err
+    # options are named (numpy's "expected non-negative integer", sample's chunk_size)
+    for args, message in [
+        (["fit", str(adult_csv), "--seed", "-1", "-o", "m"], "argument --seed: must be >= 0"),
+        (["sample", "m", "-n", "5", "--chunk-size", "0", "-o", "o"], "--chunk-size: must be >= 1"),
+    ]:
+        with pytest.raises(SystemExit):
+            main(args)
+        assert message in capsys.readouterr().err
 
 
 def test_demo_runs(tmp_path, capsys):
