@@ -23,6 +23,7 @@ from . import _serialize as ser
 from .exceptions import PersistenceError
 from .preprocessing import TableTransformer
 from .synthesizers import GANSynthesizer, VAESynthesizer
+from .synthesizers._base import TARGET
 from .synthesizers._device import resolve_device
 from .synthesizers._latent_mixture import (
     check_mixture,
@@ -270,8 +271,12 @@ def load(path):
     state, weights = _read(path)
     try:
         return _model_from(state, weights, path, _device_here(state))
-    except PersistenceError:
-        raise
+    except PersistenceError as exc:
+        if str(path) in str(exc):
+            raise
+        raise PersistenceError(  # a value of the file's JSON it cannot read
+            f"{str(path)!r} is a damaged sksynth model file ({exc})."
+        ) from exc
     except (KeyError, IndexError, TypeError, ValueError, AttributeError, RuntimeError) as exc:
         # a field missing or of the wrong kind, weights of another shape
         raise PersistenceError(
@@ -369,6 +374,34 @@ def _check_layout(model) -> None:
     ):
         raise ValueError(f"the model's columns disagree with n_features_in={n}.")
     tt._check_encoders()
+    _check_classes(model)
+
+
+def _check_classes(model) -> None:
+    """Raise a ``ValueError`` unless a loaded model's ``classes_``, its target's
+    categories and its class probabilities agree."""
+    classes, probs = getattr(model, "classes_", None), model._class_probs
+    if classes is None:
+        if probs is not None:
+            raise ValueError("the model has class probabilities but no classes.")
+        return
+    encoder = model.transformer_._encoders.get(TARGET) if model._target is not None else None
+    categories = getattr(encoder, "categories_", None)
+    if (
+        categories is None
+        or set(categories) != set(classes.tolist())
+        or len(categories) != len(classes)
+    ):
+        raise ValueError(f"the classes {classes.tolist()} disagree with the target's encoding.")
+    if probs is not None and (
+        probs.shape != (len(classes),)
+        or not np.isfinite(probs).all()
+        or (probs < 0).any()
+        or not np.isclose(probs.sum(), 1.0)
+    ):
+        raise ValueError(
+            f"the class probabilities {probs.tolist()} do not fit the classes {classes.tolist()}."
+        )
 
 
 def _load_mixture(path, weights: dict, info: dict, model):

@@ -232,6 +232,31 @@ def test_load_refuses_files_whose_parts_disagree(tmp_path):
         sksynth.load(_edited(tmp_path, tmp_path / "good", lambda s: s.update(version="3")))
 
 
+def test_load_refuses_classes_that_disagree(tmp_path):
+    # a file whose classes or class probabilities were edited loaded, and sampled
+    # labels its classes_ lacked, or one class only
+    X = make_mixed(120)
+    y = np.where(np.arange(120) % 3, "yes", "no")
+    sksynth.save(VAESynthesizer(epochs=1, random_state=0).fit(X, y), tmp_path / "good")
+    fitted = lambda s: s["fitted"]  # noqa: E731
+    edits = {
+        "classes \\['yes'\\] disagree": lambda s: fitted(s)["classes"].pop(0),
+        "classes \\['no', 'yep'\\] disagree": lambda s: fitted(s).update(
+            classes=[["str", "no"], ["str", "yep"]]
+        ),
+        "unknown value tag 'n'": lambda s: fitted(s).update(classes=["no"]),
+        r"probabilities \[1.0\] do not fit": lambda s: fitted(s).update(class_probs=[1.0]),
+        r"probabilities \[0.9, 0.9\] do not fit": lambda s: fitted(s).update(
+            class_probs=[0.9, 0.9]
+        ),
+        "class probabilities but no classes": lambda s: fitted(s).update(classes=None),
+    }
+    for message, edit in edits.items():
+        with pytest.raises(PersistenceError, match=f"damaged .*{message}"):
+            sksynth.load(_edited(tmp_path, tmp_path / "good", edit))
+    assert sksynth.load(tmp_path / "good").classes_.tolist() == ["no", "yes"]
+
+
 def test_save_rejects_unfitted_and_foreign(tmp_path):
     from sklearn.exceptions import NotFittedError
     from sklearn.linear_model import LinearRegression
