@@ -231,3 +231,35 @@ def test_condition_sampler_never_draws_a_category_the_rows_lack():
         rows = sampler.real_rows(span, category, gen)
         codes = torch.tensor([[0, 2, 2, 0], [1, 1, 1, 1]])
         assert torch.equal(codes[span, rows], category)
+
+
+def test_generated_missing_numbers_look_like_real_ones_to_the_discriminator():
+    # a real row with a missing number has no mode (zeros); a generated row's mode
+    # block summed to one, so the discriminator spotted every generated missing value
+    # and the GAN learnt to make few (on Adult with gaps, 6 % where 30 % were missing)
+    rng = np.random.default_rng(0)
+    n = 1000
+    X = pd.DataFrame(
+        {
+            "f": np.where(rng.random(n) < 0.3, np.nan, rng.normal(size=n)),
+            "g": rng.exponential(size=n),
+            "c": rng.choice(["u", "v"], n),
+        }
+    )
+    gan = small(random_state=0).fit(X)
+    net, spans = gan.net_, gan.net_.module_.layout.spans
+    present = next(s.start for s in spans if s.kind == "missing")  # [present, missing]
+    gated = [
+        k for s in spans if s.column == "x0" and s.kind != "missing" for k in range(s.start, s.stop)
+    ]
+    others = [k for k in range(net.module_.layout.n_features) if k not in gated]
+    # real rows: zeros in f's scalar and mode columns where f is missing
+    compact = gan.transformer_._transform_compact(gan._internal(X.copy()))
+    real = net.expand_rows(torch.from_numpy(compact))
+    missing = real[:, present] == 0
+    assert missing.sum() == X["f"].isna().sum() and torch.all(real[missing][:, gated] == 0)
+    # generated rows: those columns times the probability that f is present
+    rows = torch.rand(50, net.module_.layout.n_features)
+    out = net._gate_missing(rows)
+    torch.testing.assert_close(out[:, gated], rows[:, gated] * rows[:, [present]])
+    assert torch.equal(out[:, others], rows[:, others])

