@@ -6,10 +6,10 @@ import argparse
 import datetime
 import sys
 import time
-import warnings
 from pathlib import Path
 
 import pandas as pd
+from pandas.api import types as ptypes
 
 from .exceptions import PersistenceError
 
@@ -58,30 +58,32 @@ def _read_table(path, dates=None) -> pd.DataFrame:
     return frame
 
 
-def _parse_dates(text: pd.Series) -> pd.Series:
-    """Datetimes from text cells: ISO 8601 (as ``sample`` writes them), else any format
-    pandas infers. Times with several UTC offsets in one column (a time zone's summer
-    and winter time, as a CSV keeps them) are read as UTC instants."""
-    try:
-        return _to_datetime(text, format="ISO8601")
-    except (ValueError, TypeError):
-        return _to_datetime(text)
+#: A UTC offset ending a time's text (``+01:00``, ``-0500``, ``Z``)
+_OFFSET = r"(?:[+-]\d{2}:?\d{2}|Z)$"
 
 
-def _to_datetime(text: pd.Series, **options) -> pd.Series:
-    with warnings.catch_warnings():
-        # pandas 2 parses several offsets to objects, warning that it will refuse them
-        warnings.simplefilter("ignore", FutureWarning)
-        # cells of no one format are parsed one by one (or refused): nothing to warn
-        warnings.filterwarnings("ignore", "Could not infer format", UserWarning)
+def _parse_dates(column: pd.Series) -> pd.Series:
+    """Datetimes from a CSV column, as pandas reads them. Times whose texts carry
+    several UTC offsets (a time zone's summer and winter time, as a CSV written from
+    a zoned column holds them) are read as UTC instants; a column mixing times with
+    and without an offset is refused (which zone the others are in is unknown)."""
+    if ptypes.is_numeric_dtype(column.dtype) or ptypes.is_bool_dtype(column.dtype):
+        return pd.to_datetime(column)
+    text = column.dropna().astype(str).str.strip()
+    offsets = text.str.extract(f"({_OFFSET})", expand=False)
+    zoned = offsets.notna()
+    if zoned.any() and not zoned.all():
+        example = text[~zoned].iloc[0]
+        raise ValueError(
+            f"some times carry a UTC offset and some, such as {example!r}, do not; give "
+            "every time an offset, or none"
+        )
+    if zoned.all() and offsets.nunique() > 1:
         try:
-            parsed = pd.to_datetime(text, **options)
-        except ValueError as exc:  # pandas 3: "Mixed timezones detected"
-            try:
-                return pd.to_datetime(text, utc=True, **options)
-            except (ValueError, TypeError):
-                raise exc from None
-    return pd.to_datetime(text, utc=True, **options) if parsed.dtype == object else parsed
+            return pd.to_datetime(column, utc=True, format="ISO8601")
+        except ValueError:
+            return pd.to_datetime(column, utc=True)
+    return pd.to_datetime(column)
 
 
 def _column_label(model, text: str):

@@ -130,6 +130,12 @@ def test_dates_parsed_when_named(adult_csv, tmp_path, capsys):
     day = pd.to_datetime(pd.read_csv(out)["day"])
     assert str(day.dt.tz) == "UTC" and day.between(zoned.min(), zoned.max()).all()
     assert main(["evaluate", str(adult_csv), str(out), "--dates", "day"]) == 0
+    # times with and without an offset: which zone the others are in is unknown
+    mixed = [str(t) for t in zoned]
+    mixed[0] = "2024-03-20 00:00:00"
+    pd.read_csv(adult_csv).assign(day=mixed).to_csv(adult_csv, index=False)
+    assert main([*fit, "--dates", "day"]) == 2
+    assert "some times carry a UTC offset and some" in capsys.readouterr().err
     assert main([*fit, "--dates", "nope"]) == 2
     assert main([*fit, "--dates", "sex"]) == 2
     assert "--dates names 'nope'" in capsys.readouterr().err

@@ -250,10 +250,16 @@ def test_evaluate_reports_on_a_target_with_missing_values():
     # a score the tables cannot give is reported as not computed, with the reason
     report = evaluate(real, synth, target="y", real_test=test[test["y"] == "a"])
     assert np.isnan(report.summary.loc["tstr_score", "synthetic"])
-    assert "not computed: The test table holds a single class" in (
-        report.summary.loc["tstr_score", "meaning"]
+    assert (
+        "not computed: The test table holds a single class"
+        in (report.summary.loc["tstr_score", "meaning"])
     )
     assert report.summary.loc["quality_score", "synthetic"] > 0.5
+    report = evaluate(real, synth.assign(y=None), target="y")  # sklearn's split error before
+    assert (
+        "not computed: fewer than 2 rows with a 'y' in synthetic."
+        in (report.summary.loc["tstr_score", "meaning"])
+    )
 
 
 def test_evaluate_checks_its_own_parameters():

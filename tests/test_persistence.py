@@ -245,6 +245,7 @@ def test_load_refuses_classes_that_disagree(tmp_path):
             classes=[["str", "no"], ["str", "yep"]]
         ),
         "unknown value tag 'n'": lambda s: fitted(s).update(classes=["no"]),
+        "InvalidOperation": lambda s: fitted(s).update(classes=[["decimal", "zz"]]),
         r"probabilities \[1.0\] do not fit": lambda s: fitted(s).update(class_probs=[1.0]),
         r"probabilities \[0.9, 0.9\] do not fit": lambda s: fitted(s).update(
             class_probs=[0.9, 0.9]
@@ -255,6 +256,15 @@ def test_load_refuses_classes_that_disagree(tmp_path):
         with pytest.raises(PersistenceError, match=f"damaged .*{message}"):
             sksynth.load(_edited(tmp_path, tmp_path / "good", edit))
     assert sksynth.load(tmp_path / "good").classes_.tolist() == ["no", "yes"]
+    # an early-stopped model saved before the encoder saw every row: a class only held-out
+    # rows held is among classes_ but not encoded; it loads, and refuses that label
+    extra = sksynth.load(
+        _edited(tmp_path, tmp_path / "good", lambda s: fitted(s)["classes"].append(["str", "zz"]))
+    )
+    assert extra.classes_.tolist() == ["no", "yes", "zz"]
+    assert set(extra.sample(50, random_state=0)[1]) <= {"no", "yes"}
+    with pytest.raises(ValueError, match="labels not seen during fit"):
+        extra.sample(5, y="zz")
 
 
 def test_save_rejects_unfitted_and_foreign(tmp_path):

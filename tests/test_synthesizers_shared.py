@@ -273,3 +273,11 @@ def test_sampled_labels_keep_a_numpy_string_dtype(make):
     y = rng.choice(["abc", "de"], 100)  # <U3 (object before)
     _, labels = make(epochs=1, batch_size=20, random_state=0).fit(X, y).sample(5)
     assert labels.dtype == y.dtype and set(labels) <= {"abc", "de"}
+
+
+def test_score_names_the_users_column_holding_infinity(make):
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"num": rng.normal(size=100), "c": rng.choice(["a", "b"], 100)})
+    model = make(epochs=1, batch_size=20, random_state=0).fit(X)
+    with pytest.raises(ValueError, match="Column 'num' of real holds infinity"):  # 'x0'
+        model.score(X.assign(num=X["num"].where(X.index != 3, np.inf)))

@@ -183,17 +183,32 @@ def _target_rows(real, synthetic, target, discrete, real_test, seed):
                 for name, frame in (("real", real), ("synthetic", synthetic))
             }
         )
+    try:
+        tstr, note = _tstr(tables, target, discrete, seed)
+    except ValueError as exc:  # the rest of the report stands; the reason is in it
+        rows["tstr_score"] = (np.nan, np.nan, f"not computed: {exc}")
+    else:
+        rows["tstr_score"] = (tstr["synthetic"], tstr["real"], note)
+    return rows, shares
+
+
+def _tstr(tables: dict, target, discrete, seed) -> tuple[pd.Series, str]:
+    """TSTR of ``tables`` (real, synthetic and maybe real_test) with its reference, and
+    the note saying how it was computed. Rows without a target are left out (a model
+    needs one on every row), and said so."""
     note = "train on synthetic, test on real (reference: train on real)"
-    # a model needs a target on every row: rows without one are left out (and said so)
     dropped = {name: int(frame[target].isna().sum()) for name, frame in tables.items()}
-    real, synthetic = (frame[frame[target].notna()] for frame in (real, synthetic))
-    if real_test is not None:
-        real_test = real_test[real_test[target].notna()]
+    tables = {name: frame[frame[target].notna()] for name, frame in tables.items()}
     if any(dropped.values()):
         counts = ", ".join(f"{n} {name}" for name, n in dropped.items() if n)
         note += f"; rows with a missing {target!r} left out ({counts})"
-    if real_test is None:
-        # no holdout given: hold out part of the real rows (the synthesizer saw them)
+    empty = [name for name, frame in tables.items() if len(frame) < 2]
+    if empty:
+        raise ValueError(f"fewer than 2 rows with a {target!r} in {' and '.join(empty)}.")
+    real = tables["real"]
+    if "real_test" in tables:
+        train, test = real, tables["real_test"]
+    else:  # no holdout given: hold out part of the real rows (the synthesizer saw them)
         stratify = real[target] if target in discrete else None
         try:
             train, test = train_test_split(
@@ -202,15 +217,10 @@ def _target_rows(real, synthetic, target, discrete, real_test, seed):
         except ValueError:
             train, test = train_test_split(real, test_size=0.25, random_state=seed)
         note += "; no real_test: 25 % of real rows held out, seen by the synthesizer"
-    else:
-        train, test = real, real_test
-    try:
-        tstr = tstr_score(test, synthetic, target, real_train=train, discrete_columns=discrete)
-    except ValueError as exc:  # the rest of the report stands; the reason is in it
-        rows["tstr_score"] = (np.nan, np.nan, f"not computed: {exc}")
-    else:
-        rows["tstr_score"] = (tstr["synthetic"], tstr["real"], note)
-    return rows, shares
+    tstr = tstr_score(
+        test, tables["synthetic"], target, real_train=train, discrete_columns=discrete
+    )
+    return tstr, note
 
 
 def evaluate(

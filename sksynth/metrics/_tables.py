@@ -90,8 +90,10 @@ def _check_finite(table: pd.DataFrame, columns: list, name: str) -> None:
     """A ``ValueError`` naming the first of ``columns`` (continuous) holding infinity."""
     for c in columns:
         column = table[c]
-        if ptypes.is_float_dtype(column.dtype):
-            values = column.to_numpy(dtype=np.float64, na_value=np.nan)
+        if ptypes.is_float_dtype(column.dtype) or column.dtype == object:
+            values = pd.to_numeric(column, errors="coerce").to_numpy(
+                dtype=np.float64, na_value=np.nan
+            )
             if np.isinf(values).any():
                 raise ValueError(
                     f"Column {c!r} of {name} holds infinity; the metrics take finite numbers "

@@ -105,7 +105,9 @@ class ConditionSampler(nn.Module):
         u = torch.rand((n, 1), generator=generator, device=generator.device).to(device)
         # a category of no probability (one the training rows lack) is never drawn
         category = torch.searchsorted(torch.cumsum(probs, 1), u, right=True).squeeze(1)
-        last = (probs > 0).long().cumsum(1).argmax(1)  # the last category of any (rounding)
+        # the last category of any probability (for rounding): float math runs everywhere
+        rank = torch.arange(1, probs.shape[1] + 1, device=device, dtype=probs.dtype)
+        last = ((probs > 0) * rank).argmax(1)
         category = torch.minimum(category, last)
         cond = F.one_hot(self.offsets[span] + category, self.cond_dim).float()
         return cond, span, category

@@ -476,7 +476,10 @@ class BaseSynthesizer(BaseEstimator, ABC):
             synthetic[TARGET] = np.asarray(y_synth)
             if hasattr(self, "classes_"):
                 discrete.append(TARGET)
-        return quality_score(real, synthetic, discrete_columns=discrete)
+        # its errors (infinity in X, say) name the user's columns
+        return self._renamed_errors(
+            lambda table: quality_score(table, synthetic, discrete_columns=discrete), real
+        )
 
     def _real_rows(self, X) -> pd.DataFrame:
         """Real rows to score the model against, checked as ``transform`` checks them
