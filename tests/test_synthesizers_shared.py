@@ -256,11 +256,17 @@ def test_score_takes_y_as_fit_does(make):
     # cross-validation quietly gave NaN scores
     from sklearn.model_selection import cross_val_score
 
+    from sksynth.metrics import quality_scorer
+
     rng = np.random.default_rng(0)
     X = pd.DataFrame({"a": rng.normal(size=100), "b": rng.choice(["x", "y"], 100)})
     y = rng.integers(0, 2, (100, 1))
     model = make(epochs=2, batch_size=20, random_state=0).fit(X, y)
     assert model.score(X, y) == model.score(X, y.ravel())
+    # so do the scorers (the same value as score)
+    assert quality_scorer(model, X, y) == model.score(X, y)
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        quality_scorer(model, X, y[:-5])
     scores = cross_val_score(make(epochs=2, batch_size=20, random_state=0), X, y, cv=2)
     assert np.isfinite(scores).all()
     with pytest.raises(ValueError, match=r"y must be 1-D; got an array of shape \(100, 2\)"):
@@ -281,3 +287,25 @@ def test_score_names_the_users_column_holding_infinity(make):
     model = make(epochs=1, batch_size=20, random_state=0).fit(X)
     with pytest.raises(ValueError, match="Column 'num' of real holds infinity"):  # 'x0'
         model.score(X.assign(num=X["num"].where(X.index != 3, np.inf)))
+
+
+def test_a_failed_fit_leaves_the_estimator_unfitted(make, adult_small):
+    # a refit that failed half-way kept the old net and encoder under the new columns,
+    # and sampled the old model's rows with the new names
+    from sklearn.exceptions import NotFittedError
+
+    X, y = adult_small.drop(columns="income").iloc[:300], adult_small["income"].iloc[:300]
+    model = make(epochs=1, batch_size=100, random_state=0).fit(X, y)
+    other = pd.DataFrame({"a": np.arange(300.0), "b": np.arange(300.0) * 2})
+    failures = [
+        (lambda: model.set_params(discrete_columns=["nope"]).fit(other), "names 'nope'"),
+        (lambda: model.set_params(discrete_columns="auto").fit(X, y.mask(y.index < 3)), "y has"),
+    ]
+    for fit, message in failures:
+        with pytest.raises(ValueError, match=message):
+            fit()
+        assert not [name for name in vars(model) if name.endswith("_")]
+        with pytest.raises(NotFittedError):
+            model.sample(3)
+    assert model.fit(other).sample(2, random_state=0).columns.tolist() == ["a", "b"]
+    assert not hasattr(model, "classes_")

@@ -39,6 +39,8 @@ def _tables(estimator, X, y):
         synthetic, y_synth = synthetic
         synthetic, _ = as_frame(synthetic)
         if y is not None:
+            # as score takes it: 1-D (a column vector is ravelled), one label per row
+            y = estimator._check_target_like(y, len(real))
             real = real.assign(**{_TARGET: np.asarray(y)})
             synthetic = synthetic.assign(**{_TARGET: np.asarray(y_synth)})
             if hasattr(estimator, "classes_"):

@@ -35,6 +35,10 @@ TARGET = "__sksynth_target__"
 BLOCK_ROWS = 8192
 
 
+#: Private state ``fit`` sets beside the fitted attributes (names ending in ``_``).
+_FIT_STATE = ("_target", "_container", "_class_probs", "_sample_rng")
+
+
 def _seed_from(random_state) -> int:
     """An int seed; ``None`` takes fresh OS entropy (never numpy's global state)."""
     if random_state is None:
@@ -125,15 +129,34 @@ class BaseSynthesizer(BaseEstimator, ABC):
         -------
         self : object
             The fitted synthesizer.
+
+        Raises
+        ------
+        ValueError
+            For a table, ``y`` or parameters it cannot fit on. A failed
+            ``fit`` leaves the estimator unfitted, never holding parts of an
+            earlier fit beside parts of this one.
         """
+        self._forget_fit()
+        try:
+            return self._fit(X, y)
+        except Exception:
+            self._forget_fit()
+            raise
+
+    def _forget_fit(self) -> None:
+        """Drop what ``fit`` set: the fitted attributes and the private state beside them."""
+        for name in list(vars(self)):
+            if (name.endswith("_") and not name.startswith("__")) or name in _FIT_STATE:
+                delattr(self, name)
+
+    def _fit(self, X, y):
         X = validate_table(self, X, reset=True)
         frame, self._container = as_frame(X)
         self.discrete_columns_ = resolve_discrete_columns(frame, self.discrete_columns)
         frame = self._internal(frame)
         discrete = self._internal_names(self.discrete_columns_)
         self._target = None
-        if hasattr(self, "classes_"):
-            del self.classes_
         if y is not None:
             frame = frame.copy()
             frame[TARGET], is_class = self._check_target(y, len(frame))

@@ -16,9 +16,11 @@ def expected_failed_checks(estimator) -> dict[str, str]:
     -------
     failures : dict
         Empty when every check is expected to pass: so for the transformer and
-        both synthesizers. :class:`~sksynth.SyntheticOverSampler`, a sampler
-        (imbalanced-learn's checks pass), refuses to grow a class of fewer than
-        5 rows, which several of scikit-learn's checks build.
+        both synthesizers. :class:`~sksynth.SyntheticOverSampler`, a sampler,
+        refuses to grow a class of fewer than 5 rows, which several of
+        scikit-learn's checks build. (Of imbalanced-learn's checks, which
+        this function does not cover, it fails ``check_samplers_pandas_sparse``
+        alone: the synthesizers take no sparse columns.)
 
     Examples
     --------
