@@ -154,3 +154,19 @@ def test_using_it_does_not_import_imbalanced_learn():
         "assert not any(m.startswith('imblearn') for m in sys.modules), 'imblearn imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_a_failed_fit_leaves_the_sampler_unfitted():
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    from sksynth import SyntheticOverSampler, VAESynthesizer
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=100)})
+    sampler = SyntheticOverSampler(VAESynthesizer(epochs=1), random_state=0)
+    sampler.fit(X, np.r_[np.zeros(80), np.ones(20)])
+    with pytest.raises(ValueError, match="y has one class"):
+        sampler.fit(X.assign(b=1.0), np.zeros(100))  # kept the old sampling_strategy_
+    with pytest.raises(NotFittedError):
+        check_is_fitted(sampler)

@@ -566,3 +566,16 @@ def test_inverse_transform_refuses_what_is_not_finite_numbers():
         tt.inverse_transform(T)
     with pytest.raises(ValueError, match="X must hold numbers; got dtype <U1"):
         tt.inverse_transform(np.full(T.shape, "a"))
+
+
+def test_a_failed_fit_leaves_the_transformer_unfitted():
+    from sklearn.exceptions import NotFittedError
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=50), "k": rng.choice(["p", "q"], 50)})
+    tt = TableTransformer(random_state=0).fit(X)
+    with pytest.raises(ValueError, match="Column 'b' holds only missing values"):
+        tt.fit(X.assign(b=np.nan))  # its first encoders were new, the spans the old ones
+    with pytest.raises(NotFittedError):
+        tt.transform(X)
+    assert TableTransformer.fit.__doc__.startswith("Fit the per-column encoders.")

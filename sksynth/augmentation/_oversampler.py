@@ -15,6 +15,7 @@ from sklearn.utils.multiclass import type_of_target
 
 from ..preprocessing._transformer import validate_table
 from ..synthesizers import VAESynthesizer
+from ..utils._fitting import unfitted_on_error
 from ._strategy import STRATEGIES, resolve_strategy
 
 #: Fewest rows a class must have for the synthesizer to learn it and grow it.
@@ -175,6 +176,7 @@ class SyntheticOverSampler(OneToOneFeatureMixin, BaseEstimator):
             raise ValueError(f"X has {len(X)} rows but y has {len(labels)} labels.")
         return labels, back
 
+    @unfitted_on_error()
     def fit(self, X, y):
         """Check the data and set ``sampling_strategy_``; does not resample.
 
@@ -213,6 +215,7 @@ class SyntheticOverSampler(OneToOneFeatureMixin, BaseEstimator):
                 )
         return X, labels, back
 
+    @unfitted_on_error()
     def fit_resample(self, X, y):
         """Fit the synthesizer on ``(X, y)`` and return the data with synthetic rows added.
 

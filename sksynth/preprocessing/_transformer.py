@@ -11,6 +11,7 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, check_random_state, validate_data
 
+from ..utils._fitting import unfitted_on_error
 from ._columns import (
     as_frame,
     check_same_kind,
@@ -229,6 +230,7 @@ class TableTransformer(TransformerMixin, BaseEstimator):
         self.random_state = random_state
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @unfitted_on_error(private=("_container", "_encoders", "_numeric_info"))
     def fit(self, X, y=None):
         """Fit the per-column encoders.
 

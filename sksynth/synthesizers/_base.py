@@ -25,6 +25,7 @@ from ..nn._net import make_generator
 from ..preprocessing import TableTransformer
 from ..preprocessing._columns import as_frame
 from ..preprocessing._transformer import resolve_discrete_columns, validate_table
+from ..utils._fitting import unfitted_on_error
 from ._conditional import Request, draw_block, label_codes, resolve_conditions
 from ._device import resolve_device
 from ._early_stopping import CHECK_SEED, QualityEarlyStopping, split_validation
@@ -33,10 +34,6 @@ TARGET = "__sksynth_target__"
 #: Rows drawn per seeded block: sampling is a function of (seed, block), so
 #: ``sample_chunks`` concatenates exactly to ``sample`` for any chunk size.
 BLOCK_ROWS = 8192
-
-
-#: Private state ``fit`` sets beside the fitted attributes (names ending in ``_``).
-_FIT_STATE = ("_target", "_container", "_class_probs", "_sample_rng")
 
 
 def _seed_from(random_state) -> int:
@@ -111,6 +108,7 @@ class BaseSynthesizer(BaseEstimator, ABC):
 
     # ---- fit -------------------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
+    @unfitted_on_error(private=("_target", "_container", "_class_probs", "_sample_rng"))
     def fit(self, X, y=None):
         """Fit the synthesizer on a table.
 
@@ -137,20 +135,6 @@ class BaseSynthesizer(BaseEstimator, ABC):
             ``fit`` leaves the estimator unfitted, never holding parts of an
             earlier fit beside parts of this one.
         """
-        self._forget_fit()
-        try:
-            return self._fit(X, y)
-        except Exception:
-            self._forget_fit()
-            raise
-
-    def _forget_fit(self) -> None:
-        """Drop what ``fit`` set: the fitted attributes and the private state beside them."""
-        for name in list(vars(self)):
-            if (name.endswith("_") and not name.startswith("__")) or name in _FIT_STATE:
-                delattr(self, name)
-
-    def _fit(self, X, y):
         X = validate_table(self, X, reset=True)
         frame, self._container = as_frame(X)
         self.discrete_columns_ = resolve_discrete_columns(frame, self.discrete_columns)
