@@ -67,6 +67,8 @@ def _parse_dates(column: pd.Series) -> pd.Series:
     several UTC offsets (a time zone's summer and winter time, as a CSV written from
     a zoned column holds them) are read as UTC instants; a column mixing times with
     and without an offset is refused (which zone the others are in is unknown)."""
+    if ptypes.is_datetime64_any_dtype(column.dtype):  # a Parquet file's: kept
+        return column
     if ptypes.is_numeric_dtype(column.dtype) or ptypes.is_bool_dtype(column.dtype):
         return pd.to_datetime(column)
     text = column.dropna().astype(str).str.strip()
@@ -468,7 +470,8 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
         args.func(args)
-    except (ValueError, TypeError, PersistenceError, OSError) as exc:
+    # (a diverged training run is a FloatingPointError; matplotlib missing, an ImportError)
+    except (ValueError, TypeError, PersistenceError, OSError, ArithmeticError, ImportError) as exc:
         print(f"sksynth: error: {exc}", file=sys.stderr)
         return 2
     return 0

@@ -308,3 +308,37 @@ def test_condition_on_missing_and_on_dates(tmp_path):
     table = pd.read_csv(out)
     assert table["w"].isna().all() and (table["d"] == "2020-01-02").all()
     assert (table["z"] == "2020-01-03 00:00:00+01:00").all()  # the date in the column's zone
+
+
+def test_diverged_training_and_missing_matplotlib_are_one_line_errors(
+    adult_csv, tmp_path, capsys, monkeypatch
+):
+    import sksynth.cli
+    import sksynth.metrics._report
+    from sksynth.exceptions import TrainingDivergedError
+
+    class Diverging:
+        def fit(self, X):
+            raise TrainingDivergedError("The loss became nan in epoch 3; training stopped.")
+
+    monkeypatch.setattr(sksynth.cli, "_model", lambda *args, **kwargs: Diverging())
+    assert main(["fit", str(adult_csv), "-o", str(tmp_path / "m")]) == 2  # a traceback before
+    assert "sksynth: error: The loss became nan" in capsys.readouterr().err
+
+    def no_matplotlib():
+        raise ImportError("Plots need matplotlib: pip install 'sksynth[plot]'")
+
+    monkeypatch.setattr(sksynth.metrics._report, "_pyplot", no_matplotlib)
+    report = str(tmp_path / "r.html")
+    assert main(["evaluate", str(adult_csv), str(adult_csv), "--report", report]) == 2
+    assert "sksynth: error: Plots need matplotlib" in capsys.readouterr().err
+
+
+def test_dates_of_a_parquet_file_stay_as_they_are(tmp_path):
+    pytest.importorskip("pyarrow")
+    from sksynth.cli import _read_table
+
+    zoned = pd.date_range("2024-03-20", periods=40, freq="12h", tz="Europe/Paris")
+    pd.DataFrame({"day": zoned, "x": range(40)}).to_parquet(tmp_path / "t.parquet")
+    day = _read_table(tmp_path / "t.parquet", ["day"])["day"]  # read as UTC before
+    assert str(day.dt.tz) == "Europe/Paris" and (day == zoned).all()
