@@ -223,7 +223,8 @@ class GANNet(SeededNet):
         row's mode block always sums to one, so without this the discriminator
         would tell every generated missing value apart and the generator would
         learn to make few of them (on 5,000 Adult rows with 30 % of a column
-        missing, 6 % on average over six seeds; 26 % with this).
+        missing, a median of 6 % over six seeds; 27 % with this, see
+        ``benchmarks/bench_missing.py``).
         """
         gates = getattr(self, "missing_gates_", None)
         if gates is None or gates[0].device != rows.device:
