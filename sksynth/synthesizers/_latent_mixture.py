@@ -20,6 +20,7 @@ from sklearn.mixture import GaussianMixture
 from ..nn._denormals import flush_denormals
 from ..nn._layers import draw_categories, expanded_chunks
 from ..nn._net import make_generator
+from ..preprocessing._warnings import user_stacklevel
 
 #: At most this many training rows (a seeded subsample) give the mixture's draws.
 MIXTURE_ROWS = 20_000
@@ -61,7 +62,7 @@ def fit_latent_mixture(module, data: torch.Tensor, n_components: int, seed: int)
             f"latent_mixture: the Gaussian mixture of the latents did not converge in "
             f"{mixture.max_iter} EM iterations; sampling uses it as it stands.",
             ConvergenceWarning,
-            stacklevel=5,  # the caller of fit
+            stacklevel=user_stacklevel(),  # the caller of fit
         )
     return mixture
 
