@@ -226,24 +226,11 @@ class GANNet(SeededNet):
         missing, a median of 6 % over six seeds; 27 % with this, see
         ``benchmarks/bench_missing.py``).
         """
-        gates = getattr(self, "missing_gates_", None)
-        if gates is None or gates[0].device != rows.device:
-            spans = self.module_.layout.spans
-            present = {s.column: s.start for s in spans if s.kind == "missing"}
-            pairs = [
-                (k, present[s.column])
-                for s in spans
-                if s.kind != "missing" and s.column in present
-                for k in range(s.start, s.stop)
-            ]
-            columns = zip(*pairs) if pairs else ((), ())
-            gates = tuple(torch.tensor(c, dtype=torch.long, device=rows.device) for c in columns)
-            self.missing_gates_ = gates
-        gated, by = gates
-        if not gated.numel():
+        layout = self.module_.layout
+        if not layout.gated.numel():
             return rows
-        factor = torch.ones_like(rows).index_copy(1, gated, rows.index_select(1, by))
-        return rows * factor
+        present = rows.index_select(1, layout.gate)
+        return rows * torch.ones_like(rows).index_copy(1, layout.gated, present)
 
     def _judge(self, rows, cond):
         return self.discriminator_(torch.cat([rows, cond], dim=1))
@@ -402,6 +389,6 @@ class GANNet(SeededNet):
     def __getstate__(self):
         state = super().__getstate__()
         # the training data, and the condition loss's layout (rebuilt on its device)
-        for name in ("data_", "condition_layout_", "condition_columns_", "missing_gates_"):
+        for name in ("data_", "condition_layout_", "condition_columns_"):
             state.pop(name, None)
         return state

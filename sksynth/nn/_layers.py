@@ -58,6 +58,10 @@ def seeded_mlp(
     return nn.Sequential(*layers), n_in
 
 
+#: What ``SpanLayout._index_spans`` builds (rebuilt for layouts pickled before it).
+_SPAN_INDEX = ("onehot_positions", "onehot_starts", "gated", "gate")
+
+
 class SpanLayout:
     """Index tensors of a ``TableTransformer`` layout, for vectorised span-wise work.
 
@@ -109,19 +113,31 @@ class SpanLayout:
         self.block_matrix[torch.arange(len(self.block_of)), self.block_of] = 1.0
         # the span position of each block
         self.block_positions = sampled[len(self.scalar_positions) :]
-        self._index_compact()
+        self._index_spans()
 
-    def _index_compact(self) -> None:
-        """Each one-hot span's position in the compact training layout, and its start."""
+    def _index_spans(self) -> None:
+        """Each one-hot span's position in the compact training layout, and its start;
+        and the columns a continuous column's ``missing`` span gates: its other spans'
+        columns (``gated``), each with the column of its ``present`` flag (``gate``)."""
         onehot = [(k, s.start) for k, s in enumerate(self.spans) if s.is_onehot]
         options = {"dtype": torch.long, "device": self.scalar_index.device}
         self.onehot_positions = torch.tensor([k for k, _ in onehot], **options)
         self.onehot_starts = torch.tensor([start for _, start in onehot], **options)
+        present = {s.column: s.start for s in self.spans if s.kind == "missing"}
+        pairs = [
+            (k, present[s.column])
+            for s in self.spans
+            if s.kind != "missing" and s.column in present
+            for k in range(s.start, s.stop)
+        ]
+        self.gated = torch.tensor([k for k, _ in pairs], **options)
+        self.gate = torch.tensor([g for _, g in pairs], **options)
 
     def __setstate__(self, state):
         self.__dict__.update(state)
-        if "onehot_positions" not in state:  # pickled before the compact layout
-            self._index_compact()
+        # pickled before the compact layout, or before the gates
+        if not all(name in state for name in _SPAN_INDEX):
+            self._index_spans()
 
     def to(self, device) -> SpanLayout:
         self.scalar_index = self.scalar_index.to(device)
@@ -136,6 +152,8 @@ class SpanLayout:
         self.block_matrix = self.block_matrix.to(device)
         self.onehot_positions = self.onehot_positions.to(device)
         self.onehot_starts = self.onehot_starts.to(device)
+        self.gated = self.gated.to(device)
+        self.gate = self.gate.to(device)
         return self
 
 
