@@ -5,13 +5,13 @@ from __future__ import annotations
 import base64
 import html
 import io
-from numbers import Integral
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
+from ..utils._checks import check_count
 from ._detection import detection_score
 from ._fidelity import column_pair_trends, column_shapes
 from ._plots import _pyplot, correlations_figure, marginals_figure
@@ -272,12 +272,7 @@ def evaluate(
     >>> sorted(report.summary.index)[:3]
     ['column_pair_trends', 'column_shapes', 'detection_score']
     """
-    if (
-        isinstance(max_privacy_rows, bool)
-        or not isinstance(max_privacy_rows, Integral)
-        or max_privacy_rows < 1
-    ):
-        raise ValueError(f"max_privacy_rows must be an int >= 1; got {max_privacy_rows!r}.")
+    check_count(max_privacy_rows, "max_privacy_rows")
     real, synthetic, discrete = align(real, synthetic, discrete_columns)
     if real_test is not None:
         real_test = align(real, real_test, discrete, names=("real", "real_test"))[1]

@@ -25,6 +25,7 @@ from ..nn._net import make_generator
 from ..preprocessing import TableTransformer
 from ..preprocessing._columns import as_frame
 from ..preprocessing._transformer import resolve_discrete_columns, validate_table
+from ..utils._checks import check_count
 from ..utils._fitting import unfitted_on_error
 from ._conditional import Request, draw_block, label_codes, resolve_conditions
 from ._device import resolve_device
@@ -50,12 +51,6 @@ def _seed_from(random_state) -> int:
 def _block_seed(seed: int, block: int) -> int:
     # shifted as a Python int: numpy 1.x refuses ``uint64 >> int``
     return int(np.random.SeedSequence([seed, block]).generate_state(1, dtype=np.uint64)[0]) >> 1
-
-
-def _check_n_samples(n_samples, name="n_samples") -> int:
-    if isinstance(n_samples, bool) or not isinstance(n_samples, Integral) or n_samples < 1:
-        raise ValueError(f"{name} must be an int >= 1; got {n_samples!r}.")
-    return int(n_samples)
 
 
 class BaseSynthesizer(BaseEstimator, ABC):
@@ -307,7 +302,7 @@ class BaseSynthesizer(BaseEstimator, ABC):
             few matching rows within its budget (the message says how many).
         """
         check_is_fitted(self)
-        n = _check_n_samples(n_samples)
+        n = check_count(n_samples, "n_samples")
         blocks = list(self._blocks(n, random_state, y, conditions))
         return self._decode(np.concatenate(blocks) if len(blocks) > 1 else blocks[0])
 
@@ -339,8 +334,8 @@ class BaseSynthesizer(BaseEstimator, ABC):
             Tables (or ``(X, y)`` pairs when fitted with ``y``).
         """
         check_is_fitted(self)
-        n = _check_n_samples(n_samples)
-        chunk_size = _check_n_samples(chunk_size, "chunk_size")
+        n = check_count(n_samples, "n_samples")
+        chunk_size = check_count(chunk_size, "chunk_size")
         blocks = self._blocks(n, random_state, y, conditions)  # checks and seeds now
 
         def chunks():
