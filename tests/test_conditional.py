@@ -60,6 +60,21 @@ def test_conditions_hold_in_every_row(fitted, labelled):
     assert (Xs["sex"] == "Male").all() and (ys == ">50K").all()
 
 
+def test_labels_under_conditions_follow_the_model_not_the_class_frequencies():
+    # y copies a column: given col="a" the model's rows are mostly "pos", although
+    # only 30 % of all rows are (labels drawn at the class frequencies gave ~30 %)
+    rng = np.random.default_rng(0)
+    col = rng.choice(["a", "b"], 2000, p=[0.3, 0.7])
+    X = pd.DataFrame({"col": col, "num": rng.normal(size=2000)})
+    y = np.where(col == "a", "pos", "neg")
+    model = VAESynthesizer(epochs=3, lr=1e-2, batch_size=50, random_state=0).fit(X, y)
+    Xs, ys = model.sample(5000, random_state=0)
+    own = (ys[Xs["col"] == "a"] == "pos").mean()
+    Xc, yc = model.sample(1000, conditions={"col": "a"}, random_state=0)
+    assert (Xc["col"] == "a").all()
+    assert own > 0.6 and (yc == "pos").mean() == pytest.approx(own, abs=0.1)
+
+
 def test_a_missing_value_can_be_a_condition(make, mixed):
     model = make(random_state=0).fit(mixed)
     Xs = model.sample(100, conditions={"c": np.nan, "b": True}, random_state=0)

@@ -277,7 +277,8 @@ class BaseSynthesizer(BaseEstimator, ABC):
         y : label or array-like of shape (n_samples,), default=None
             Only for a model fitted with class labels: one label for every row,
             or one label per row. ``None`` draws labels at the class
-            frequencies seen in ``fit``.
+            frequencies seen in ``fit``; with ``conditions``, the labels come
+            with the model's rows (its labels given those values).
         conditions : dict, default=None
             ``{column: value}``: every row carries these values in these
             discrete columns. Rows are drawn from the model (the GAN steers
@@ -371,7 +372,10 @@ class BaseSynthesizer(BaseEstimator, ABC):
         internal = {label: f"x{k}" for k, label in enumerate(self._container.columns)}
         fixed, text = resolve_conditions(self.transformer_, conditions, internal)
         starts = tuple(s.start for s in self.transformer_.output_spans_)
-        if not hasattr(self, "classes_") or (y is None and self._class_probs is None):
+        # without y, labels are drawn at the fitted class frequencies, unless conditions
+        # are set: then they come with the model's rows (its P(y | conditions))
+        unlabelled = y is None and (self._class_probs is None or bool(fixed))
+        if not hasattr(self, "classes_") or unlabelled:
             if y is not None:
                 fitted = "without y" if self._target is None else "with a continuous y"
                 raise ValueError(
