@@ -43,8 +43,36 @@ _CLASSES = {cls.__name__: cls for cls in (GANSynthesizer, VAESynthesizer)}
 _MODULES = ("module_", "discriminator_", "sampler_")
 
 
+def _plain(value):
+    """``value`` with numpy scalars as Python ones (in tuples and lists too): JSON
+    holds no numpy types, and a ``random_state`` of ``np.int64(0)`` stays a seed."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, tuple | list):
+        return type(value)(_plain(v) for v in value)
+    return value
+
+
+def _same(a, b) -> bool:
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):  # arrays compare elementwise
+        return a is b
+
+
 def _params(model) -> dict:
-    params = model.get_params(deep=False)
+    """The parameters the model was fitted with (its networks are rebuilt from them)."""
+    current = model.get_params(deep=False)
+    fitted = getattr(model, "_fit_params", None) or current  # None: pickled before it was kept
+    changed = [k for k in current if k != "callbacks" and not _same(current[k], fitted.get(k))]
+    if changed:
+        warnings.warn(
+            f"parameters set after fit are not saved: {', '.join(changed)}; the file holds "
+            "the fitted model with the parameters it was fitted with (refit to use them).",
+            UserWarning,
+            stacklevel=3,
+        )
+    params = {key: _plain(value) for key, value in fitted.items()}
     if params.get("callbacks"):
         warnings.warn(
             "callbacks are not saved; the loaded model has callbacks=None.",
@@ -197,9 +225,13 @@ def save(model, path) -> None:
             weights[f"latent_mixture.{key}"] = tensor
     buffer = io.BytesIO()
     torch.save(weights, buffer)
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+    # the whole file is made in memory first: a model that cannot be written leaves
+    # whatever file was at ``path`` as it was
+    data = io.BytesIO()
+    with zipfile.ZipFile(data, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("sksynth.json", json.dumps(state))
         archive.writestr("weights.pt", buffer.getvalue())
+    Path(path).write_bytes(data.getvalue())
 
 
 def _read(path) -> tuple[dict, dict]:
@@ -308,6 +340,7 @@ def _model_from(state: dict, weights: dict, device: str):
     if isinstance(params.get("discrete_columns"), list):
         params["discrete_columns"] = [ser.decode_value(v) for v in params["discrete_columns"]]
     model = _CLASSES[state["class"]](**params)
+    model._fit_params = model.get_params(deep=False)
     fitted = state["fitted"]
     model.n_features_in_ = fitted["n_features_in"]
     if fitted["feature_names_in"] is not None:

@@ -277,6 +277,47 @@ def test_save_rejects_unfitted_and_foreign(tmp_path):
         sksynth.save(LinearRegression(), tmp_path / "x")
 
 
+def test_numpy_parameters_save_as_plain_values(tmp_path, monkeypatch):
+    # as GridSearchCV sets them from np.arange: json refused np.int64 (after emptying the
+    # file already there), and a random_state of np.int64(3) would have been saved as None
+    X = pd.DataFrame({"a": np.arange(60.0), "b": ["p", "q", "r"] * 20})
+    model = VAESynthesizer(
+        epochs=np.int64(1),
+        latent_dim=np.int64(4),
+        encoder_sizes=(np.int64(16), np.int64(8)),
+        random_state=np.int64(3),
+    ).fit(X)
+    sksynth.save(model, tmp_path / "m")
+    params = sksynth.load(tmp_path / "m").get_params()
+    assert params["random_state"] == 3 and type(params["random_state"]) is int
+    assert params["encoder_sizes"] == (16, 8) and params["epochs"] == 1
+
+    def refuse(*args, **kwargs):
+        raise TypeError("not serializable")
+
+    monkeypatch.setattr(json, "dumps", refuse)
+    with pytest.raises(TypeError, match="not serializable"):
+        sksynth.save(model, tmp_path / "m")
+    monkeypatch.undo()
+    assert sksynth.load(tmp_path / "m").get_params()["random_state"] == 3
+
+
+def test_parameters_set_after_fit_are_not_saved(tmp_path):
+    # the networks are rebuilt from the saved parameters: saving the new sizes made a
+    # file that load called damaged
+    X = pd.DataFrame({"a": np.arange(60.0), "b": ["p", "q", "r"] * 20})
+    model = VAESynthesizer(epochs=1, latent_dim=4, random_state=0).fit(X)
+    expected = model.sample(5, random_state=0)
+    model.set_params(latent_dim=8, encoder_sizes=(16,), lr=0.1)
+    pd.testing.assert_frame_equal(model.sample(5, random_state=0), expected)
+    assert model.transform(X).shape == (60, 4)
+    with pytest.warns(UserWarning, match="set after fit are not saved: encoder_sizes, latent_dim, lr"):
+        sksynth.save(model, tmp_path / "m")
+    loaded = sksynth.load(tmp_path / "m")
+    assert loaded.get_params()["latent_dim"] == 4
+    pd.testing.assert_frame_equal(loaded.sample(5, random_state=0), expected)
+
+
 def test_load_keeps_set_output_and_the_dtype_of_classes(tmp_path):
     # set_output(transform="pandas") was lost, and object classes came back as <U1
     rng = np.random.default_rng(0)

@@ -103,7 +103,9 @@ class BaseSynthesizer(BaseEstimator, ABC):
 
     # ---- fit -------------------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
-    @unfitted_on_error(private=("_target", "_container", "_class_probs", "_sample_rng"))
+    @unfitted_on_error(
+        private=("_target", "_container", "_class_probs", "_sample_rng", "_fit_params")
+    )
     def fit(self, X, y=None):
         """Fit the synthesizer on a table.
 
@@ -131,6 +133,8 @@ class BaseSynthesizer(BaseEstimator, ABC):
             earlier fit beside parts of this one.
         """
         X = validate_table(self, X, reset=True)
+        # what the networks are built from: sksynth.save writes these, not later set_params
+        self._fit_params = self.get_params(deep=False)
         frame, self._container = as_frame(X)
         self.discrete_columns_ = resolve_discrete_columns(frame, self.discrete_columns)
         frame = self._internal(frame)

@@ -274,7 +274,7 @@ class VAESynthesizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseSynt
         module = self.net_.module_
         mixture = self.latent_mixture_
         if mixture is None:
-            z = torch.randn((n, self.latent_dim), generator=generator, device=generator.device)
+            z = torch.randn((n, module.latent_dim), generator=generator, device=generator.device)
         else:
             z = draw_latents(mixture, n, generator)
         return module.sample_rows(z.to(self.net_.device), generator)
@@ -344,7 +344,7 @@ class VAESynthesizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseSynt
             Rows shaped like the ``X`` of ``fit`` (the target is not returned).
         """
         check_is_fitted(self)
-        Z = check_encoded(Z, self.latent_dim, "Z", dtype=np.float32)
+        Z = check_encoded(Z, self._n_features_out, "Z", dtype=np.float32)
         module = self.net_.module_
         module.eval()
         z, tt, compact = torch.from_numpy(Z), self.transformer_, []
@@ -378,7 +378,7 @@ class VAESynthesizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseSynt
             layout = SpanLayout([s for s in self.transformer_.output_spans_ if s.column != TARGET])
             layout.to(self.net_.device)
         generator = make_generator(_ELBO_SEED, "cpu")
-        eps = torch.randn((_ELBO_DRAWS, self.latent_dim), generator=generator)
+        eps = torch.randn((_ELBO_DRAWS, self._n_features_out), generator=generator)
         module, elbo = self._module64(), []
         with torch.no_grad():
             for x in self._encoded_chunks(X):
@@ -387,4 +387,5 @@ class VAESynthesizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseSynt
 
     @property
     def _n_features_out(self):
-        return self.latent_dim
+        # the fitted network's (latent_dim may have been set since)
+        return self.net_.module_.latent_dim
