@@ -40,10 +40,33 @@ def test_strategies_match_imbalanced_learn(strategy):
     assert resolve_strategy(strategy, THREE) == dict(theirs)
 
 
+@pytest.mark.parametrize("strategy", ["minority", "not minority", "not majority", "auto"])
+@pytest.mark.parametrize(
+    "y",
+    [
+        np.array([2] * 10 + [1] * 10 + [0] * 30),  # tied smallest, not in sorted order
+        np.array([1] * 10 + [2] * 30 + [0] * 30),  # tied largest
+        np.array(["b"] * 5 + ["a"] * 5 + ["c"] * 9),
+    ],
+)
+def test_ties_go_to_the_first_class_in_sorted_order_as_in_imbalanced_learn(strategy, y):
+    theirs = check_sampling_strategy(strategy, y, "over-sampling")
+    assert resolve_strategy(strategy, y) == dict(theirs)
+
+
 @pytest.mark.parametrize("ratio", [0.5, 0.8, 1.0])
 def test_float_strategy_matches_imbalanced_learn(ratio):
     y = THREE[THREE != 1]
     assert resolve_strategy(ratio, y) == dict(check_sampling_strategy(ratio, y, "over-sampling"))
+
+
+@pytest.mark.parametrize("ratio", [1 / 3, 0.2])
+def test_float_strategy_adding_no_rows_is_an_error_as_in_imbalanced_learn(ratio):
+    y = np.array([0] * 10 + [1] * 30)
+    with pytest.raises(ValueError, match="increase the ratio"):
+        check_sampling_strategy(ratio, y, "over-sampling")
+    with pytest.raises(ValueError, match=f"sampling_strategy={ratio} asks for .* adds none"):
+        resolve_strategy(ratio, y)
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +136,7 @@ def test_works_inside_an_imblearn_pipeline(imbalanced):
     [
         ({">50K": 10}, None, "asks class '>50K' to shrink"),
         ({"rich": 900}, None, "names class 'rich', which is not in y"),
-        (0.1, None, "would shrink the minority class"),
+        (0.1, None, "adds none to its"),
         ("auto", "tiny", "Class 'tiny' has 3 rows"),
         ("auto", "nan", "y has missing labels"),
         ("auto", "single", "y has one class"),

@@ -37,7 +37,8 @@ def _to_add(target: dict, counts: Counter) -> dict:
 
 def resolve_strategy(sampling_strategy, y: np.ndarray) -> dict:
     """``{class: rows to add}`` for ``sampling_strategy`` on labels ``y``."""
-    counts = Counter(y.tolist())
+    # in sorted class order, as np.unique gives imblearn's: ties go to the first class
+    counts = Counter(dict(sorted(Counter(y.tolist()).items(), key=lambda i: _sort_key(i[0]))))
     majority = max(counts.values())
     minority = min(counts.values())
     if callable(sampling_strategy):
@@ -58,15 +59,15 @@ def resolve_strategy(sampling_strategy, y: np.ndarray) -> dict:
             )
         major = max(counts, key=lambda c: counts[c])
         wanted = {c: int(majority * sampling_strategy) for c in counts if c != major}
-        if any(wanted[c] < counts[c] for c in wanted):
+        if any(wanted[c] <= counts[c] for c in wanted):  # as imblearn: no rows is an error
             raise ValueError(
-                f"sampling_strategy={sampling_strategy} would shrink the minority class "
-                f"({minority} rows to {min(wanted.values())}); increase the ratio."
+                f"sampling_strategy={sampling_strategy} asks for {min(wanted.values())} "
+                f"minority rows, which adds none to its {minority}; increase the ratio."
             )
         result = _to_add(wanted, counts)
     else:
         strategy = "not majority" if sampling_strategy == "auto" else sampling_strategy
-        smallest = min(counts, key=lambda c: counts[c])  # ties: the first, as imblearn
+        smallest = min(counts, key=lambda c: counts[c])  # ties: the first in sorted order
         largest = max(counts, key=lambda c: counts[c])
         skip = {"minority": None, "not minority": smallest, "not majority": largest}.get(strategy)
         result = {c: majority - n for c, n in counts.items() if c != skip}
