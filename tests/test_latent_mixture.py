@@ -154,7 +154,7 @@ def test_with_early_stopping_and_labels(adult_small):
     assert (ys == ">50K").all() and len(Xs) == 400
 
 
-@pytest.mark.parametrize("value", [0, -1, 2.5, "10"])
+@pytest.mark.parametrize("value", [0, -1, 2.5, "10", True])
 def test_invalid_latent_mixture(value):
     with pytest.raises(InvalidParameterError, match="latent_mixture"):
         small(latent_mixture=value).fit(np.zeros((20, 2)))

@@ -128,6 +128,8 @@ def test_unfitted_and_bad_arguments(make, mixed):
         type(model)(epochs=0).fit(mixed)
     with pytest.raises(ValueError, match="'batch_size' parameter"):
         type(model)(batch_size=-3).fit(mixed)
+    with pytest.raises(ValueError, match="'epochs' parameter .* not a bool; got True"):
+        type(model)(epochs=True).fit(mixed)  # was one epoch
     labels = pd.Series(["a", "b", None] * 40)
     for y in (labels, labels.astype("string"), np.where(labels.isna(), np.nan, 1.5)):
         with pytest.raises(ValueError, match=r"y has missing values \(rows \[2, 5"):

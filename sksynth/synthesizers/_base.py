@@ -12,7 +12,7 @@ import pandas as pd
 import torch
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils import check_consistent_length
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import ProgressBar
@@ -72,6 +72,18 @@ class BaseSynthesizer(BaseEstimator, ABC):
         "validation_interval": [Interval(Integral, 1, None, closed="left")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
     }
+
+    def _validate_params(self):
+        super()._validate_params()
+        # scikit-learn's Interval takes a bool for a number (epochs=True trained one
+        # epoch; latent_mixture=True failed in the mixture after the whole training)
+        for key, constraints in self._parameter_constraints.items():
+            value = getattr(self, key)
+            if isinstance(value, bool) and any(isinstance(c, Interval) for c in constraints):
+                raise InvalidParameterError(
+                    f"The {key!r} parameter of {type(self).__name__} must be a number, not "
+                    f"a bool; got {value!r}."
+                )
 
     # ---- hooks -----------------------------------------------------------------------
     @abstractmethod
