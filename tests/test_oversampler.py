@@ -95,6 +95,16 @@ def test_dataframe_in_dataframe_out(model, imbalanced):
     assert isinstance(sampler.synthesizer_, type(synthesizer))
 
 
+def test_a_list_of_mixed_rows_comes_back_unchanged():
+    # numpy turned every value of such a list into a string: 39 into '39', NaN into 'nan'
+    X = [[39, "State-gov", "Male"], [50, "Private", np.nan], [41, "Private", "Female"]] * 20
+    y = [0, 0, 1] * 20
+    X_res, y_res = SyntheticOverSampler(FAST["vae"](), random_state=0).fit_resample(X, y)
+    assert isinstance(X_res, list) and len(X_res) == 80
+    assert pd.DataFrame(X_res[:60]).equals(pd.DataFrame(X))  # NaN where it was
+    assert {type(row[0]) for row in X_res} == {int}
+
+
 def test_default_synthesizer_is_a_vae_and_results_are_reproducible(imbalanced, monkeypatch):
     X, y = imbalanced
     fast = FAST["vae"]()

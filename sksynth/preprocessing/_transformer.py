@@ -77,8 +77,25 @@ def validate_table(estimator, X, *, reset: bool) -> pd.DataFrame | np.ndarray:
             )
         return X
     return validate_data(
-        estimator, X, reset=reset, dtype=None, ensure_all_finite="allow-nan", ensure_min_samples=1
+        estimator,
+        _keep_mixed_values(X),
+        reset=reset,
+        dtype=None,
+        ensure_all_finite="allow-nan",
+        ensure_min_samples=1,
     )
+
+
+def _keep_mixed_values(X):
+    """A list (or other sequence) of rows mixing strings with other values as an object
+    array: numpy would turn every value into a string (39 into '39', NaN into 'nan')."""
+    if isinstance(X, np.ndarray) or not isinstance(X, list | tuple):
+        return X
+    array = np.asarray(X)
+    if array.dtype.kind not in "US":
+        return X
+    values = np.asarray(X, dtype=object)
+    return X if all(isinstance(v, str) for v in values.ravel()) else values
 
 
 def resolve_discrete_columns(frame: pd.DataFrame, discrete_columns) -> list[Any]:
