@@ -88,6 +88,10 @@ def test_ndarray_columns_are_fixed_by_position(make):
     model = make(random_state=0, discrete_columns=[0]).fit(X)
     Xs = model.sample(50, conditions={0: 2.0}, random_state=0)
     assert isinstance(Xs, np.ndarray) and (Xs[:, 0] == 2.0).all()
+    # a 0-d array is one value, as y= takes it
+    np.testing.assert_array_equal(
+        model.sample(50, conditions={0: np.array(2.0)}, random_state=0), Xs
+    )
 
 
 @pytest.mark.parametrize(
@@ -101,6 +105,8 @@ def test_ndarray_columns_are_fixed_by_position(make):
         ({"conditions": [("sex", "Male")]}, "conditions must be a dict"),
         ({"y": "rich"}, r"y holds labels not seen during fit: \['rich'\]"),
         ({"y": [">50K", "<=50K"]}, "one label per row"),
+        ({"y": {">50K"}}, "one label or one label per row; got a set"),
+        ({"random_state": -1}, "random_state must be None, an int >= 0 or a RandomState"),
     ],
 )
 def test_impossible_requests_are_clear_errors(fitted, kwargs, message):

@@ -311,7 +311,9 @@ def test_parameters_set_after_fit_are_not_saved(tmp_path):
     model.set_params(latent_dim=8, encoder_sizes=(16,), lr=0.1)
     pd.testing.assert_frame_equal(model.sample(5, random_state=0), expected)
     assert model.transform(X).shape == (60, 4)
-    with pytest.warns(UserWarning, match="set after fit are not saved: encoder_sizes, latent_dim, lr"):
+    with pytest.warns(
+        UserWarning, match="set after fit are not saved: encoder_sizes, latent_dim, lr"
+    ):
         sksynth.save(model, tmp_path / "m")
     loaded = sksynth.load(tmp_path / "m")
     assert loaded.get_params()["latent_dim"] == 4

@@ -41,11 +41,13 @@ def _seed_from(random_state) -> int:
     """An int seed; ``None`` takes fresh OS entropy (never numpy's global state)."""
     if random_state is None:
         return int(np.random.SeedSequence().generate_state(1)[0])
-    if isinstance(random_state, Integral):
+    if isinstance(random_state, Integral) and random_state >= 0:
         return int(random_state)
     if isinstance(random_state, np.random.RandomState):
         return int(random_state.randint(2**31 - 1))
-    raise ValueError(f"random_state must be None, an int or a RandomState; got {random_state!r}.")
+    raise ValueError(
+        f"random_state must be None, an int >= 0 or a RandomState; got {random_state!r}."
+    )
 
 
 def _block_seed(seed: int, block: int) -> int:
@@ -289,7 +291,7 @@ class BaseSynthesizer(BaseEstimator, ABC):
         Parameters
         ----------
         n_samples : int, default=1
-            Number of rows.
+            Number of rows, at least 1.
         y : label or array-like of shape (n_samples,), default=None
             Only for a model fitted with class labels: one label for every row,
             or one label per row. ``None`` draws labels at the class
@@ -335,7 +337,7 @@ class BaseSynthesizer(BaseEstimator, ABC):
         Parameters
         ----------
         n_samples : int
-            Total number of rows.
+            Total number of rows, at least 1.
         chunk_size : int, default=100_000
             Rows per chunk (the last one may be smaller).
         y : label or array-like of shape (n_samples,), default=None

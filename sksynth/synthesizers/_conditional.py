@@ -50,6 +50,8 @@ class Request:
 
 def _code_of(encoder, value, describe: str) -> int:
     """The category code of ``value`` in a fitted discrete encoder, or a ``ValueError``."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:  # a 0-d array holds one value
+        value = value.item()
     if not isinstance(value, str) and pd.api.types.is_scalar(value) and pd.isna(value):
         if encoder.has_missing:
             return len(encoder.categories_)
@@ -105,6 +107,8 @@ def label_codes(encoder, y, n: int, classes) -> np.ndarray:
     """Target codes of the requested labels ``y`` (one label, or one per row)."""
     values = np.asarray(y, dtype=object) if not isinstance(y, pd.Series) else y.to_numpy(object)
     if values.ndim == 0:
+        if not pd.api.types.is_hashable(values.item()):  # a set or a dict is no label
+            raise ValueError(f"y must be one label or one label per row; got a {type(y).__name__}.")
         values = np.full(n, values.item(), dtype=object)
     if values.ndim != 1 or len(values) != n:
         raise ValueError(
