@@ -28,7 +28,11 @@ models = {
         epochs=EPOCHS, encoder_sizes=(64,), decoder_sizes=(64,), latent_dim=16, random_state=0
     ),
     "VAE, (256, 256) layers, 64 latents": VAESynthesizer(
-        epochs=EPOCHS, encoder_sizes=(256, 256), decoder_sizes=(256, 256), random_state=0
+        epochs=EPOCHS,
+        encoder_sizes=(256, 256),
+        decoder_sizes=(256, 256),
+        latent_dim=64,
+        random_state=0,
     ),
 }
 for name, model in models.items():

@@ -1,6 +1,6 @@
 """
-Pipeline and GridSearchCV
-=========================
+Tuning with GridSearchCV
+========================
 
 A synthesizer is a scikit-learn estimator: tune its network with
 ``GridSearchCV``, ranked by its ``score`` (the quality of a fixed-seed sample

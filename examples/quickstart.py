@@ -5,7 +5,7 @@ Quick start
 Fit both synthesizers on UCI Adult, sample, score, save and load.
 
 Run with ``python examples/quickstart.py``; ``SKSYNTH_EXAMPLE_EPOCHS`` sets the
-number of epochs (the test suite runs it with 1).
+VAE's epochs, the GAN gets half as many (the test suite runs it with 1).
 """
 
 import os

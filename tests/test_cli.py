@@ -45,6 +45,15 @@ def test_fit_sample_evaluate(adult_csv, tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "quality_score" in printed and "tstr_score" in printed and "detection_score" in printed
     assert "data:image/png;base64," in report.read_text()
+    # without a holdout the terminal says what the HTML report says (it said nothing)
+    assert "tstr_score: no --real-test: 25 % of real rows held out, seen by" in printed
+    assert "privacy_score: not computed: needs --real-test" in printed
+    holdout = tmp_path / "holdout.csv"
+    pd.read_csv(adult_csv).iloc[:100].to_csv(holdout, index=False)
+    assert main([*args, "--real-test", str(holdout)]) == 0
+    printed = capsys.readouterr().out
+    assert "privacy_score" in printed and "not computed" not in printed
+    assert "no --real-test" not in printed
 
 
 def test_fit_with_early_stopping(adult_csv, tmp_path, capsys):
@@ -219,6 +228,8 @@ def test_demo_runs(tmp_path, capsys):
     assert "quality" in printed and "real (held out)" in printed
     assert (tmp_path / "adult_marginals.png").stat().st_size > 10_000
     assert len(pd.read_csv(tmp_path / "adult_synthetic_vae.csv")) == 6513
+    train, test = (pd.read_csv(tmp_path / f"adult_{part}.csv") for part in ("train", "test"))
+    assert (len(train), len(test)) == (26048, 6513) and list(train.columns) == list(test.columns)
 
 
 def test_ambiguous_condition_value_is_an_error():

@@ -1,4 +1,4 @@
-"""The README's ten-line example runs as printed (with 1 epoch)."""
+"""The README's Python example runs as printed (with 1 epoch)."""
 
 import re
 from pathlib import Path

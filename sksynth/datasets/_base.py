@@ -40,7 +40,9 @@ def load_adult(*, as_frame=True, return_X_y=False):
     data : Bunch
         ``frame`` (all 15 columns; only with ``as_frame=True``), ``data`` (14
         features), ``target`` (``income``), ``feature_names``, ``target_names``
-        and ``DESCR``.
+        (the target's column name, ``["income"]``, as in
+        :func:`~sklearn.datasets.fetch_openml`; the labels are
+        ``target.cat.categories``) and ``DESCR``.
     (data, target) : tuple
         When ``return_X_y`` is True.
 
