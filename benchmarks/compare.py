@@ -466,8 +466,42 @@ def render():
         plt.close(fig)
         lines += [f"![quality against time on {run['dataset']}]({figure.name})", ""]
         lines += _time_to_quality(rows)
+        lines += _epoch_drift(rows, run.get("device", "cpu"))
     DOCS.write_text("\n".join(lines) + "\n")
     print(f"wrote {DOCS}")
+
+
+def _epoch_drift(rows, device):
+    """Seconds per epoch early and late in each fit, from the quality curve's times."""
+    drift = []
+    for r in rows:
+        curve = r.get("curve") or []
+        if len(curve) >= 4:  # the first point's time includes the preprocessing
+            (s1, e1, _), (s2, e2, _) = curve[0], curve[1]
+            (s3, e3, _), (s4, e4, _) = curve[-2], curve[-1]
+            early, late = (s2 - s1) / (e2 - e1), (s4 - s3) / (e4 - e3)
+            drift.append(
+                f"| {r['model']} | {e1 + 1}-{e2}: {early:.3f} | {e3 + 1}-{e4}: {late:.3f} | "
+                f"{late / early:.2f}x |"
+            )
+    if not drift:
+        return []
+    why = (
+        " On the CPU the peer's epochs slow down as its fit goes on: subnormal numbers "
+        "(below 1.2e-38) build up in its weights and Adam's moments, and arithmetic on "
+        "them is slow; sksynth flushes them to zero while it fits. Flushed, TVAE's epochs "
+        "stay at their early speed (`docs/benchmarks_peer_subnormals.md`). The speed-ups "
+        "above compare median epochs, slow-down included."
+    )
+    return [
+        "Seconds per epoch early and late in each fit (from the curve's fit times)."
+        + (why if device == "cpu" else ""),
+        "",
+        "| model | s/epoch, early epochs | s/epoch, last epochs | late / early |",
+        "| --- | --- | --- | --- |",
+        *drift,
+        "",
+    ]
 
 
 def _time_to_quality(rows):
