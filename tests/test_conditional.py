@@ -60,19 +60,28 @@ def test_conditions_hold_in_every_row(fitted, labelled):
     assert (Xs["sex"] == "Male").all() and (ys == ">50K").all()
 
 
-def test_labels_under_conditions_follow_the_model_not_the_class_frequencies():
-    # y copies a column: given col="a" the model's rows are mostly "pos", although
-    # only 30 % of all rows are (labels drawn at the class frequencies gave ~30 %)
+@pytest.mark.parametrize("link", ["copy", "none"])
+@pytest.mark.parametrize("model", ["vae", "gan"])
+def test_labels_under_conditions_are_those_of_a_filtered_sample(model, link):
+    # "copy": y copies a column, so given col="a" most rows are "pos" although 30 % of
+    # all rows are (labels kept at the class frequencies gave ~30 %); "none": y is
+    # independent of col, and a short fit's own label shares are far off the fitted
+    # ones (labels taken from the model's rows gave ~45 % against ~15 %)
     rng = np.random.default_rng(0)
     col = rng.choice(["a", "b"], 2000, p=[0.3, 0.7])
     X = pd.DataFrame({"col": col, "num": rng.normal(size=2000)})
-    y = np.where(col == "a", "pos", "neg")
-    model = VAESynthesizer(epochs=3, lr=1e-2, batch_size=50, random_state=0).fit(X, y)
-    Xs, ys = model.sample(5000, random_state=0)
-    own = (ys[Xs["col"] == "a"] == "pos").mean()
-    Xc, yc = model.sample(1000, conditions={"col": "a"}, random_state=0)
+    pos = col == "a" if link == "copy" else rng.random(2000) < 0.13
+    y = np.where(pos, "pos", "neg")
+    cls = VAESynthesizer if model == "vae" else sksynth.GANSynthesizer
+    kwargs = {"lr": 1e-2} if model == "vae" else {}
+    fitted = cls(epochs=3, batch_size=50, random_state=0, **kwargs).fit(X, y)
+    Xs, ys = fitted.sample(5000, random_state=0)
+    filtered = (ys[Xs["col"] == "a"] == "pos").mean()
+    Xc, yc = fitted.sample(2000, conditions={"col": "a"}, random_state=0)
     assert (Xc["col"] == "a").all()
-    assert own > 0.6 and (yc == "pos").mean() == pytest.approx(own, abs=0.1)
+    assert (yc == "pos").mean() == pytest.approx(filtered, abs=0.05)
+    if link == "copy" and model == "vae":
+        assert filtered > 0.6
 
 
 def test_a_missing_value_can_be_a_condition(make, mixed):

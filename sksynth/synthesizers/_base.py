@@ -295,8 +295,8 @@ class BaseSynthesizer(BaseEstimator, ABC):
         y : label or array-like of shape (n_samples,), default=None
             Only for a model fitted with class labels: one label for every row,
             or one label per row. ``None`` draws labels at the class
-            frequencies seen in ``fit``; with ``conditions``, the labels come
-            with the model's rows (its labels given those values).
+            frequencies seen in ``fit``; with ``conditions``, the labels that
+            rows with those values carry in such a sample.
         conditions : dict, default=None
             ``{column: value}``: every row carries these values in these
             discrete columns. Rows are drawn from the model (the GAN steers
@@ -390,10 +390,7 @@ class BaseSynthesizer(BaseEstimator, ABC):
         internal = {label: f"x{k}" for k, label in enumerate(self._container.columns)}
         fixed, text = resolve_conditions(self.transformer_, conditions, internal)
         starts = tuple(s.start for s in self.transformer_.output_spans_)
-        # without y, labels are drawn at the fitted class frequencies, unless conditions
-        # are set: then they come with the model's rows (its P(y | conditions))
-        unlabelled = y is None and (self._class_probs is None or bool(fixed))
-        if not hasattr(self, "classes_") or unlabelled:
+        if not hasattr(self, "classes_") or (y is None and self._class_probs is None):
             if y is not None:
                 fitted = "without y" if self._target is None else "with a continuous y"
                 raise ValueError(
@@ -401,7 +398,7 @@ class BaseSynthesizer(BaseEstimator, ABC):
                 )
             return Request(tuple(fixed), starts=starts, text=", ".join(text)) if fixed else None
         labels = None
-        if y is None:
+        if y is None:  # drawn per block (draw_block draws again for rows the conditions refuse)
             text.append("labels at the fitted class frequencies")
         else:
             labels = label_codes(self.transformer_._encoders[TARGET], y, n, self.classes_)

@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 import torch
 
+from ..nn._layers import draw_categories
+
 #: Candidate rows drawn per requested row before conditional sampling gives up.
 CONDITION_BUDGET = 200
 #: Largest number of candidates decoded at once (bounds memory for rare requests).
@@ -140,15 +142,28 @@ def draw_block(
     (``k`` x c encoded columns) says which one-hot columns the caller wants hot,
     a hint the model may use to steer. ``produced``/``total`` only feed the
     error raised when the budget runs out.
+
+    Labels the caller did not give (``request.labels`` is ``None``: drawn at
+    ``request.class_probs``) are drawn again for a row whose candidate carried
+    its label but not the conditions: a row then takes label ``y`` with
+    probability proportional to ``class_probs[y]`` times the model's chance of
+    the conditions given ``y``, as filtering an unconditional sample would give.
     """
     fixed = np.asarray(request.fixed, dtype=np.int64).reshape(-1, 2)
     fixed_pos, fixed_code = fixed[:, 0], fixed[:, 1]
     starts = np.asarray(request.starts, dtype=np.int64)
-    want = np.zeros(m, dtype=np.int64) if labels is None else labels
+    want = np.zeros(m, dtype=np.int64) if labels is None else labels.copy()
+    redraw = (
+        labels is not None
+        and request.labels is None
+        and request.class_probs is not None
+        and fixed.size > 0
+    )
     out: np.ndarray | None = None
     pending = np.arange(m)
     # success[c]: share of the candidates aimed at code c that came out matching
-    success = np.ones(int(want.max()) + 1)
+    n_codes = len(request.class_probs) if redraw else int(want.max()) + 1
+    success = np.ones(n_codes)
     drawn, budget, margin = 0, CONDITION_BUDGET * m, 1.0
     while pending.size:
         codes, counts = np.unique(want[pending], return_counts=True)
@@ -169,14 +184,25 @@ def draw_block(
             got = rows[:, request.label_position].astype(np.int64)
         if out is None:
             out = np.empty((m, rows.shape[1]), dtype=rows.dtype)
-        done = np.zeros(m, dtype=bool)
+        done, refused = np.zeros(m, dtype=bool), []
         for code, count in zip(codes, counts, strict=True):
             hits = np.flatnonzero(ok & (got == code))
             success[code] = min(max(hits.size, 0.5) / (k * count / pending.size), 1.0)
-            slots = pending[want[pending] == code][: hits.size]
+            slots = pending[want[pending] == code]
+            if redraw:  # each row takes the next candidate of its label, kept or not
+                carrying = np.flatnonzero(got == code)[: slots.size]
+                slots, kept = slots[: carrying.size], ok[carrying]
+                refused.append(slots[~kept])
+                slots, hits = slots[kept], carrying[kept]
+            slots = slots[: hits.size]
             out[slots] = rows[hits[: slots.size]]
             done[slots] = True
         pending = pending[~done[pending]]
+        refused = np.concatenate(refused) if refused else np.empty(0, dtype=np.int64)
+        if refused.size:  # their labels drawn again, in row order
+            refused.sort()
+            draws = draw_categories(request.class_probs, refused.size, generator)
+            want[refused] = draws.cpu().numpy()
         if pending.size and drawn >= budget:
             made = produced + m - pending.size
             raise ValueError(
