@@ -103,6 +103,10 @@ def test_a_list_of_mixed_rows_comes_back_unchanged():
     assert isinstance(X_res, list) and len(X_res) == 80
     assert pd.DataFrame(X_res[:60]).equals(pd.DataFrame(X))  # NaN where it was
     assert {type(row[0]) for row in X_res} == {int}
+    # a column that itself mixes text and numbers is read as text, as numpy reads it
+    X = [["A4", 1.5], [4, 2.5], ["B", np.nan]] * 20
+    X_res, _ = SyntheticOverSampler(FAST["vae"](), random_state=0).fit_resample(X, y)
+    assert [row[0] for row in X_res[:3]] == ["A4", "4", "B"] and np.isnan(X_res[2][1])
 
 
 def test_default_synthesizer_is_a_vae_and_results_are_reproducible(imbalanced, monkeypatch):

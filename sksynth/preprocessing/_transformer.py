@@ -87,15 +87,24 @@ def validate_table(estimator, X, *, reset: bool) -> pd.DataFrame | np.ndarray:
 
 
 def _keep_mixed_values(X):
-    """A list (or other sequence) of rows mixing strings with other values as an object
-    array: numpy would turn every value into a string (39 into '39', NaN into 'nan')."""
+    """A list (or tuple) of rows mixing text with numbers or missing values as an object
+    array: numpy would turn every value into text (39 into '39', NaN into 'nan'). A
+    column that itself mixes text with numbers is read as numpy reads it, as text."""
     if isinstance(X, np.ndarray) or not isinstance(X, list | tuple):
         return X
-    array = np.asarray(X)
-    if array.dtype.kind not in "US":
+    text = np.asarray(X)
+    if text.dtype.kind not in "US" or text.ndim != 2:
         return X
     values = np.asarray(X, dtype=object)
-    return X if all(isinstance(v, str) for v in values.ravel()) else values
+    if all(isinstance(v, str) for v in values.ravel()):
+        return X
+    for j in range(values.shape[1]):
+        present = [v for v in values[:, j] if not (v is None or (isinstance(v, float) and v != v))]
+        if any(isinstance(v, str) for v in present) and not all(
+            isinstance(v, str) for v in present
+        ):
+            values[:, j] = text[:, j].astype(object)
+    return values
 
 
 def resolve_discrete_columns(frame: pd.DataFrame, discrete_columns) -> list[Any]:
