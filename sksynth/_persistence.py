@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import warnings
 import zipfile
 from pathlib import Path
@@ -140,8 +141,10 @@ def save(model, path) -> None:
     ----------
     model : GANSynthesizer or VAESynthesizer
         A fitted synthesizer. Callbacks are not saved (a warning says so).
-    path : str or path-like
-        Destination file.
+    path : str, path-like or binary file object
+        Destination file. Parameters set with ``set_params`` since the fit,
+        which the fitted model does not use, are not saved (a warning names
+        them): the file holds those it was fitted with.
 
     Examples
     --------
@@ -161,7 +164,8 @@ def save(model, path) -> None:
     net = model.net_
     target = model._target
     mixture = getattr(model, "latent_mixture_", None)
-    plain = mixture is None and getattr(model, "latent_mixture", None) is None
+    params = _params(model)
+    plain = mixture is None and params.get("latent_mixture") is None
     tt = model.transformer_
     wide = any(s.kind == "residual" for s in tt.output_spans_) or any(
         info.origin for info in tt._numeric_info.values()
@@ -170,7 +174,7 @@ def save(model, path) -> None:
         "format": FORMAT,
         "version": 4 if isinstance(model, GANSynthesizer) else 3 if wide else 1 if plain else 2,
         "class": type(model).__name__,
-        "params": _params(model),
+        "params": params,
         "fitted": {
             "n_features_in": model.n_features_in_,
             "device": str(model.device_),
@@ -231,7 +235,18 @@ def save(model, path) -> None:
     with zipfile.ZipFile(data, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("sksynth.json", json.dumps(state))
         archive.writestr("weights.pt", buffer.getvalue())
-    Path(path).write_bytes(data.getvalue())
+    if hasattr(path, "write"):  # an open binary file
+        path.write(data.getvalue())
+        return
+    # written beside it, then moved over it: a write that fails (a full disk) leaves
+    # the file already at ``path`` whole
+    path = Path(path)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    try:
+        partial.write_bytes(data.getvalue())
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def _read(path) -> tuple[dict, dict]:
@@ -335,10 +350,10 @@ def _device_here(state: dict) -> str:
 def _model_from(state: dict, weights: dict, device: str):
     """The synthesizer a file's ``state`` and ``weights`` describe, on ``device``."""
     params = dict(state["params"])
+    if isinstance(params.get("discrete_columns"), list):  # before tuples are restored
+        params["discrete_columns"] = [ser.decode_value(v) for v in params["discrete_columns"]]
     for key in params.pop("__tuples__", []):
         params[key] = tuple(params[key])
-    if isinstance(params.get("discrete_columns"), list):
-        params["discrete_columns"] = [ser.decode_value(v) for v in params["discrete_columns"]]
     model = _CLASSES[state["class"]](**params)
     model._fit_params = model.get_params(deep=False)
     fitted = state["fitted"]

@@ -47,6 +47,8 @@ def test_strategies_match_imbalanced_learn(strategy):
         np.array([2] * 10 + [1] * 10 + [0] * 30),  # tied smallest, not in sorted order
         np.array([1] * 10 + [2] * 30 + [0] * 30),  # tied largest
         np.array(["b"] * 5 + ["a"] * 5 + ["c"] * 9),
+        # str and np.str_ labels sort together, by value
+        np.array(list(np.array(["b"] * 10)) + ["a"] * 10 + ["c"] * 30, dtype=object),
     ],
 )
 def test_ties_go_to_the_first_class_in_sorted_order_as_in_imbalanced_learn(strategy, y):

@@ -301,6 +301,34 @@ def test_numpy_parameters_save_as_plain_values(tmp_path, monkeypatch):
     monkeypatch.undo()
     assert sksynth.load(tmp_path / "m").get_params()["random_state"] == 3
 
+    def full_disk(*args):
+        raise OSError(28, "No space left on device")
+
+    # written beside the file and moved over it: a failed write leaves the old file whole
+    monkeypatch.setattr("os.replace", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        sksynth.save(model, tmp_path / "m")
+    monkeypatch.undo()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]
+    assert sksynth.load(tmp_path / "m").get_params()["random_state"] == 3
+    with open(tmp_path / "f", "wb") as file:  # an open binary file
+        sksynth.save(model, file)
+    assert sksynth.load(tmp_path / "f").get_params()["latent_dim"] == 4
+
+
+def test_tuple_discrete_columns_and_lists_changed_in_place(tmp_path):
+    X = pd.DataFrame({"a": np.arange(60.0), "b": ["p", "q", "r"] * 20, "c": [1, 2] * 30})
+    model = VAESynthesizer(epochs=1, discrete_columns=("b", "c"), random_state=0).fit(X)
+    sksynth.save(model, tmp_path / "m")
+    loaded = sksynth.load(tmp_path / "m")
+    assert loaded.get_params()["discrete_columns"] == ("b", "c")  # was (['str', 'b'], ...)
+    sksynth.save(loaded, tmp_path / "again")  # refused the encoded values before
+    model = VAESynthesizer(epochs=1, encoder_sizes=[16], random_state=0).fit(X)
+    model.encoder_sizes.append(8)  # in place: still the fitted model's [16] in the file
+    with pytest.warns(UserWarning, match="not saved: encoder_sizes"):
+        sksynth.save(model, tmp_path / "m")
+    assert sksynth.load(tmp_path / "m").get_params()["encoder_sizes"] == [16]
+
 
 def test_parameters_set_after_fit_are_not_saved(tmp_path):
     # the networks are rebuilt from the saved parameters: saving the new sizes made a

@@ -100,10 +100,12 @@ class SyntheticOverSampler(OneToOneFeatureMixin, BaseEstimator):
 
         - ``"auto"`` or ``"not majority"``: every class but the majority, to
           the majority's count; ``"minority"``: the smallest class only;
-          ``"not minority"``: every class but the smallest; ``"all"``: every
+          ``"not minority"``: every class but the smallest (ties: the first
+          class in sorted order, as in imbalanced-learn); ``"all"``: every
           class (the majority gets no new rows).
         - float in (0, 1] (binary ``y`` only): the minority is grown to that
-          fraction of the majority's count.
+          fraction of the majority's count; a fraction that adds no rows is
+          an error, as in imbalanced-learn.
         - dict ``{class: rows wanted}`` (at least the class's current count).
         - callable ``f(y) -> dict`` of the same form.
     random_state : int, RandomState instance or None, default=None

@@ -38,7 +38,8 @@ def _to_add(target: dict, counts: Counter) -> dict:
 def resolve_strategy(sampling_strategy, y: np.ndarray) -> dict:
     """``{class: rows to add}`` for ``sampling_strategy`` on labels ``y``."""
     # in sorted class order, as np.unique gives imblearn's: ties go to the first class
-    counts = Counter(dict(sorted(Counter(y.tolist()).items(), key=lambda i: _sort_key(i[0]))))
+    counts = Counter(y.tolist())
+    counts = Counter({label: counts[label] for label in _sorted(counts)})
     majority = max(counts.values())
     minority = min(counts.values())
     if callable(sampling_strategy):
@@ -73,8 +74,13 @@ def resolve_strategy(sampling_strategy, y: np.ndarray) -> dict:
         result = {c: majority - n for c, n in counts.items() if c != skip}
         if strategy == "minority":
             result = {smallest: majority - minority}
-    return dict(sorted(result.items(), key=lambda item: _sort_key(item[0])))
+    return {label: result[label] for label in _sorted(result)}
 
 
-def _sort_key(label):
-    return (str(type(label)), label)
+def _sorted(labels) -> list:
+    """Labels sorted by value (``str`` and ``np.str_`` together), or by type then
+    value where values of different types do not compare."""
+    try:
+        return sorted(labels)
+    except TypeError:
+        return sorted(labels, key=lambda label: (str(type(label)), label))

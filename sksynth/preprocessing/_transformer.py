@@ -11,6 +11,7 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, check_random_state, validate_data
 
+from ..utils._checks import refuse_bool_numbers
 from ..utils._fitting import unfitted_on_error
 from ._columns import (
     as_frame,
@@ -254,6 +255,10 @@ class TableTransformer(TransformerMixin, BaseEstimator):
         self.weight_threshold = weight_threshold
         self.max_fit_samples = max_fit_samples
         self.random_state = random_state
+
+    def _validate_params(self):
+        super()._validate_params()
+        refuse_bool_numbers(self)  # n_modes=True fitted one mode
 
     @_fit_context(prefer_skip_nested_validation=True)
     @unfitted_on_error(private=("_container", "_encoders", "_numeric_info"))

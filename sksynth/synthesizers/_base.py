@@ -12,7 +12,7 @@ import pandas as pd
 import torch
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils import check_consistent_length
-from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import ProgressBar
@@ -25,7 +25,7 @@ from ..nn._net import make_generator
 from ..preprocessing import TableTransformer
 from ..preprocessing._columns import as_frame
 from ..preprocessing._transformer import resolve_discrete_columns, validate_table
-from ..utils._checks import check_count
+from ..utils._checks import check_count, refuse_bool_numbers
 from ..utils._fitting import unfitted_on_error
 from ._conditional import Request, draw_block, label_codes, resolve_conditions
 from ._device import resolve_device
@@ -77,15 +77,8 @@ class BaseSynthesizer(BaseEstimator, ABC):
 
     def _validate_params(self):
         super()._validate_params()
-        # scikit-learn's Interval takes a bool for a number (epochs=True trained one
-        # epoch; latent_mixture=True failed in the mixture after the whole training)
-        for key, constraints in self._parameter_constraints.items():
-            value = getattr(self, key)
-            if isinstance(value, bool) and any(isinstance(c, Interval) for c in constraints):
-                raise InvalidParameterError(
-                    f"The {key!r} parameter of {type(self).__name__} must be a number, not "
-                    f"a bool; got {value!r}."
-                )
+        # latent_mixture=True failed in the mixture after the whole training
+        refuse_bool_numbers(self)
 
     # ---- hooks -----------------------------------------------------------------------
     @abstractmethod
@@ -148,7 +141,10 @@ class BaseSynthesizer(BaseEstimator, ABC):
         """
         X = validate_table(self, X, reset=True)
         # what the networks are built from: sksynth.save writes these, not later set_params
-        self._fit_params = self.get_params(deep=False)
+        self._fit_params = {  # a copy: a list parameter changed in place stays as fitted
+            key: value if key == "callbacks" else copy.deepcopy(value)
+            for key, value in self.get_params(deep=False).items()
+        }
         frame, self._container = as_frame(X)
         self.discrete_columns_ = resolve_discrete_columns(frame, self.discrete_columns)
         frame = self._internal(frame)
