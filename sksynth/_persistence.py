@@ -42,6 +42,10 @@ FORMAT = "sksynth-model"
 VERSION = 4
 _CLASSES = {cls.__name__: cls for cls in (GANSynthesizer, VAESynthesizer)}
 _MODULES = ("module_", "discriminator_", "sampler_")
+#: What building a model from a file's parts raises when they do not fit together.
+_DAMAGED = (
+    KeyError, IndexError, TypeError, ValueError, AttributeError, RuntimeError, ArithmeticError
+)  # fmt: skip
 
 
 def _plain(value):
@@ -146,6 +150,13 @@ def save(model, path) -> None:
         which the fitted model does not use, are not saved (a warning names
         them): the file holds those it was fitted with.
 
+    Raises
+    ------
+    PersistenceError
+        When the file would not load back (checked before anything is
+        written), as for a model pickled by an older sksynth whose network
+        parameters were changed after fit.
+
     Examples
     --------
     >>> import tempfile, pathlib
@@ -227,13 +238,21 @@ def save(model, path) -> None:
     if mixture is not None:
         for key, tensor in mixture_state(mixture).items():
             weights[f"latent_mixture.{key}"] = tensor
+    text = json.dumps(state)
+    try:  # what load will do: a file it would refuse is never written
+        _model_from(json.loads(text), weights, "cpu")
+    except _DAMAGED as exc:
+        raise PersistenceError(
+            f"cannot save this model: the file would not load back ({type(exc).__name__}: "
+            f"{exc}). Were its parameters changed after fit? Set them back, or refit."
+        ) from exc
     buffer = io.BytesIO()
     torch.save(weights, buffer)
     # the whole file is made in memory first: a model that cannot be written leaves
     # whatever file was at ``path`` as it was
     data = io.BytesIO()
     with zipfile.ZipFile(data, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("sksynth.json", json.dumps(state))
+        archive.writestr("sksynth.json", text)
         archive.writestr("weights.pt", buffer.getvalue())
     if hasattr(path, "write"):  # an open binary file
         path.write(data.getvalue())
@@ -318,10 +337,7 @@ def load(path):
     state, weights = _read(path)
     try:
         return _model_from(state, weights, _device_here(state))
-    except (
-        KeyError, IndexError, TypeError, ValueError, AttributeError, RuntimeError, ArithmeticError
-    ) as exc:  # fmt: skip
-        # a field missing or of the wrong kind, weights of another shape
+    except _DAMAGED as exc:  # a field missing or of the wrong kind, weights of another shape
         raise PersistenceError(
             f"{str(path)!r} is a damaged sksynth model file ({type(exc).__name__}: {exc})."
         ) from exc

@@ -316,6 +316,20 @@ def test_numpy_parameters_save_as_plain_values(tmp_path, monkeypatch):
     assert sksynth.load(tmp_path / "f").get_params()["latent_dim"] == 4
 
 
+def test_a_file_that_would_not_load_is_never_written(tmp_path):
+    # a model pickled before fits kept their parameters has only its current ones: a
+    # latent_dim set after fit wrote a file that load called damaged
+    X = pd.DataFrame({"a": np.arange(60.0), "b": ["p", "q", "r"] * 20})
+    model = VAESynthesizer(epochs=1, latent_dim=4, random_state=0).fit(X)
+    del model._fit_params
+    sksynth.save(model, tmp_path / "m")
+    model.set_params(latent_dim=8)
+    with pytest.raises(PersistenceError, match="(?s)would not load back .* Set them back, or refit"):
+        sksynth.save(model, tmp_path / "m")
+    assert sksynth.load(tmp_path / "m").get_params()["latent_dim"] == 4
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]
+
+
 def test_tuple_discrete_columns_and_lists_changed_in_place(tmp_path):
     X = pd.DataFrame({"a": np.arange(60.0), "b": ["p", "q", "r"] * 20, "c": [1, 2] * 30})
     model = VAESynthesizer(epochs=1, discrete_columns=("b", "c"), random_state=0).fit(X)
