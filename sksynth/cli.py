@@ -215,8 +215,6 @@ def cmd_sample(args) -> None:
 
     from . import load
 
-    if args.n < 1:
-        raise ValueError(f"-n must be >= 1; got {args.n}")
     _check_writable(args.output, "-o")
     pairs = [_split_condition(text) for text in args.condition or []]
     model = load(args.model)
@@ -357,9 +355,6 @@ def cmd_demo(args) -> None:
     from .datasets import load_adult
     from .metrics._plots import plot_marginals
 
-    for option, epochs in (("--vae-epochs", args.vae_epochs), ("--gan-epochs", args.gan_epochs)):
-        if epochs < 1:
-            raise ValueError(f"{option} must be >= 1; got {epochs}")
     out = Path(args.output_dir)
     out.mkdir(parents=True, exist_ok=True)
     adult = load_adult().frame
@@ -437,7 +432,7 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--target", help="a label column (modelled as a discrete column)")
     fit.add_argument("--discrete", nargs="*", help="extra discrete columns")
     fit.add_argument("--dates", nargs="*", help="columns to parse as datetimes")
-    fit.add_argument("--epochs", type=int)
+    fit.add_argument("--epochs", type=_at_least(1))
     fit.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N, mps or auto")
     fit.add_argument("--seed", type=_at_least(0), default=0)
     fit.add_argument(
@@ -452,7 +447,7 @@ def build_parser() -> argparse.ArgumentParser:
         "sample", help="sample rows from a saved model into a CSV or Parquet file"
     )
     sample.add_argument("model")
-    sample.add_argument("-n", type=int, required=True)
+    sample.add_argument("-n", type=_at_least(1), required=True)
     sample.add_argument("-o", "--output", required=True)
     sample.add_argument("--seed", type=_at_least(0))
     sample.add_argument("--chunk-size", type=_at_least(1), default=100_000)
@@ -473,8 +468,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="fit both synthesizers on the bundled Adult data")
     demo.add_argument("--output-dir", default="demo_output")
-    demo.add_argument("--vae-epochs", type=int, default=30)
-    demo.add_argument("--gan-epochs", type=int, default=10)
+    demo.add_argument("--vae-epochs", type=_at_least(1), default=30)
+    demo.add_argument("--gan-epochs", type=_at_least(1), default=10)
     demo.add_argument("--verbose", type=int, default=0)
     demo.set_defaults(func=cmd_demo)
     return parser
