@@ -48,6 +48,7 @@ from compare import (  # noqa: E402
     step_flops,
     training_matrix,
 )
+from subnormals import count_subnormals, optimizer_state  # noqa: E402
 
 OUT = ROOT / "docs" / "benchmarks_levers.md"
 
@@ -88,13 +89,9 @@ def matmul_seconds(model, train, steps=30) -> float:
 
 
 def subnormals(model) -> int:
-    """Entries of the module's parameters and the optimizer's state below float32's
-    smallest normal number (and not zero)."""
-    tensors = list(model.net_.module_.parameters())
-    for state in model.net_.optimizer_.state.values():
-        tensors += [v for v in state.values() if torch.is_tensor(v) and v.is_floating_point()]
-    tiny = torch.finfo(torch.float32).tiny
-    return sum(int(((t != 0) & (t.abs() < tiny)).sum()) for t in tensors)
+    """Subnormal entries of the module's parameters and the optimizer's state."""
+    tensors = list(model.net_.module_.parameters()) + optimizer_state(model.net_.optimizer_)
+    return count_subnormals(tensors)
 
 
 FUSED_MODES = [

@@ -21,13 +21,9 @@ import warnings
 
 import torch
 from compare import ROOT, load, versions
+from subnormals import count_subnormals, optimizer_state
 
 OUT = ROOT / "docs" / "benchmarks_peer_subnormals.md"
-TINY = torch.finfo(torch.float32).tiny
-
-
-def subnormals(tensors) -> int:
-    return sum(int(((t != 0) & (t.abs() < TINY)).sum()) for t in tensors)
 
 
 def trace(train, discrete, epochs: int, every: int) -> list[tuple[int, float, int, int]]:
@@ -50,9 +46,15 @@ def trace(train, discrete, epochs: int, every: int) -> list[tuple[int, float, in
             if (epoch + 1) % every == 0:
                 opt = optimizers[-1]
                 weights = [p.detach() for g in opt.param_groups for p in g["params"]]
-                state = [v for s in opt.state.values() for v in s.values() if torch.is_tensor(v)]
                 seconds = sum(times[-every:]) / every
-                rows.append((epoch + 1, seconds, subnormals(weights), subnormals(state)))
+                rows.append(
+                    (
+                        epoch + 1,
+                        seconds,
+                        count_subnormals(weights),
+                        count_subnormals(optimizer_state(opt)),
+                    )
+                )
             last = time.perf_counter()
 
     adam, loop = tvae_module.Adam, tvae_module.tqdm
