@@ -20,7 +20,6 @@ from skorch.callbacks import ProgressBar
 from ..metrics import quality_score
 from ..metrics._scorers import SCORER_SEED as SCORE_SEED
 from ..nn._denormals import flush_denormals
-from ..nn._layers import draw_categories
 from ..nn._net import make_generator
 from ..preprocessing import TableTransformer
 from ..preprocessing._columns import as_frame
@@ -394,7 +393,7 @@ class BaseSynthesizer(BaseEstimator, ABC):
                 )
             return Request(tuple(fixed), starts=starts, text=", ".join(text)) if fixed else None
         labels = None
-        if y is None:  # drawn per block (draw_block draws again for rows the conditions refuse)
+        if y is None:  # drawn per block by draw_block
             text.append("labels at the fitted class frequencies")
         else:
             labels = label_codes(self.transformer_._encoders[TARGET], y, n, self.classes_)
@@ -429,18 +428,10 @@ class BaseSynthesizer(BaseEstimator, ABC):
         generator = make_generator(_block_seed(seed, b), self.net_.device)
         if request is None:
             return self._generate(m, generator).to("cpu").numpy()
-        labels = None
-        if request.has_labels:
-            labels = self._block_labels(request, start, m, generator)
+        labels = None if request.labels is None else request.labels[start : start + m]
         return draw_block(
             self._generate, m, generator, request, labels, produced=start, total=total
         )
-
-    @staticmethod
-    def _block_labels(request: Request, start: int, m: int, generator) -> np.ndarray:
-        if request.labels is not None:
-            return request.labels[start : start + m]
-        return draw_categories(request.class_probs, m, generator).cpu().numpy()
 
     def _decode(self, compact: np.ndarray, first_row: int = 0):
         """Decoded rows, numbered from ``first_row`` (a chunk's rows continue the last's)."""

@@ -136,34 +136,31 @@ def draw_block(
     produced: int,
     total: int,
 ) -> np.ndarray:
-    """``m`` compact rows honouring ``request`` (``labels``: wanted target code per row).
+    """``m`` compact rows honouring ``request`` (``labels``: wanted target code per row,
+    or ``None``: drawn here at ``request.class_probs`` when the request has labels).
 
     ``generate(k, generator, wanted)`` returns ``k`` candidate rows; ``wanted``
     (``k`` x c encoded columns) says which one-hot columns the caller wants hot,
     a hint the model may use to steer. ``produced``/``total`` only feed the
     error raised when the budget runs out.
 
-    Labels the caller did not give (``request.labels`` is ``None``: drawn at
-    ``request.class_probs``) are drawn again for a row whose candidate carried
-    its label but not the conditions: a row then takes label ``y`` with
+    Labels drawn here are drawn again for a row whose candidate carried its
+    label but not the conditions: a row then takes label ``y`` with
     probability proportional to ``class_probs[y]`` times the model's chance of
     the conditions given ``y``, as filtering an unconditional sample would give.
     """
     fixed = np.asarray(request.fixed, dtype=np.int64).reshape(-1, 2)
     fixed_pos, fixed_code = fixed[:, 0], fixed[:, 1]
     starts = np.asarray(request.starts, dtype=np.int64)
+    drawn_here = labels is None and request.has_labels
+    if drawn_here:
+        labels = _draw_labels(request, m, generator)
     want = np.zeros(m, dtype=np.int64) if labels is None else labels.copy()
-    redraw = (
-        labels is not None
-        and request.labels is None
-        and request.class_probs is not None
-        and fixed.size > 0
-    )
+    redraw = drawn_here and fixed.size > 0
     out: np.ndarray | None = None
     pending = np.arange(m)
     # success[c]: share of the candidates aimed at code c that came out matching
-    n_codes = len(request.class_probs) if redraw else int(want.max()) + 1
-    success = np.ones(n_codes)
+    success = np.ones(len(request.class_probs) if drawn_here else int(want.max()) + 1)
     drawn, budget, margin = 0, CONDITION_BUDGET * m, 1.0
     while pending.size:
         codes, counts = np.unique(want[pending], return_counts=True)
@@ -201,8 +198,7 @@ def draw_block(
         refused = np.concatenate(refused) if refused else np.empty(0, dtype=np.int64)
         if refused.size:  # their labels drawn again, in row order
             refused.sort()
-            draws = draw_categories(request.class_probs, refused.size, generator)
-            want[refused] = draws.cpu().numpy()
+            want[refused] = _draw_labels(request, refused.size, generator)
         if pending.size and drawn >= budget:
             made = produced + m - pending.size
             raise ValueError(
@@ -211,3 +207,8 @@ def draw_block(
                 f"({CONDITION_BUDGET} per requested row). Fit longer, or relax the request."
             )
     return out
+
+
+def _draw_labels(request: Request, n: int, generator) -> np.ndarray:
+    """``n`` target codes drawn at the fitted class frequencies."""
+    return draw_categories(request.class_probs, n, generator).cpu().numpy()
