@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from skorch.callbacks import EarlyStopping
 from skorch.history import History
 
 from sksynth import load, save
@@ -21,6 +22,7 @@ class _Net:
     def __init__(self, max_epochs):
         self.history = History()
         self.max_epochs = max_epochs
+        self.verbose = 0
         self.module_ = torch.nn.Linear(1, 1, bias=False)
 
 
@@ -65,6 +67,31 @@ def test_callback_checks_every_interval_and_at_the_last_epoch():
     assert [e for e, _ in callback.scores_] == [3, 6, 7]
 
 
+def test_a_stop_between_checks_scores_the_last_epoch():
+    # a user's callback (a time budget) or Ctrl-C ended training at epoch 2, before
+    # the first check at epoch 5: the last weights are checked when training ends
+    net, callback = _callback(10, interval=5, patience=3)
+    for _ in range(2):
+        net.history.new_epoch()
+        callback.on_epoch_end(net)
+    assert callback.scores_ == []
+    callback.on_train_end(net)
+    assert [e for e, _ in callback.scores_] == [2] and callback.best_[0] == 2
+    assert net.history[:, "valid_quality"] == [callback.best_[1]]
+
+
+def test_a_stop_after_a_check_keeps_the_better_of_both():
+    net, callback = _callback(10, interval=2, patience=3)
+    for w in [2.0, 0.05, 1.5]:
+        net.history.new_epoch()
+        with torch.no_grad():
+            net.module_.weight.fill_(w)
+        callback.on_epoch_end(net)
+    callback.on_train_end(net)  # epoch 3 scored too, epoch 2's weights kept
+    assert [e for e, _ in callback.scores_] == [2, 3]
+    assert callback.best_[0] == 2 and net.module_.weight.item() == pytest.approx(0.05)
+
+
 def test_split_validation():
     rng = np.random.default_rng(0)
     rows, held = split_validation(100, 0.1, rng)
@@ -107,6 +134,36 @@ def test_fit_with_early_stopping_stops_and_reports(make, adult_small):
     assert len(pickle.dumps(model)) > 0
     out = model.sample(50, random_state=0)
     assert out.dtypes.equals(X.dtypes)
+
+
+def test_a_callback_ending_training_before_the_first_check(make, mixed, capsys):
+    # was a TypeError unpacking best_ = None, and the training was lost
+    stop = EarlyStopping(monitor="train_loss", patience=1, threshold=1e9)
+    model = make(epochs=10, early_stopping=True, callbacks=[stop], random_state=0).fit(mixed)
+    assert len(model.history_) < model.validation_interval
+    assert model.best_epoch_ == len(model.history_)
+    assert list(model.validation_scores_) == [model.best_validation_score_]
+    assert model.sample(20, random_state=0).dtypes.equals(mixed.dtypes)
+    assert capsys.readouterr().out == ""  # verbose=0
+
+
+def test_verbose_says_which_epoch_is_kept(make, mixed, capsys):
+    # skorch's log never prints the epoch whose check ends training
+    model = make(
+        epochs=30,
+        early_stopping=True,
+        validation_interval=1,
+        n_iter_no_change=1,
+        verbose=1,
+        random_state=0,
+    ).fit(mixed)
+    out = capsys.readouterr().out
+    assert len(model.history_) < 30
+    assert (
+        "Early stopping: valid_quality has not improved in the last 1 checks; kept the "
+        f"weights of epoch {model.best_epoch_} (valid_quality "
+        f"{model.best_validation_score_:.4f}) of the {len(model.history_)} epochs run"
+    ) in out
 
 
 def test_with_class_labels_and_persistence(make, adult_small, tmp_path):

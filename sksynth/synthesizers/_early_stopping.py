@@ -6,7 +6,8 @@ were held out (with a fixed seed) and scores them with
 :func:`sksynth.metrics.quality_score`. Training stops once the best score has
 not improved for ``n_iter_no_change`` checks, and the weights of the best check
 are put back, so a GAN whose samples drift late in training keeps its best
-epoch.
+epoch. Training that ends between checks (a user's callback, Ctrl-C) has its
+last weights scored too.
 """
 
 from __future__ import annotations
@@ -62,12 +63,41 @@ class QualityEarlyStopping(Callback):
         self.best_: tuple[int, float] | None = None
         self.best_state_: dict | None = None
         self.stale_ = 0
+        self.stopped_ = False
         return self
 
     def on_epoch_end(self, net, **kwargs):
         epoch = len(net.history)
         if epoch % self.interval and epoch != net.max_epochs:
             return
+        self._check(net, epoch)
+        if self.stale_ >= self.patience:
+            self.stopped_ = True
+            raise KeyboardInterrupt  # skorch's way to end training early
+
+    def on_train_end(self, net, **kwargs):
+        epoch = len(net.history)
+        if not self.scores_ or self.scores_[-1][0] != epoch:
+            # training ended between checks (a user's callback, Ctrl-C): its last
+            # weights are scored too, so there is always a checked epoch to keep
+            self._check(net, epoch)
+        for name, state in self.best_state_.items():
+            getattr(net, name + "_").load_state_dict(state)
+        if net.verbose:  # skorch's log never prints the epoch that raised the stop
+            best_epoch, best_score = self.best_
+            why = (
+                f"valid_quality has not improved in the last {self.patience} checks; "
+                if self.stopped_
+                else ""
+            )
+            last = f" (epoch {epoch}: {self.scores_[-1][1]:.4f})" if best_epoch != epoch else ""
+            print(
+                f"Early stopping: {why}kept the weights of epoch {best_epoch} "
+                f"(valid_quality {best_score:.4f}) of the {epoch} epochs run{last}."
+            )
+
+    def _check(self, net, epoch: int) -> None:
+        """Score the current weights at ``epoch``; keep them if they are the best yet."""
         synthetic = self.draw(len(self.validation))
         score = quality_score(self.validation, synthetic, discrete_columns=self.discrete_columns)
         net.history.record("valid_quality", score)
@@ -77,11 +107,5 @@ class QualityEarlyStopping(Callback):
             self.best_state_ = {
                 name: copy.deepcopy(getattr(net, name + "_").state_dict()) for name in net._modules
             }
-            return
-        self.stale_ += 1
-        if self.stale_ >= self.patience:
-            raise KeyboardInterrupt  # skorch's way to end training early
-
-    def on_train_end(self, net, **kwargs):
-        for name, state in (self.best_state_ or {}).items():
-            getattr(net, name + "_").load_state_dict(state)
+        else:
+            self.stale_ += 1

@@ -87,7 +87,8 @@ class GANSynthesizer(BaseSynthesizer):
     validation_fraction : float, default=0.1
         Share of the rows held out when ``early_stopping`` is on.
     validation_interval : int, default=5
-        Epochs between two checks (the last epoch is always checked).
+        Epochs between two checks (the last epoch run is always checked, also
+        when a callback or Ctrl-C ends training).
     n_iter_no_change : int, default=6
         Checks without a better score before training stops.
 
@@ -134,6 +135,8 @@ class GANSynthesizer(BaseSynthesizer):
     >>> hasattr(gan, "transform")
     False
     """
+
+    _layer_sizes = ("generator_sizes", "discriminator_sizes")
 
     _parameter_constraints: dict = {
         **BaseSynthesizer._parameter_constraints,

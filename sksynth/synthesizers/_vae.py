@@ -105,7 +105,8 @@ class VAESynthesizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseSynt
     validation_fraction : float, default=0.1
         Share of the rows held out when ``early_stopping`` is on.
     validation_interval : int, default=5
-        Epochs between two checks (the last epoch is always checked).
+        Epochs between two checks (the last epoch run is always checked, also
+        when a callback or Ctrl-C ends training).
     n_iter_no_change : int, default=6
         Checks without a better score before training stops.
 
@@ -153,6 +154,8 @@ class VAESynthesizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseSynt
     >>> vae.transform(X.iloc[:4]).shape
     (4, 16)
     """
+
+    _layer_sizes = ("encoder_sizes", "decoder_sizes")
 
     _parameter_constraints: dict = {
         **BaseSynthesizer._parameter_constraints,
