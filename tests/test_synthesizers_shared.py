@@ -1,6 +1,7 @@
 """Behaviour both synthesizers share (the base class), run for each of them."""
 
 import pickle
+import threading
 
 import joblib
 import numpy as np
@@ -11,8 +12,10 @@ from conftest import make_mixed, mixed_frames
 from hypothesis import HealthCheck, given, settings
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
+from skorch.callbacks import Callback
 from synth_helpers import FAST, assert_global_states_untouched, global_states
 
+from sksynth import GANSynthesizer, TableTransformer
 from sksynth.exceptions import TrainingDivergedError
 
 
@@ -99,6 +102,46 @@ def test_device_errors(make, monkeypatch, mixed):
     model = make(device="auto", random_state=0).fit(mixed)
     assert model.device_ == "cpu" and model.device == "auto"
     assert make(device=torch.device("cpu"), random_state=0).fit(mixed).device_ == "cpu"
+
+
+def test_device_is_checked_before_the_table_encoder_fits(make, monkeypatch, mixed):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+
+    def fail(*args, **kwargs):
+        raise AssertionError("the encoder was fitted before the device was checked")
+
+    monkeypatch.setattr(TableTransformer, "fit", fail)
+    with pytest.raises(ValueError, match="device='cuda' was requested"):
+        make(device="cuda").fit(mixed)
+
+
+def test_layer_sizes_are_checked_one_by_one(make, mixed):
+    # torch's errors came mid-fit, and an encoder width of 0 trained without error
+    model = make()
+    for name in model._layer_sizes:
+        for bad in [(-3,), (0,), (8.5,), ("8",), (True,), (16, 0)]:
+            with pytest.raises(ValueError, match=rf"'{name}' parameter .* ints >= 1.*got"):
+                make(**{name: bad}).fit(mixed)
+        make(**{name: [np.int64(8)]}, random_state=0).fit(mixed)
+
+
+def test_a_callback_that_cannot_be_copied_is_named(make, mixed):
+    class Locked(Callback):
+        def __init__(self):
+            self.lock = threading.Lock()
+
+    with pytest.raises(TypeError, match="callbacks are copied at each fit, and <.*Locked"):
+        make(callbacks=[Locked()]).fit(mixed)
+
+
+def test_too_few_rows_after_holding_out_validation_rows(make, mixed):
+    # the message gave the count after the split, not the rows the user passed
+    if isinstance(make(), GANSynthesizer):  # needs max(pac, 2) = 4 rows to train
+        model, n = make(early_stopping=True, batch_size=4, pac=4), 4
+    else:  # the mixture needs 2 training rows
+        model, n = make(early_stopping=True, latent_mixture=2), 2
+    with pytest.raises(ValueError, match=rf"early_stopping=True holds out 1 of the {n} rows"):
+        model.fit(mixed.iloc[:n])
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")

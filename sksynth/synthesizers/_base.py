@@ -24,7 +24,7 @@ from ..nn._net import make_generator
 from ..preprocessing import TableTransformer
 from ..preprocessing._columns import as_frame
 from ..preprocessing._transformer import resolve_discrete_columns, validate_table
-from ..utils._checks import check_count, refuse_bool_numbers
+from ..utils._checks import check_count, check_layer_sizes, refuse_bool_numbers
 from ..utils._fitting import unfitted_on_error
 from ._conditional import Request, draw_block, label_codes, resolve_conditions
 from ._device import resolve_device
@@ -60,6 +60,9 @@ class BaseSynthesizer(BaseEstimator, ABC):
     transformer's compact layout: one column per output span).
     """
 
+    #: parameters holding hidden-layer widths, checked element by element
+    _layer_sizes: tuple[str, ...] = ()
+
     _parameter_constraints: dict = {
         "epochs": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
@@ -78,6 +81,7 @@ class BaseSynthesizer(BaseEstimator, ABC):
         super()._validate_params()
         # latent_mixture=True failed in the mixture after the whole training
         refuse_bool_numbers(self)
+        check_layer_sizes(self, self._layer_sizes)
 
     # ---- hooks -----------------------------------------------------------------------
     @abstractmethod
@@ -160,7 +164,15 @@ class BaseSynthesizer(BaseEstimator, ABC):
         validation = None
         if self.early_stopping:
             rows, held = split_validation(len(frame), self.validation_fraction, rng)
-            self._check_data(len(rows))
+            try:
+                self._check_data(len(rows))
+            except ValueError as error:
+                raise ValueError(
+                    f"{error} early_stopping=True holds out {len(held)} of the {len(frame)} "
+                    f"rows (validation_fraction={self.validation_fraction}), leaving "
+                    f"{len(rows)} to train on."
+                ) from None
+        self.device_ = resolve_device(self.device)  # before the encoder's fit, which is slow
         self.transformer_ = TableTransformer(
             discrete_columns=discrete, random_state=int(rng.integers(2**31 - 1))
         )
@@ -180,7 +192,6 @@ class BaseSynthesizer(BaseEstimator, ABC):
             codes = data[:, self._target_position()].long()
             counts = torch.bincount(codes, minlength=span.width).double().numpy()
             self._class_probs = counts / counts.sum()
-        self.device_ = resolve_device(self.device)
         self.net_ = self._build_net(int(rng.integers(2**31 - 1)))
         monitor = None
         if validation is not None:
@@ -500,7 +511,16 @@ class BaseSynthesizer(BaseEstimator, ABC):
 
     # ---- shared pieces for subclasses --------------------------------------------------
     def _net_kwargs(self, seed: int) -> dict:
-        callbacks = [copy.deepcopy(cb) for cb in (self.callbacks or [])]
+        callbacks = []
+        for callback in self.callbacks or []:
+            try:
+                callbacks.append(copy.deepcopy(callback))
+            except Exception as error:  # a lock, a file, a client: what deepcopy refuses
+                raise TypeError(
+                    f"callbacks are copied at each fit, and {callback!r} cannot be "
+                    f"(copy.deepcopy raised {type(error).__name__}: {error}). Pass a "
+                    "callback that creates what it holds in its initialize() method."
+                ) from error
         if self.verbose:
             callbacks.append(ProgressBar())
         return {

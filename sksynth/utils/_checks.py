@@ -25,3 +25,16 @@ def refuse_bool_numbers(estimator) -> None:
                 f"The {key!r} parameter of {type(estimator).__name__} must be a number, "
                 f"not a bool; got {value!r}."
             )
+
+
+def check_layer_sizes(estimator, names: tuple[str, ...]) -> None:
+    """Refuse a hidden-layer size that is not an int of at least 1, naming the
+    parameter: ``_parameter_constraints`` check the container only, and torch's
+    errors came mid-fit (a width of 0 even trained an encoder that ignores its input)."""
+    for name in names:
+        sizes = getattr(estimator, name)
+        if any(isinstance(s, bool) or not isinstance(s, Integral) or s < 1 for s in sizes):
+            raise InvalidParameterError(
+                f"The {name!r} parameter of {type(estimator).__name__} must be a tuple or "
+                f"list of ints >= 1 (one width per hidden layer); got {sizes!r}."
+            )
