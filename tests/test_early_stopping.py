@@ -1,12 +1,13 @@
 """early_stopping=True: held-out quality checks, stopping, best weights kept."""
 
 import pickle
+import time
 
 import numpy as np
 import pandas as pd
 import pytest
 import torch
-from skorch.callbacks import EarlyStopping
+from skorch.callbacks import Callback, EarlyStopping
 from skorch.history import History
 
 from sksynth import load, save
@@ -145,6 +146,27 @@ def test_a_callback_ending_training_before_the_first_check(make, mixed, capsys):
     assert list(model.validation_scores_) == [model.best_validation_score_]
     assert model.sample(20, random_state=0).dtypes.equals(mixed.dtypes)
     assert capsys.readouterr().out == ""  # verbose=0
+
+
+class TimeBudget(Callback):
+    """The time budget of the tuning guide."""
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+
+    def on_train_begin(self, net, **kwargs):
+        self.start_ = time.monotonic()
+
+    def on_epoch_end(self, net, **kwargs):
+        if time.monotonic() - self.start_ > self.seconds:
+            raise KeyboardInterrupt
+
+
+def test_the_guides_time_budget(make, mixed):
+    model = make(epochs=50, early_stopping=True, callbacks=[TimeBudget(0)], random_state=0)
+    model.fit(mixed)
+    assert len(model.history_) == 1 and model.best_epoch_ == 1
+    assert model.sample(5, random_state=0).shape == (5, mixed.shape[1])
 
 
 def test_verbose_says_which_epoch_is_kept(make, mixed, capsys):
