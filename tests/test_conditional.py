@@ -168,7 +168,7 @@ def test_draw_block_rejects_until_every_row_matches():
     request = Request(fixed=((0, 1),), label_position=1, starts=(0, 2), text="'c'='b'")
     labels = np.array([0, 1] * 50)
     rows = draw_block(generate, 100, torch.Generator().manual_seed(0), request, labels,
-                      produced=0, total=100)  # fmt: skip
+                      produced=0, total=100, budget_rows=100)  # fmt: skip
     assert (rows[:, 0] == 1).all()
     assert np.array_equal(rows[:, 1], labels)
     assert sum(drawn) < 100 * CONDITION_BUDGET
@@ -179,8 +179,50 @@ def test_draw_block_stops_at_its_budget_with_a_count():
     request = Request(fixed=((0, 1),), starts=(0, 2), text="'c'='b'")
     with pytest.raises(ValueError, match=r"only 30 of 50 rows with 'c'='b'"):
         draw_block(generate, 20, torch.Generator().manual_seed(0), request, None,
-                   produced=30, total=50)  # fmt: skip
+                   produced=30, total=50, budget_rows=20)  # fmt: skip
     assert sum(drawn) == 20 * CONDITION_BUDGET
+
+
+def test_a_short_last_block_has_a_full_blocks_budget():
+    # the last row of 8,193 had 200 candidates where the others had 200 each of a
+    # block of 8,192: a 1-in-112 request failed for 6 seeds in 20
+    request = Request(fixed=((0, 1),), starts=(0, 2), text="'c'='b'")
+    generate, drawn = _fake_generate(0.001)
+    with pytest.raises(ValueError, match=r"in 200 candidates \(the budget of a block of 1 rows"):
+        draw_block(generate, 1, torch.Generator().manual_seed(0), request, None,
+                   produced=8192, total=8193, budget_rows=1)  # fmt: skip
+    generate, drawn = _fake_generate(0.001)
+    rows = draw_block(generate, 1, torch.Generator().manual_seed(0), request, None,
+                      produced=8192, total=8193, budget_rows=8192)  # fmt: skip
+    assert rows[0, 0] == 1 and sum(drawn) > 200
+
+
+def test_a_few_rows_under_a_common_condition_without_y(labelled):
+    # each row took one candidate per round of at least 256: 5 rows under a value a
+    # third of the model's rows carry ran out of their 1,000 candidates
+    X, y = labelled
+    model = FAST["vae"](random_state=0).fit(X, y)
+    for seed in range(5):
+        Xs, ys = model.sample(5, conditions={"race": "White"}, random_state=seed)
+        assert (Xs["race"] == "White").all() and len(ys) == 5
+
+
+def test_sample_gives_each_block_a_full_blocks_budget(monkeypatch, labelled):
+    from sksynth.synthesizers import _base
+
+    X, y = labelled
+    model = FAST["vae"](random_state=0).fit(X, y)
+    seen = []
+    original = _base.draw_block
+
+    def spy(*args, **kwargs):
+        seen.append((args[1], kwargs["budget_rows"]))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(_base, "draw_block", spy)
+    model.sample(_base.BLOCK_ROWS + 1, conditions={"race": "White"}, random_state=0)
+    model.sample(5, conditions={"race": "White"}, random_state=0)
+    assert seen == [(_base.BLOCK_ROWS, _base.BLOCK_ROWS), (1, _base.BLOCK_ROWS), (5, 5)]
 
 
 def test_gan_steers_its_generator_towards_rare_values(labelled):

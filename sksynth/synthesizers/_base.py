@@ -441,7 +441,14 @@ class BaseSynthesizer(BaseEstimator, ABC):
             return self._generate(m, generator).to("cpu").numpy()
         labels = None if request.labels is None else request.labels[start : start + m]
         return draw_block(
-            self._generate, m, generator, request, labels, produced=start, total=total
+            self._generate,
+            m,
+            generator,
+            request,
+            labels,
+            produced=start,
+            total=total,
+            budget_rows=min(total, BLOCK_ROWS),
         )
 
     def _decode(self, compact: np.ndarray, first_row: int = 0):

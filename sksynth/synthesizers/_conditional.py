@@ -135,14 +135,17 @@ def draw_block(
     *,
     produced: int,
     total: int,
+    budget_rows: int,
 ) -> np.ndarray:
     """``m`` compact rows honouring ``request`` (``labels``: wanted target code per row,
     or ``None``: drawn here at ``request.class_probs`` when the request has labels).
 
     ``generate(k, generator, wanted)`` returns ``k`` candidate rows; ``wanted``
     (``k`` x c encoded columns) says which one-hot columns the caller wants hot,
-    a hint the model may use to steer. ``produced``/``total`` only feed the
-    error raised when the budget runs out.
+    a hint the model may use to steer. The block may draw ``CONDITION_BUDGET``
+    candidates per row of ``budget_rows`` (a full block's rows, also for a last,
+    shorter block, which would otherwise fail far more often than the others).
+    ``produced``/``total`` only feed the error raised when the budget runs out.
 
     Labels drawn here are drawn again for a row whose candidate carried its
     label but not the conditions: a row then takes label ``y`` with
@@ -161,7 +164,7 @@ def draw_block(
     pending = np.arange(m)
     # success[c]: share of the candidates aimed at code c that came out matching
     success = np.ones(len(request.class_probs) if drawn_here else int(want.max()) + 1)
-    drawn, budget, margin = 0, CONDITION_BUDGET * m, 1.0
+    drawn, budget, margin = 0, CONDITION_BUDGET * max(m, budget_rows), 1.0
     while pending.size:
         codes, counts = np.unique(want[pending], return_counts=True)
         k = int(np.ceil(pending.size / success[codes].min() * margin))
@@ -181,32 +184,56 @@ def draw_block(
             got = rows[:, request.label_position].astype(np.int64)
         if out is None:
             out = np.empty((m, rows.shape[1]), dtype=rows.dtype)
-        done, refused = np.zeros(m, dtype=bool), []
+        done = np.zeros(m, dtype=bool)
         for code, count in zip(codes, counts, strict=True):
             hits = np.flatnonzero(ok & (got == code))
             success[code] = min(max(hits.size, 0.5) / (k * count / pending.size), 1.0)
-            slots = pending[want[pending] == code]
-            if redraw:  # each row takes the next candidate of its label, kept or not
-                carrying = np.flatnonzero(got == code)[: slots.size]
-                slots, kept = slots[: carrying.size], ok[carrying]
-                refused.append(slots[~kept])
-                slots, hits = slots[kept], carrying[kept]
-            slots = slots[: hits.size]
-            out[slots] = rows[hits[: slots.size]]
-            done[slots] = True
+            if not redraw:
+                slots = pending[want[pending] == code][: hits.size]
+                out[slots] = rows[hits[: slots.size]]
+                done[slots] = True
+        if redraw:
+            _take_with_redraws(rows, ok, got, pending, want, out, done, request, generator)
         pending = pending[~done[pending]]
-        refused = np.concatenate(refused) if refused else np.empty(0, dtype=np.int64)
-        if refused.size:  # their labels drawn again, in row order
-            refused.sort()
-            want[refused] = _draw_labels(request, refused.size, generator)
         if pending.size and drawn >= budget:
             made = produced + m - pending.size
             raise ValueError(
                 f"sample could produce only {made} of {total} rows with {request.text}: the "
-                f"model generated too few matching rows in {drawn} candidates "
-                f"({CONDITION_BUDGET} per requested row). Fit longer, or relax the request."
+                f"model generated too few matching rows in {drawn} candidates (the budget of "
+                f"a block of {max(m, budget_rows)} rows: {CONDITION_BUDGET} per row). Fit "
+                "longer, or relax the request."
             )
     return out
+
+
+def _take_with_redraws(rows, ok, got, pending, want, out, done, request, generator) -> None:
+    """Give ``pending`` rows candidates when labels are drawn here: each row takes the
+    next unused candidate carrying its label (``want``), kept if it matches the
+    conditions (``ok``); a refused row draws its label again (in row order) and takes
+    the next candidate of that label, until no candidate is left for any wanted label.
+    Fills ``out`` and ``done`` and updates ``want`` in place."""
+    carrying = {int(code): np.flatnonzero(got == code) for code in np.unique(got)}
+    used = dict.fromkeys(carrying, 0)
+    while pending.size:
+        refused, took = [], False
+        for code in np.unique(want[pending]):
+            slots = pending[want[pending] == code]
+            start = used.get(int(code), 0)
+            candidates = carrying.get(int(code), np.empty(0, dtype=np.int64))
+            candidates = candidates[start : start + slots.size]
+            if not candidates.size:
+                continue
+            took, used[int(code)] = True, start + candidates.size
+            slots, kept = slots[: candidates.size], ok[candidates]
+            out[slots[kept]] = rows[candidates[kept]]
+            done[slots[kept]] = True
+            refused.append(slots[~kept])
+        if not took:
+            return
+        refused = np.sort(np.concatenate(refused))
+        if refused.size:
+            want[refused] = _draw_labels(request, refused.size, generator)
+        pending = pending[~done[pending]]
 
 
 def _draw_labels(request: Request, n: int, generator) -> np.ndarray:
