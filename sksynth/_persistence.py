@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import warnings
 import zipfile
 from pathlib import Path
@@ -32,6 +31,7 @@ from .synthesizers._latent_mixture import (
     mixture_info,
     mixture_state,
 )
+from .utils._files import replaced_on_success
 
 FORMAT = "sksynth-model"
 #: 2 adds a VAE's latent mixture; 3 residual columns and origins of wide int and
@@ -257,15 +257,8 @@ def save(model, path) -> None:
     if hasattr(path, "write"):  # an open binary file
         path.write(data.getvalue())
         return
-    # written beside it, then moved over it: a write that fails (a full disk) leaves
-    # the file already at ``path`` whole
-    path = Path(path)
-    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    try:
+    with replaced_on_success(path) as partial:
         partial.write_bytes(data.getvalue())
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
 
 
 def _read(path) -> tuple[dict, dict]:

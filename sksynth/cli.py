@@ -12,6 +12,7 @@ import pandas as pd
 from pandas.api import types as ptypes
 
 from .exceptions import PersistenceError
+from .utils._files import replaced_on_success
 
 _PARQUET = (".parquet", ".pq")
 
@@ -108,24 +109,39 @@ def _fitted_categories(model, column) -> list | None:
 
 
 class _TableWriter:
-    """Writes chunks of one table to CSV or, by the extension, Parquet."""
+    """Writes chunks of one table to CSV or Parquet (``parquet``)."""
 
-    def __init__(self, path, model=None):
-        self.path, self.parquet, self._sink = Path(path), _is_parquet(path), None
+    def __init__(self, path, parquet: bool, model=None):
+        self.path, self.parquet, self._sink = Path(path), parquet, None
         self.model, self._schema = model, None
+        self.label = None  # the column holding a model's label y, when it has one
 
     def _arrow_schema(self, chunk: pd.DataFrame):
-        """The first chunk's Arrow schema, where a column missing in all its rows (typed
-        ``null``, which later chunks could not be written under) takes the type of the
-        values the model was fitted on."""
+        """The Arrow schema of the file. Columns of one dtype take the first chunk's
+        type; an object column (or one missing in all the first chunk's rows, typed
+        ``null``) takes the type of every value the model can draw in it, not only
+        those of the first chunk, which later chunks could not all be written under
+        (a 2.5 was written as 2 in an int column)."""
         pa = _pyarrow()
         schema = pa.Schema.from_pandas(chunk, preserve_index=False)
         for i, field in enumerate(schema):
-            if pa.types.is_null(field.type) and self.model is not None:
-                label = _column_label(self.model, field.name)
-                values = _fitted_categories(self.model, label) or []
-                kind = pa.array(values).type if values else pa.string()
-                schema = schema.set(i, field.with_type(kind))
+            if self.model is None or not (
+                pa.types.is_null(field.type) or chunk[field.name].dtype == object
+            ):
+                continue
+            if field.name == self.label:
+                values = list(getattr(self.model, "classes_", []))
+            else:
+                values = _fitted_categories(self.model, _column_label(self.model, field.name))
+            try:
+                kind = pa.array(values, from_pandas=True).type if values else pa.string()
+            except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
+                kinds = sorted({type(v).__name__ for v in values})
+                raise ValueError(
+                    f"-o: column {field.name!r} holds values of several types ({kinds}), "
+                    f"which one Parquet column cannot hold ({error}); write a CSV file instead"
+                ) from None
+            schema = schema.set(i, field.with_type(kind))
         return schema
 
     def write(self, chunk: pd.DataFrame) -> None:
@@ -229,15 +245,20 @@ def cmd_sample(args) -> None:
     chunks = model.sample_chunks(
         args.n, chunk_size=args.chunk_size, conditions=conditions or None, random_state=seed
     )
-    writer = _TableWriter(args.output, model)
-    try:
-        with tqdm(total=args.n, unit="rows", file=sys.stderr) as bar:
-            for chunk in chunks:
-                table = _output_table(chunk)
-                writer.write(table)
-                bar.update(len(table))
-    finally:
-        writer.close()
+    # written beside the output and moved over it once complete: a run that fails or
+    # is stopped part-way leaves no file cut short, and the one there before as it was
+    with replaced_on_success(args.output) as partial:
+        writer = _TableWriter(partial, _is_parquet(args.output), model)
+        try:
+            with tqdm(total=args.n, unit="rows", file=sys.stderr) as bar:
+                for chunk in chunks:
+                    table = _output_table(chunk)
+                    if isinstance(chunk, tuple):
+                        writer.label = table.columns[-1]
+                    writer.write(table)
+                    bar.update(len(table))
+        finally:
+            writer.close()
     print(f"wrote {args.n} rows to {args.output}")
 
 
@@ -252,7 +273,7 @@ def _output_table(chunk) -> pd.DataFrame:
         name = str(getattr(y, "name", None) or "y")
         while name in table.columns:
             name = f"{name}_y"
-        table[name] = pd.Series(y).to_numpy()
+        table[name] = pd.Series(y).array  # its dtype kept (a category, Int64)
     return table
 
 
@@ -320,9 +341,11 @@ def _quality(real, synthetic) -> dict:
 
 def cmd_evaluate(args) -> None:
     from .metrics import evaluate
+    from .metrics._plots import require_matplotlib
 
     if args.report:
         _check_writable(args.report, "--report")
+        require_matplotlib()  # before the scores, not after them
     real, synthetic = _read_table(args.real, args.dates), _read_table(args.synthetic, args.dates)
     real_test = _read_table(args.real_test, args.dates) if args.real_test else None
     discrete = _discrete(real, args.target, args.discrete)
@@ -353,8 +376,9 @@ def cmd_demo(args) -> None:
 
     from . import GANSynthesizer, VAESynthesizer
     from .datasets import load_adult
-    from .metrics._plots import plot_marginals
+    from .metrics._plots import plot_marginals, require_matplotlib
 
+    require_matplotlib()  # before the fits, not after them
     out = Path(args.output_dir)
     out.mkdir(parents=True, exist_ok=True)
     adult = load_adult().frame
@@ -470,7 +494,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--output-dir", default="demo_output")
     demo.add_argument("--vae-epochs", type=_at_least(1), default=30)
     demo.add_argument("--gan-epochs", type=_at_least(1), default=10)
-    demo.add_argument("--verbose", type=int, default=0)
+    demo.add_argument("--verbose", type=_at_least(0), default=0)
     demo.set_defaults(func=cmd_demo)
     return parser
 

@@ -112,7 +112,7 @@ def test_text_codes_and_a_mostly_missing_text_column(adult_csv, tmp_path):
     rows = load(model).sample(4, random_state=0).astype({"note": object})
     empty, full = rows.assign(note=None), rows.assign(note="x")
     for order in ([empty, full], [full, empty]):
-        writer = _TableWriter(tmp_path / "chunks.parquet", load(model))
+        writer = _TableWriter(tmp_path / "chunks.parquet", True, load(model))
         for chunk in order:
             writer.write(chunk)
         writer.close()
@@ -215,6 +215,7 @@ def test_one_line_errors(adult_csv, tmp_path, capsys):
         (["sample", "m", "-n", "0", "-o", "o"], "argument -n: must be >= 1; got 0"),
         (["fit", str(adult_csv), "--epochs", "0", "-o", "m"], "--epochs: must be >= 1"),
         (["demo", "--gan-epochs", "0"], "argument --gan-epochs: must be >= 1; got 0"),
+        (["demo", "--verbose", "-1"], "argument --verbose: must be >= 0; got -1"),
     ]:
         with pytest.raises(SystemExit):
             main(args)
@@ -326,7 +327,7 @@ def test_diverged_training_and_missing_matplotlib_are_one_line_errors(
     adult_csv, tmp_path, capsys, monkeypatch
 ):
     import sksynth.cli
-    import sksynth.metrics._report
+    import sksynth.metrics._plots
     from sksynth.exceptions import TrainingDivergedError
 
     class Diverging:
@@ -340,10 +341,15 @@ def test_diverged_training_and_missing_matplotlib_are_one_line_errors(
     def no_matplotlib():
         raise ImportError("Plots need matplotlib: pip install 'sksynth[plot]'")
 
-    monkeypatch.setattr(sksynth.metrics._report, "_pyplot", no_matplotlib)
+    monkeypatch.setattr(sksynth.metrics._plots, "require_matplotlib", no_matplotlib)
     report = str(tmp_path / "r.html")
     assert main(["evaluate", str(adult_csv), str(adult_csv), "--report", report]) == 2
-    assert "sksynth: error: Plots need matplotlib" in capsys.readouterr().err
+    out = capsys.readouterr()
+    assert "sksynth: error: Plots need matplotlib" in out.err
+    assert out.out == ""  # said before the scores were computed and printed, not after
+    assert main(["demo", "--output-dir", str(tmp_path / "demo")]) == 2  # before the fits
+    assert "Plots need matplotlib" in capsys.readouterr().err
+    assert not (tmp_path / "demo").exists()
 
 
 def test_dates_of_a_parquet_file_stay_as_they_are(tmp_path):
@@ -354,3 +360,76 @@ def test_dates_of_a_parquet_file_stay_as_they_are(tmp_path):
     pd.DataFrame({"day": zoned, "x": range(40)}).to_parquet(tmp_path / "t.parquet")
     day = _read_table(tmp_path / "t.parquet", ["day"])["day"]  # read as UTC before
     assert str(day.dt.tz) == "Europe/Paris" and (day == zoned).all()
+
+
+def test_parquet_types_come_from_every_value_the_model_can_draw(tmp_path):
+    # the schema was the first chunk's: an object column of ints whose 2.5 came later
+    # was written as 2, and Decimals of a wider scale stopped the run
+    from decimal import Decimal
+
+    import numpy as np
+
+    import sksynth
+    from sksynth import VAESynthesizer
+
+    pytest.importorskip("pyarrow")
+    rng = np.random.default_rng(0)
+    k = rng.choice([1, 2, 3], 300).astype(object)
+    k[:40] = 2.5
+    price = np.array([Decimal("1.5"), Decimal("3.5"), Decimal("12.25")], dtype=object)
+    X = pd.DataFrame({"k": k, "price": price[rng.integers(0, 3, 300)], "x": rng.normal(size=300)})
+    model = VAESynthesizer(epochs=2, random_state=0, discrete_columns=["k", "price"]).fit(X)
+    sksynth.save(model, tmp_path / "m")
+    out = tmp_path / "o.parquet"
+    assert main(["sample", str(tmp_path / "m"), "-n", "400", "-o", str(out), "--seed", "0",
+                 "--chunk-size", "1"]) == 0  # fmt: skip
+    written, sampled = pd.read_parquet(out), model.sample(400, random_state=0)
+    assert written["k"].dtype == float and list(written["k"]) == list(sampled["k"])
+    assert list(written["price"]) == list(sampled["price"])
+
+
+def test_parquet_keeps_the_labels_dtype(tmp_path):
+    import numpy as np
+
+    import sksynth
+    from sksynth import VAESynthesizer
+
+    pytest.importorskip("pyarrow")
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=120), "b": rng.choice(["p", "q"], 120)})
+    labels = {
+        "cat": pd.Series(pd.Categorical(rng.choice(["u", "v"], 120)), name="t"),
+        "int": pd.Series(pd.array(rng.integers(0, 3, 120), dtype="Int64"), name="t"),
+    }
+    for name, y in labels.items():
+        sksynth.save(VAESynthesizer(epochs=1, random_state=0).fit(X, y), tmp_path / name)
+        out = tmp_path / f"{name}.parquet"
+        assert main(["sample", str(tmp_path / name), "-n", "50", "-o", str(out)]) == 0
+        assert pd.read_parquet(out)["t"].dtype == y.dtype  # was str, int64
+
+
+def test_a_failed_sample_leaves_the_earlier_file_and_no_part(adult_csv, tmp_path, monkeypatch):
+    # the output was written in place: a run failing part-way left a shorter file that
+    # read as complete (Parquet's footer written on the way out) over the earlier one
+    import sksynth.cli
+
+    model = tmp_path / "m"
+    assert main(["fit", str(adult_csv), "--epochs", "1", "-o", str(model)]) == 0
+    for suffix in ("csv", "parquet"):
+        out = tmp_path / f"o.{suffix}"
+        assert main(["sample", str(model), "-n", "30", "-o", str(out), "--seed", "0"]) == 0
+        before = out.read_bytes()
+        write, calls = sksynth.cli._TableWriter.write, []
+
+        def failing(self, chunk, write=write, calls=calls):
+            calls.append(len(chunk))
+            if len(calls) == 3:
+                raise OSError("No space left on device")
+            write(self, chunk)
+
+        monkeypatch.setattr(sksynth.cli._TableWriter, "write", failing)
+        args = ["sample", str(model), "-n", "500", "--chunk-size", "100", "-o", str(out)]
+        assert main(args) == 2
+        monkeypatch.undo()
+        assert out.read_bytes() == before
+        assert sorted(p.name for p in tmp_path.iterdir() if "partial" in p.name) == []

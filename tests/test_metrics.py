@@ -152,6 +152,28 @@ def test_evaluate_report(halves, tmp_path):
     assert "EvaluationReport" in repr(report)
 
 
+def test_plots_leave_the_users_backend_and_figures_alone(halves, tmp_path):
+    # matplotlib.use("Agg") switched the backend (a later plt.show() showed nothing),
+    # and pyplot kept every report figure open
+    import matplotlib
+    from matplotlib import pyplot as plt
+
+    a, b = halves
+    report = evaluate(a.iloc[:300], b.iloc[:300])
+    backend = matplotlib.get_backend()
+    try:
+        matplotlib.use("pdf")
+        mine = plt.figure()
+        figures = report.plot()
+        report.to_html(tmp_path / "r.html")
+        assert matplotlib.get_backend() == "pdf"
+        assert plt.get_fignums() == [mine.number]
+        assert all(len(f.axes) >= 3 for f in figures.values())
+    finally:
+        plt.close("all")
+        matplotlib.use(backend)
+
+
 def test_evaluate_without_holdout_says_so(halves):
     a, b = halves
     report = evaluate(a.iloc[:800], b.iloc[:800], target="income")

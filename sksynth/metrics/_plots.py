@@ -8,17 +8,25 @@ from ._fidelity import _correlations
 from ._tables import align, as_numbers
 
 
-def _pyplot():
+def require_matplotlib() -> None:
+    """Raise the ``ImportError`` users see when matplotlib is missing (the command line
+    calls it before its long work, not after)."""
     try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        from matplotlib import pyplot
-    except ImportError as exc:  # pragma: no cover - depends on the environment
+        import matplotlib.figure  # noqa: F401
+    except ImportError as exc:
         raise ImportError(
             "Plots need matplotlib: pip install 'sksynth[plot]' (or pip install matplotlib)."
         ) from exc
-    return pyplot
+
+
+def _figure(**kwargs):
+    """A matplotlib ``Figure`` made outside pyplot: the user's backend is never switched
+    (``matplotlib.use("Agg")`` did, so a later ``plt.show()`` showed nothing) and none
+    of the user's figures is touched; it needs no closing."""
+    require_matplotlib()
+    from matplotlib.figure import Figure
+
+    return Figure(**kwargs)
 
 
 def plot_marginals(real, synthetic: dict, path, *, columns=None, discrete_columns="auto"):
@@ -28,19 +36,18 @@ def plot_marginals(real, synthetic: dict, path, *, columns=None, discrete_column
     """
     fig = marginals_figure(real, synthetic, columns=columns, discrete_columns=discrete_columns)
     fig.savefig(path, dpi=90)
-    _pyplot().close(fig)
     return fig
 
 
 def marginals_figure(real, synthetic: dict, *, columns=None, discrete_columns="auto"):
-    """A grid of real vs synthetic marginals, one panel per column (an open figure)."""
-    plt = _pyplot()
+    """A grid of real vs synthetic marginals, one panel per column."""
     first = next(iter(synthetic.values()))
     real_frame, _, discrete = align(real, first, discrete_columns)
     columns = list(real_frame.columns if columns is None else columns)
     n_cols = 3
     n_rows = int(np.ceil(len(columns) / n_cols))
-    fig, axes = plt.subplots(n_rows, n_cols, figsize=(4.2 * n_cols, 2.8 * n_rows), squeeze=False)
+    fig = _figure(figsize=(4.2 * n_cols, 2.8 * n_rows))
+    axes = fig.subplots(n_rows, n_cols, squeeze=False)
     tables = {"real": real_frame}
     for name, table in synthetic.items():
         tables[name] = align(real, table, discrete)[1]
@@ -107,10 +114,10 @@ def correlations_figure(real, synthetic, *, discrete_columns="auto"):
 
     With fewer than two continuous columns, the figure says so instead.
     """
-    plt = _pyplot()
     real, synthetic, discrete = align(real, synthetic, discrete_columns)
     continuous = [c for c in real.columns if c not in discrete]
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.8))
+    fig = _figure(figsize=(15, 4.8))
+    axes = fig.subplots(1, 3)
     if len(continuous) < 2:
         for ax in axes:
             ax.axis("off")

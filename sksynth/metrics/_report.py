@@ -14,7 +14,7 @@ from sklearn.model_selection import train_test_split
 from ..utils._checks import check_count
 from ._detection import detection_score
 from ._fidelity import column_pair_trends, column_shapes
-from ._plots import _pyplot, correlations_figure, marginals_figure
+from ._plots import correlations_figure, marginals_figure
 from ._privacy import distance_ratio, exact_copy_rate, neighbour_distances, privacy_score
 from ._tables import align
 from ._utility import tstr_score
@@ -109,12 +109,10 @@ class EvaluationReport:
         path : Path
             The written file.
         """
-        plt = _pyplot()
         images = []
         for title, figure in self.plot().items():
             buffer = io.BytesIO()
             figure.savefig(buffer, format="png", dpi=80)
-            plt.close(figure)
             data = base64.b64encode(buffer.getvalue()).decode("ascii")
             source = f"data:image/png;base64,{data}"
             images.append(f'<h2>{title.capitalize()}</h2><img alt="{title}" src="{source}">')
