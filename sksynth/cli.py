@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import os
 import sys
 import time
 from pathlib import Path
@@ -200,6 +201,12 @@ def _check_writable(path, option: str) -> None:
         raise ValueError(f"{option}: no such folder {str(folder)!r} for {str(path)!r}")
     if Path(path).is_dir():
         raise ValueError(f"{option}: {str(path)!r} is a folder; give a file name")
+    probe = folder / f".{Path(path).name}.{os.getpid()}.check"
+    try:  # a file made and removed: the only sure test that the folder takes one
+        probe.open("xb").close()
+        probe.unlink()
+    except OSError as error:
+        raise ValueError(f"{option}: cannot write {str(path)!r} ({error.strerror})") from None
 
 
 def cmd_fit(args) -> None:

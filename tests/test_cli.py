@@ -204,6 +204,11 @@ def test_one_line_errors(adult_csv, tmp_path, capsys):
     assert f"-o: '{tmp_path}' is a folder" in capsys.readouterr().err
     assert main(["evaluate", str(adult_csv), str(adult_csv), "--report", str(tmp_path)]) == 2
     assert "--report: " in capsys.readouterr().err
+    # a folder that takes no file is refused before the fit (root writes anywhere
+    # else; /proc takes no file for anyone): the error named the internal temp file
+    if Path("/proc").is_dir():
+        assert main(["fit", str(adult_csv), "--epochs", "50", "-o", "/proc/m.sksynth"]) == 2
+        assert "-o: cannot write '/proc/m.sksynth'" in capsys.readouterr().err
     # files pandas cannot read are named
     (tmp_path / "empty.csv").write_text("")
     assert main(["fit", str(tmp_path / "empty.csv"), "-o", str(tmp_path / "m")]) == 2
