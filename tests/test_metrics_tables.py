@@ -179,6 +179,22 @@ def test_marginal_plots_show_what_lies_outside_the_real_values():
     assert [t.get_text() for t in labels.get_xticklabels()][-1] == "(other)"
 
 
+def test_marginal_plots_of_dates_and_of_a_column_without_real_values():
+    # dates were labelled in seconds since 1970; a real column without values was drawn
+    # over [0, 1] with "75% outside" it
+    pytest.importorskip("matplotlib")
+    from sksynth.metrics._plots import marginals_figure
+
+    rng = np.random.default_rng(0)
+    days = pd.Timestamp("2021-03-01") + pd.to_timedelta(rng.integers(0, 300, 200), unit="D")
+    real = pd.DataFrame({"d": days, "x": np.full(200, np.nan), "y": rng.normal(size=200)})
+    synth = real.assign(x=rng.normal(size=200))
+    dates, empty = marginals_figure(real, {"synthetic": synth}).axes[:2]
+    seconds = pd.Timestamp("2021-06-15").timestamp()
+    assert dates.xaxis.get_major_formatter()(seconds) == "2021-06-15"
+    assert [t.get_text() for t in empty.texts] == ["no real values"] and not empty.patches
+
+
 def test_identifier_columns_encode_sparse_for_detection_and_distances(adult):
     # a one-hot block as wide as the table was a dense matrix: 21 GB for detection on
     # 26,000 real and synthetic rows with an id column, 29 s for 5,000

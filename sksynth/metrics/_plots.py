@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
+from ..preprocessing._columns import is_datetime
 from ._fidelity import _correlations
 from ._tables import align, as_numbers
 
@@ -56,6 +58,8 @@ def marginals_figure(real, synthetic: dict, *, columns=None, discrete_columns="a
             _bars(ax, {name: table[column] for name, table in tables.items()})
         else:
             _histograms(ax, {name: as_numbers(table[column]) for name, table in tables.items()})
+            if is_datetime(real_frame[column].dtype):  # as dates, not seconds since 1970
+                _date_ticks(ax)
         ax.set_title(str(column), fontsize=9)
     for ax in axes.ravel()[len(columns) :]:
         ax.axis("off")
@@ -85,10 +89,24 @@ def _bars(ax, columns: dict, top: int = 12) -> None:
     ax.set_xticklabels(names, rotation=60, fontsize=7)
 
 
+def _date_ticks(ax) -> None:
+    """Label an axis of seconds since 1970 (UTC) with dates."""
+    from matplotlib.ticker import FuncFormatter
+
+    def label(seconds, _position=None):
+        return pd.Timestamp(seconds, unit="s").strftime("%Y-%m-%d")
+
+    ax.xaxis.set_major_formatter(FuncFormatter(label))
+    ax.tick_params(axis="x", labelrotation=30, labelsize=7)
+
+
 def _histograms(ax, columns: dict, bins: int = 30) -> None:
     """Densities over the real values' range; each table's curve has the area of its
     share of values inside that range, and the legend gives the share outside it."""
     observed = columns["real"][~np.isnan(columns["real"])]
+    if not observed.size:  # no range to draw over (it was [0, 1], "75% outside" it)
+        ax.text(0.5, 0.5, "no real values", ha="center", va="center", transform=ax.transAxes)
+        return
     edges = np.histogram_bin_edges(observed, bins=bins)
     flagged = False
     for name, values in columns.items():
