@@ -13,7 +13,7 @@ import pandas as pd
 from pandas.api import types as ptypes
 
 from .exceptions import PersistenceError
-from .utils._files import replaced_on_success
+from .utils._files import output_target, replaced_on_success
 
 _PARQUET = (".parquet", ".pq")
 
@@ -201,7 +201,16 @@ def _check_writable(path, option: str) -> None:
         raise ValueError(f"{option}: no such folder {str(folder)!r} for {str(path)!r}")
     if Path(path).is_dir():
         raise ValueError(f"{option}: {str(path)!r} is a folder; give a file name")
-    probe = folder / f".{Path(path).name}.{os.getpid()}.check"
+    target, in_place = output_target(path)
+    if in_place:  # a FIFO or a device, written as it is
+        if not os.access(target, os.W_OK):
+            raise ValueError(f"{option}: cannot write {str(path)!r} (Permission denied)")
+        return
+    if not target.parent.is_dir():  # a link into a missing folder
+        raise ValueError(
+            f"{option}: {str(path)!r} links to {str(target)!r}, whose folder is missing"
+        )
+    probe = target.parent / f".{target.name}.{os.getpid()}.check"
     try:  # a file made and removed: the only sure test that the folder takes one
         probe.open("xb").close()
         probe.unlink()

@@ -438,3 +438,33 @@ def test_a_failed_sample_leaves_the_earlier_file_and_no_part(adult_csv, tmp_path
         monkeypatch.undo()
         assert out.read_bytes() == before
         assert sorted(p.name for p in tmp_path.iterdir() if "partial" in p.name) == []
+
+
+def test_outputs_through_links_and_fifos(adult_csv, tmp_path):
+    # the output was written beside the path and moved over it: a link was replaced
+    # by a file, a FIFO (or, for root, a device such as /dev/null) too
+    import os
+
+    import sksynth
+
+    model = tmp_path / "m"
+    assert main(["fit", str(adult_csv), "--epochs", "1", "-o", str(model)]) == 0
+    real, link = tmp_path / "real.csv", tmp_path / "link.csv"
+    real.write_text("old")
+    link.symlink_to(real)
+    assert main(["sample", str(model), "-n", "30", "-o", str(link), "--seed", "0"]) == 0
+    assert link.is_symlink() and len(pd.read_csv(real)) == 30
+    saved = tmp_path / "saved"
+    (tmp_path / "model-link").symlink_to(saved)  # a link to a file yet to be
+    sksynth.save(sksynth.load(model), tmp_path / "model-link")
+    assert (tmp_path / "model-link").is_symlink() and saved.is_file()
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # 30 rows fit in its buffer
+    try:
+        assert main(["sample", str(model), "-n", "30", "-o", str(fifo), "--seed", "0"]) == 0
+        text = os.read(reader, 1 << 16).decode()
+    finally:
+        os.close(reader)
+    assert fifo.is_fifo() and text == real.read_text()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []

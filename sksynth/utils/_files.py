@@ -3,20 +3,37 @@
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+
+def output_target(path) -> tuple[Path, bool]:
+    """The file ``path`` names once links are followed (a link keeps pointing at the
+    file written), and whether it is written in place: it exists and is no regular
+    file (a FIFO, a device such as ``/dev/stdout``), which no file can replace."""
+    target = Path(os.path.realpath(path))
+    try:
+        mode = target.stat().st_mode
+    except FileNotFoundError:
+        return target, False
+    return target, not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
 
 
 @contextmanager
 def replaced_on_success(path) -> Iterator[Path]:
     """Yield a path beside ``path`` to write to, moved over ``path`` when the block ends
     without an error and removed when it raises (a full disk, Ctrl-C): whatever was at
-    ``path`` stays as it was, and no file cut short looks complete."""
-    path = Path(path)
-    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    ``path`` stays as it was, and no file cut short looks complete. A link is followed;
+    a FIFO or a device is written in place."""
+    target, in_place = output_target(path)
+    if in_place:
+        yield target
+        return
+    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
     try:
         yield partial
-        os.replace(partial, path)
+        os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)
