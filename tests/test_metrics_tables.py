@@ -193,6 +193,16 @@ def test_marginal_plots_of_dates_and_of_a_column_without_real_values():
     seconds = pd.Timestamp("2021-06-15").timestamp()
     assert dates.xaxis.get_major_formatter()(seconds) == "2021-06-15"
     assert [t.get_text() for t in empty.texts] == ["no real values"] and not empty.patches
+    # in the column's time zone (they were UTC dates), and beyond the years of pandas'
+    # nanoseconds (OutOfBoundsDatetime on pandas 2)
+    local = pd.DataFrame({"d": days.tz_localize("Asia/Tokyo")})
+    axis = marginals_figure(local, {"synthetic": local}).axes[0]
+    seconds = pd.Timestamp("2021-06-15 01:00", tz="Asia/Tokyo").timestamp()  # 14th in UTC
+    assert axis.xaxis.get_major_formatter()(seconds) == "2021-06-15"
+    far = pd.DataFrame({"d": np.array(["1500-01-01", "2500-06-01"], dtype="datetime64[s]")})
+    formatter = marginals_figure(far, {"synthetic": far}).axes[0].xaxis.get_major_formatter()
+    assert formatter(-15_000_000_000.0) == "1494-09-01"  # Python's datetime agrees
+    assert formatter(far["d"].astype("int64").iloc[1] * 1.0) == "2500-06-01"
 
 
 def test_identifier_columns_encode_sparse_for_detection_and_distances(adult):

@@ -59,7 +59,9 @@ def marginals_figure(real, synthetic: dict, *, columns=None, discrete_columns="a
         else:
             _histograms(ax, {name: as_numbers(table[column]) for name, table in tables.items()})
             if is_datetime(real_frame[column].dtype):  # as dates, not seconds since 1970
-                _date_ticks(ax)
+                # align made them naive UTC; the labels are in the user's time zone
+                dtype = getattr(real, "dtypes", {}).get(column)
+                _date_ticks(ax, getattr(dtype, "tz", None))
         ax.set_title(str(column), fontsize=9)
     for ax in axes.ravel()[len(columns) :]:
         ax.axis("off")
@@ -89,12 +91,20 @@ def _bars(ax, columns: dict, top: int = 12) -> None:
     ax.set_xticklabels(names, rotation=60, fontsize=7)
 
 
-def _date_ticks(ax) -> None:
-    """Label an axis of seconds since 1970 (UTC) with dates."""
+def _date_ticks(ax, tz) -> None:
+    """Label an axis of seconds since 1970 (UTC) with the dates they fall on in ``tz``
+    (UTC when ``None``)."""
     from matplotlib.ticker import FuncFormatter
 
     def label(seconds, _position=None):
-        return pd.Timestamp(seconds, unit="s").strftime("%Y-%m-%d")
+        instant = np.datetime64(round(seconds), "s")  # any year, where pandas' ns stop
+        if tz is not None:
+            try:
+                local = pd.Timestamp(instant, tz="UTC").tz_convert(tz).tz_localize(None)
+                instant = np.datetime64(local.floor("s").isoformat(), "s")
+            except (OverflowError, pd.errors.OutOfBoundsDatetime):
+                pass  # beyond the years pandas converts: the UTC date
+        return str(instant.astype("datetime64[D]"))
 
     ax.xaxis.set_major_formatter(FuncFormatter(label))
     ax.tick_params(axis="x", labelrotation=30, labelsize=7)
