@@ -36,10 +36,12 @@ from .utils._files import replaced_on_success
 FORMAT = "sksynth-model"
 #: 2 adds a VAE's latent mixture; 3 residual columns and origins of wide int and
 #: datetime columns (see ``ContinuousEncoder``); 4 a GAN without the index of its
-#: training rows (earlier readers required it). A file is written with the lowest
-#: version that holds it, so that older sksynth versions read what they can and
-#: refuse, with a clear error, what they would decode wrongly or not load.
-VERSION = 4
+#: training rows (earlier readers required it); 5 few-valued columns whose values
+#: never seen decode to the nearest seen one (``max_exact_values``). A file is
+#: written with the lowest version that holds it, so that older sksynth versions
+#: read what they can and refuse, with a clear error, what they would decode
+#: wrongly or not load.
+VERSION = 5
 _CLASSES = {cls.__name__: cls for cls in (GANSynthesizer, VAESynthesizer)}
 _MODULES = ("module_", "discriminator_", "sampler_")
 #: What building a model from a file's parts raises when they do not fit together.
@@ -100,6 +102,21 @@ def _params(model) -> dict:
     return params
 
 
+def _version(model, plain: bool) -> int:
+    """The lowest version that reads ``model``'s file (see ``VERSION``)."""
+    tt = model.transformer_
+    # encoders that decode a mode to its nearest atom (max_exact_values): older
+    # versions would decode that mode to values never seen
+    if any(getattr(e, "snap_", False) for e in tt._encoders.values()):
+        return 5
+    if isinstance(model, GANSynthesizer):
+        return 4
+    wide = any(s.kind == "residual" for s in tt.output_spans_) or any(
+        info.origin for info in tt._numeric_info.values()
+    )
+    return 3 if wide else 1 if plain else 2
+
+
 def _transformer_state(tt: TableTransformer) -> dict:
     encoders = {}
     for span in tt.output_spans_:
@@ -110,7 +127,13 @@ def _transformer_state(tt: TableTransformer) -> dict:
                 tt._encoders[span.column], tt._numeric_info[span.column]
             )
     return {
-        "params": {k: v for k, v in tt.get_params().items() if k != "discrete_columns"},
+        # max_exact_values beside the others: TableTransformer in older versions lacks it
+        "params": {
+            k: v
+            for k, v in tt.get_params().items()
+            if k not in ("discrete_columns", "max_exact_values")
+        },
+        "max_exact_values": tt.max_exact_values,
         "discrete_columns": list(tt.discrete_columns_),
         "container": ser.encode_container(tt._container),
         "spans": ser.encode_spans(tt.output_spans_),
@@ -121,7 +144,11 @@ def _transformer_state(tt: TableTransformer) -> dict:
 
 
 def _load_transformer(state: dict) -> TableTransformer:
-    tt = TableTransformer(discrete_columns=state["discrete_columns"], **state["params"])
+    tt = TableTransformer(
+        discrete_columns=state["discrete_columns"],
+        max_exact_values=state.get("max_exact_values", 0),  # files from before it: none
+        **state["params"],
+    )
     tt._container = ser.decode_container(state["container"])
     tt.discrete_columns_ = state["discrete_columns"]
     tt.continuous_columns_ = [c for c in tt._container.columns if c not in tt.discrete_columns_]
@@ -177,13 +204,9 @@ def save(model, path) -> None:
     mixture = getattr(model, "latent_mixture_", None)
     params = _params(model)
     plain = mixture is None and params.get("latent_mixture") is None
-    tt = model.transformer_
-    wide = any(s.kind == "residual" for s in tt.output_spans_) or any(
-        info.origin for info in tt._numeric_info.values()
-    )
     state = {
         "format": FORMAT,
-        "version": 4 if isinstance(model, GANSynthesizer) else 3 if wide else 1 if plain else 2,
+        "version": _version(model, plain),
         "class": type(model).__name__,
         "params": params,
         "fitted": {

@@ -208,6 +208,8 @@ def encode_continuous(e: ContinuousEncoder, info: NumericInfo) -> dict:
     # written only when used, so that a file without them reads in older versions
     if e.residual_scales_:
         state["residual_scales"] = list(e.residual_scales_)
+    if e.snap_:
+        state["snap"] = True
     if info.origin:
         state["info"]["origin"] = int(info.origin)
     return state
@@ -220,6 +222,7 @@ def decode_continuous(state: dict) -> tuple[ContinuousEncoder, NumericInfo]:
     for k in _CONTINUOUS_SCALARS:
         setattr(e, k, state[k])
     e.residual_scales_ = tuple(state.get("residual_scales", ()))
+    e.snap_ = state.get("snap", False)
     info = NumericInfo(**state["info"])
     return e, info
 

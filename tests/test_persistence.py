@@ -38,7 +38,8 @@ def test_save_load_every_dtype_and_labels(model, tmp_path):
     sksynth.save(model, tmp_path / "m.sksynth")
     with zipfile.ZipFile(tmp_path / "m.sksynth") as archive:  # older readers refuse it
         version = json.loads(archive.read("sksynth.json"))["version"]
-    assert version == (4 if isinstance(model, GANSynthesizer) else 3)
+    # the VAE models "I" (0-4) value by value, its unseen values snapped: older readers refuse
+    assert version == (4 if isinstance(model, GANSynthesizer) else 5)
     loaded = sksynth.load(tmp_path / "m.sksynth")
     assert loaded.get_params() == model.get_params()
     Xa, ya = loaded.sample(60, random_state=4)
@@ -452,3 +453,48 @@ def test_pickles_from_before_the_compact_layout(tmp_path):
     assert not any(k.endswith(("row_order", "starts")) for k in _weights(tmp_path / "gan.sksynth"))
     gan.fit(X)  # and it trains again
     assert gan.net_.sampler_.counts.sum() == 120 * gan.net_.sampler_.n_spans
+
+
+def test_few_valued_columns_in_files(tmp_path):
+    # max_exact_values was written among the encoder's parameters, which older
+    # versions pass to a TableTransformer that lacks it (TypeError); and an encoder
+    # whose mode of unseen values decodes to the nearest value seen reads wrongly there
+    X = make_mixed(200)
+    vae = VAESynthesizer(epochs=1, random_state=0).fit(X)
+    assert vae.transformer_._encoders["x2"].snap_  # "I" (0-4), named x2 inside
+    sksynth.save(vae, tmp_path / "m")
+    with zipfile.ZipFile(tmp_path / "m") as archive:
+        state = json.loads(archive.read("sksynth.json"))
+    assert state["version"] == 5
+    assert "max_exact_values" not in state["fitted"]["transformer"]["params"]
+    loaded = sksynth.load(tmp_path / "m")
+    assert loaded.transformer_.max_exact_values == 25 and loaded.transformer_._encoders["x2"].snap_
+    pd.testing.assert_frame_equal(loaded.sample(80, random_state=1), vae.sample(80, random_state=1))
+
+    def older(state):  # as versions before max_exact_values wrote it
+        del state["fitted"]["transformer"]["max_exact_values"]
+        for encoder in state["fitted"]["transformer"]["encoders"].values():
+            encoder.pop("snap", None)
+        state["version"] = 1
+
+    old = sksynth.load(_edited(tmp_path, tmp_path / "m", older))
+    assert old.transformer_.max_exact_values == 0 and not old.transformer_._encoders["x2"].snap_
+    # without a column of few values, the file stays readable by older versions
+    sksynth.save(VAESynthesizer(epochs=1, random_state=0).fit(X.drop(columns="I")), tmp_path / "p")
+    with zipfile.ZipFile(tmp_path / "p") as archive:
+        assert json.loads(archive.read("sksynth.json"))["version"] == 1
+
+
+def test_transformers_pickled_before_max_exact_values(tmp_path):
+    # they lack the parameter (AttributeError in get_params, repr and save)
+    X = make_mixed(100)
+    vae = VAESynthesizer(epochs=1, random_state=0).fit(X)
+    del vae.transformer_.max_exact_values
+    for encoder in vae.transformer_._encoders.values():
+        vars(encoder).pop("snap_", None)
+    vae = pickle.loads(pickle.dumps(vae))
+    tt = vae.transformer_
+    assert tt.get_params()["max_exact_values"] == 0 and repr(tt).startswith("TableTransformer(")
+    assert not tt._encoders["x2"].snap_
+    sksynth.save(vae, tmp_path / "m")
+    assert sksynth.load(tmp_path / "m").transformer_.max_exact_values == 0

@@ -446,6 +446,56 @@ def test_unseen_value_of_a_column_of_atoms_names_the_column():
             tt.transform(X.assign(rating=value))
 
 
+def test_values_never_seen_of_a_wide_few_valued_column_decode_to_values_seen():
+    # the mode of values never seen has no residual: its float32 scalar is 10**8 off here
+    codes = np.array([0, 3, 10**15, 10**15 + 3], dtype=np.int64)
+    X = pd.DataFrame({"code": np.repeat(codes, 10)})
+    tt = TableTransformer(max_exact_values=25, random_state=0).fit(X)
+    unseen = pd.DataFrame({"code": np.array([1, 10**15 + 2, 10**14, 9 * 10**14], dtype=np.int64)})
+    back = tt.inverse_transform(tt.transform(unseen))["code"]
+    assert back.isin(codes).all() and back.dtype == np.int64
+    assert back.iloc[2] <= 3 and back.iloc[3] >= 10**15
+
+
+def test_few_valued_int_columns_are_modelled_value_by_value():
+    rng = np.random.default_rng(0)
+    shares = np.r_[np.full(4, 0.2), np.full(16, 0.2 / 16)]  # 4 values of 20 %, 16 of 1.25 %
+    X = pd.DataFrame(
+        {
+            "grade": rng.choice(np.arange(3, 61, 3), 4000, p=shares),
+            "when": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 20, 4000), "D"),
+            "ratio": rng.choice(np.linspace(0.05, 1.0, 20), 4000, p=shares),
+        }
+    )
+    tt = TableTransformer(max_exact_values=25, random_state=0).fit(X)
+    grade, when, ratio = (tt._encoders[c] for c in X.columns)
+    assert grade.atoms_.tolist() == list(range(3, 61, 3)) and when.atoms_.size == 20
+    assert ratio.atoms_.size == 4  # floats keep atom_threshold
+    back = tt.inverse_transform(tt.transform(X))
+    assert back[["grade", "when"]].equals(X[["grade", "when"]])
+    np.testing.assert_allclose(back["ratio"], X["ratio"], rtol=1e-5)
+    # a value never seen still encodes, in the one mode kept for such values, which
+    # decodes to the nearest value seen, whatever the scalar drawn with it
+    unseen = X.head(3).assign(grade=[0, 61, 16])
+    assert tt.inverse_transform(tt.transform(unseen))["grade"].tolist() == [3, 60, 15]
+    assert grade.snap_ and grade.means_.size == 1 and grade.residual_scales_ == ()
+    Z = tt.transform(X.head(200))
+    span = next(s for s in tt.output_spans_ if s.column == "grade" and s.kind == "mode")
+    Z[:, span.slice] = 0.0
+    Z[:, span.stop - 1] = 1.0  # the last mode: values never seen
+    Z[:, span.start - 1] = np.linspace(-1, 1, 200)  # its scalar
+    drawn = tt.inverse_transform(Z)["grade"]
+    assert drawn.isin(range(3, 61, 3)).all() and drawn.nunique() > 5
+    assert TableTransformer(random_state=0).fit(X)._encoders["grade"].atoms_.tolist() == [
+        3,
+        6,
+        9,
+        12,
+    ]
+    with pytest.raises(ValueError, match="'max_exact_values' parameter"):
+        TableTransformer(max_exact_values=-1).fit(X)
+
+
 @pytest.mark.parametrize(
     "column, changed, message",
     [

@@ -11,6 +11,10 @@ An integer column (ints, datetimes counted in steps) whose values lie more than
 (float32 holds 24 bits): it gets a residual, the integer the scalar misses, in
 one float32 column (a power of two divides it, which keeps it exact) or, when it
 can exceed ``2**23``, two: its high part and its low 23 bits. Atoms need none.
+
+An integer column with few distinct values (``max_exact_values``) has every value
+seen more than once as an atom; when that is all of them, one mode fitted on all
+values encodes a value never seen, and decodes to the nearest atom.
 """
 
 from __future__ import annotations
@@ -54,6 +58,7 @@ class ContinuousEncoder:
     """
 
     residual_scales_: tuple = ()  # encoders saved before residuals existed have none
+    snap_: bool = False  # nor did they decode to the nearest atom
 
     def __init__(self, n_modes, atom_threshold, weight_threshold, max_fit_samples, rng):
         self.n_modes = n_modes
@@ -62,22 +67,34 @@ class ContinuousEncoder:
         self.max_fit_samples = max_fit_samples
         self.rng = rng
 
-    def fit(self, values: np.ndarray, integer: bool = False) -> ContinuousEncoder:
+    def fit(
+        self, values: np.ndarray, integer: bool = False, max_exact_values: int = 0
+    ) -> ContinuousEncoder:
         """Fit on float64 ``values`` (NaN = missing); ``integer``: they are integers
-        to restore exactly (ints, datetimes counted in steps)."""
+        to restore exactly (ints, datetimes counted in steps), and when they take at
+        most ``max_exact_values`` distinct values, each repeated one is an atom."""
         missing = np.isnan(values)
         observed = values[~missing]
         self.has_missing = bool(missing.any())
         self.min_ = float(observed.min())
         self.max_ = float(observed.max())
         uniques, counts = np.unique(observed, return_counts=True)
-        is_atom = (counts > 1) & (counts >= self.atom_threshold * observed.size)
+        few = integer and uniques.size <= max_exact_values
+        is_atom = (counts > 1) & (few | (counts >= self.atom_threshold * observed.size))
         rest = ~is_atom
         if 0 < rest.sum() < 2:  # a single leftover value: keep it exact too
             is_atom |= rest
         self.atoms_ = uniques[is_atom]
         non_atom = observed[~np.isin(observed, self.atoms_)]
-        self.means_, self.stds_, self.log_weights_ = self._fit_mixture(non_atom, uniques[~is_atom])
+        # every value seen is an atom: one mode fitted on them all encodes a value never
+        # seen (transform of new rows); a draw of that mode decodes to the nearest atom
+        self.snap_ = bool(few and not non_atom.size and uniques.size > 1)
+        if self.snap_:
+            self.means_, self.stds_, self.log_weights_ = self._fit_mixture(observed, uniques[:1])
+        else:
+            self.means_, self.stds_, self.log_weights_ = self._fit_mixture(
+                non_atom, uniques[~is_atom]
+            )
         del self.rng
         exact = np.abs(observed).max() < FLOAT64_EXACT  # else float64 itself is not exact
         self.residual_scales_ = self._residual_scales(non_atom) if integer and exact else ()
@@ -226,10 +243,14 @@ class ContinuousEncoder:
         residual: np.ndarray | None = None,
     ):
         """Decode to float64 (NaN on missing rows), clipped to the observed range;
-        with ``residual`` (see :meth:`residual`), integers restored exactly."""
+        with ``residual`` (see :meth:`residual`), integers restored exactly; with
+        ``snap_``, the mode of values never seen decodes to the nearest atom."""
         values = self._decode(scalar, mode)
-        if residual is not None:
-            gaussian = mode >= self.atoms_.size  # atoms decode exactly on their own
+        gaussian = mode >= self.atoms_.size  # atoms decode exactly on their own
+        if self.snap_:
+            middles = (self.atoms_[1:] + self.atoms_[:-1]) / 2
+            values[gaussian] = self.atoms_[np.searchsorted(middles, values[gaussian])]
+        elif residual is not None:
             values[gaussian] = np.rint(values[gaussian]) + self._missed(residual[gaussian])
         np.clip(values, self.min_, self.max_, out=values)
         values[missing] = np.nan

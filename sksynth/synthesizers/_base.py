@@ -62,6 +62,9 @@ class BaseSynthesizer(BaseEstimator, ABC):
 
     #: parameters holding hidden-layer widths, checked element by element
     _layer_sizes: tuple[str, ...] = ()
+    #: the encoder's ``max_exact_values`` (see ``TableTransformer``), chosen per model by
+    #: ``benchmarks/bench_exact_values.py``
+    _max_exact_values: int = 0
 
     _parameter_constraints: dict = {
         "epochs": [Interval(Integral, 1, None, closed="left")],
@@ -174,7 +177,9 @@ class BaseSynthesizer(BaseEstimator, ABC):
                 ) from None
         self.device_ = resolve_device(self.device)  # before the encoder's fit, which is slow
         self.transformer_ = TableTransformer(
-            discrete_columns=discrete, random_state=int(rng.integers(2**31 - 1))
+            discrete_columns=discrete,
+            max_exact_values=self._max_exact_values,
+            random_state=int(rng.integers(2**31 - 1)),
         )
         # its warnings name the user's columns (its errors are renamed on the way out)
         self.transformer_._user_labels = {name: self._user_label(name) for name in frame.columns}
