@@ -101,7 +101,7 @@ def _date_ticks(ax, tz) -> None:
         if tz is not None:
             try:
                 local = pd.Timestamp(instant, tz="UTC").tz_convert(tz).tz_localize(None)
-                instant = np.datetime64(local.floor("s").isoformat(), "s")
+                instant = local.to_datetime64()
             except (OverflowError, pd.errors.OutOfBoundsDatetime):
                 pass  # beyond the years pandas converts: the UTC date
         return str(instant.astype("datetime64[D]"))
