@@ -15,7 +15,10 @@ in which the first scores higher. Run alone in the benchmark environment::
 
 Results are kept per dataset in ``benchmarks/results/seeds/``; a run adds the
 (model, seed) fits that file lacks for the same epochs and device, so an
-interrupted run goes on where it stopped.
+interrupted run goes on where it stopped. ``--replace`` first drops the saved
+fits of the models it runs that another command made (after a change to
+sksynth, say), keeping the other models'; the page then gives each model's
+run dates.
 """
 
 from __future__ import annotations
@@ -71,14 +74,20 @@ def run(args) -> None:
         )
     saved = saved or {"dataset": args.dataset, "epochs": args.epochs, "device": args.device}
     results = saved.setdefault("results", [])
+    command = " ".join(["python benchmarks/compare_seeds.py", *sys.argv[1:]])
+    if args.replace:  # the same command resumed keeps the fits it made
+        results[:] = [
+            r for r in results if r["model"] not in args.models or r.get("command") == command
+        ]
     done = {(r["model"], r["seed"]) for r in results}
     # seed by seed, so an interrupted run has every model's early seeds
     todo = [(m, s) for s in args.seeds for m in args.models if (m, s) not in done]
     if todo:  # every command that added fits is listed, with the latest run's versions
         commands = saved.setdefault("commands", [])
-        command = " ".join(["python benchmarks/compare_seeds.py", *sys.argv[1:]])
         if command not in commands:
             commands.append(command)
+        for r in results:  # fits saved before results carried their date
+            r.setdefault("date", saved.get("date"))
         saved.update(versions=versions(args.device), date=time.strftime("%Y-%m-%d"))
     SAVED.mkdir(parents=True, exist_ok=True)
     for model, seed in todo:
@@ -86,6 +95,7 @@ def run(args) -> None:
             model, args.dataset, args.epochs, args.epochs, seed, args.data_dir, args.device
         )
         result["seed"] = seed
+        result.update(date=time.strftime("%Y-%m-%d"), command=command)
         result.pop("curve", None)
         results.append(result)
         path.write_text(json.dumps(saved, default=float, indent=1))
@@ -101,6 +111,21 @@ def win_share(ours: list[float], theirs: list[float]) -> float:
 
 def _model_order(name: str) -> int:
     return MODELS.index(name) if name in MODELS else len(MODELS)
+
+
+def _run_dates(by_model: dict[str, list[dict]]) -> str:
+    """Each model's run dates, when the models' fits were not all run on the same days."""
+    dates = {model: sorted({r.get("date", "?") for r in runs}) for model, runs in by_model.items()}
+    if len({tuple(d) for d in dates.values()}) <= 1:
+        return ""
+    return (
+        " ("
+        + "; ".join(
+            f"{model}: {', '.join(d)}"
+            for model, d in sorted(dates.items(), key=lambda item: _model_order(item[0]))
+        )
+        + ")"
+    )
 
 
 def render(out: Path = OUT) -> None:
@@ -130,7 +155,7 @@ def render(out: Path = OUT) -> None:
             f"seeds {', '.join(map(str, seeds))})",
             "",
             "Command: " + "; ".join(f"`{c}`" for c in saved["commands"]) + "  ",
-            f"Machine: {saved['versions']}; run on {saved['date']}.",
+            f"Machine: {saved['versions']}; run on {saved['date']}{_run_dates(by_model)}.",
             "",
             "| model | seeds | " + " | ".join(name for name, _, _ in COLUMNS) + " |",
             "| --- " * (len(COLUMNS) + 2) + "|",
@@ -166,6 +191,9 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=300)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared" / "datasets")
+    parser.add_argument(
+        "--replace", action="store_true", help="drop the saved fits of --models before the run"
+    )
     parser.add_argument("--render", action="store_true", help="only rewrite the page")
     args = parser.parse_args()
     if args.render:
