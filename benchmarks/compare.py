@@ -43,6 +43,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from rss import peak_rss_mb
+from targets import targets_section, time_to_quality_lines
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -465,7 +466,8 @@ def render():
         fig.savefig(figure, dpi=90)
         plt.close(fig)
         lines += [f"![quality against time on {run['dataset']}]({figure.name})", ""]
-        lines += _time_to_quality(rows)
+        lines += time_to_quality_lines(rows)
+        lines += targets_section(rows, run["dataset"])
         lines += _epoch_drift(rows, run.get("device", "cpu"))
     DOCS.write_text("\n".join(lines) + "\n")
     print(f"wrote {DOCS}")
@@ -502,32 +504,6 @@ def _epoch_drift(rows, device):
         *drift,
         "",
     ]
-
-
-def _time_to_quality(rows):
-    peers = [r for r in rows if r["model"] in ("ctgan", "tvae") and r.get("curve")]
-    ours = [r for r in rows if r["model"].startswith("sksynth") and r.get("curve")]
-    if not peers or not ours:
-        return []
-    best = max(peers, key=lambda r: r["quality"])
-    goal, peer_time = best["quality"], best["fit_s"]
-    lines = [
-        f"Time to quality: the better peer, {best['model']}, ends at quality {goal:.3f} "
-        f"(sksynth's metric) after {peer_time:.0f} s of fit.",
-        "",
-    ]
-    for r in ours:
-        reached = [(s, e) for s, e, q in r["curve"] if q >= goal]
-        if reached:
-            s, e = reached[0]
-            lines.append(
-                f"- {r['model']} reaches it after {s:.0f} s (epoch {e}): "
-                f"{peer_time / s:.1f}x sooner."
-            )
-        else:
-            top = max(q for _, _, q in r["curve"])
-            lines.append(f"- {r['model']} does not reach it (best {top:.3f}).")
-    return [*lines, ""]
 
 
 def run_in_child(model, dataset, epochs, curve_every, seed, data_dir, device="cpu"):
