@@ -341,7 +341,18 @@ def versions(device="cpu", peers=True):
         import sdmetrics
 
         text += f", ctgan {ctgan.__version__}, sdmetrics {sdmetrics.__version__}"
-    return f"{gpu}{text}; {platform.machine()}, {_cores()} CPU cores"
+    return f"{gpu}{text}; {platform.machine()}{_cpu_model()}, {_cores()} CPU cores"
+
+
+def _cpu_model() -> str:
+    """`` (model name)`` of the CPU as Linux names it, or nothing: a model's float
+    rounding, and thus a long fit's path, can differ from one CPU kind to another."""
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                return f" ({line.split(':', 1)[1].strip()})"
+    return ""
 
 
 def _cores():
