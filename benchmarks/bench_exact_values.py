@@ -9,8 +9,8 @@ models, about an hour on 2 cores; nothing is timed)::
 On the harness's split of each dataset (``compare.load``), each model is fitted
 with its defaults but ``epochs`` (``--vae-epochs``, ``--gan-epochs``), once with
 the table encoder's ``max_exact_values=0`` (such columns left to
-``atom_threshold``, the GAN's choice) and once with the given value (the VAE's
-25), for each seed. The synthesizers build their encoder themselves, with their
+``atom_threshold``, both models' default) and once with the given value (25 by
+default), for each seed. The synthesizers build their encoder themselves, with their
 class's ``_max_exact_values``, which the script sets on each model. On as many
 sampled rows as the training split: ``quality_score`` and ``detection_score``
 against the held-out test split, TSTR (``compare.tstr``) and, where a dataset

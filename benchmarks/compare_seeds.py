@@ -15,10 +15,10 @@ in which the first scores higher. Run alone in the benchmark environment::
 
 Results are kept per dataset in ``benchmarks/results/seeds/``; a run adds the
 (model, seed) fits that file lacks for the same epochs and device, so an
-interrupted run goes on where it stopped. ``--replace`` first drops the saved
-fits of the models it runs that another command made (after a change to
-sksynth, say), keeping the other models'; the page then gives each model's
-run dates.
+interrupted run goes on where it stopped. ``--replace`` first drops every saved
+fit of the models it runs (after a change to sksynth, say), keeping the other
+models'; the page then gives each model's run dates. An interrupted
+``--replace`` run goes on with the same command without ``--replace``.
 """
 
 from __future__ import annotations
@@ -75,10 +75,8 @@ def run(args) -> None:
     saved = saved or {"dataset": args.dataset, "epochs": args.epochs, "device": args.device}
     results = saved.setdefault("results", [])
     command = " ".join(["python benchmarks/compare_seeds.py", *sys.argv[1:]])
-    if args.replace:  # the same command resumed keeps the fits it made
-        results[:] = [
-            r for r in results if r["model"] not in args.models or r.get("command") == command
-        ]
+    if args.replace:
+        results[:] = [r for r in results if r["model"] not in args.models]
     done = {(r["model"], r["seed"]) for r in results}
     # seed by seed, so an interrupted run has every model's early seeds
     todo = [(m, s) for s in args.seeds for m in args.models if (m, s) not in done]
@@ -95,7 +93,7 @@ def run(args) -> None:
             model, args.dataset, args.epochs, args.epochs, seed, args.data_dir, args.device
         )
         result["seed"] = seed
-        result.update(date=time.strftime("%Y-%m-%d"), command=command)
+        result["date"] = time.strftime("%Y-%m-%d")
         result.pop("curve", None)
         results.append(result)
         path.write_text(json.dumps(saved, default=float, indent=1))
