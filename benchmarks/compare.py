@@ -345,14 +345,22 @@ def versions(device="cpu", peers=True):
 
 
 def _cpu_model() -> str:
-    """`` (model name)`` of the CPU as Linux names it, or nothing: a model's float
-    rounding, and thus a long fit's path, can differ from one CPU kind to another."""
+    """`` (model name, family F model M)`` of the CPU as Linux names it, or nothing: a
+    model's float rounding, and thus a long fit's path, can differ between CPU kinds
+    (a virtual machine may name only the vendor's line, hence the family and model)."""
     cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                return f" ({line.split(':', 1)[1].strip()})"
-    return ""
+    if not cpuinfo.exists():
+        return ""
+    fields: dict[str, str] = {}
+    for line in cpuinfo.read_text().splitlines():
+        key, _, value = line.partition(":")
+        if not key.strip():  # the first processor's block ends here
+            break
+        fields.setdefault(key.strip(), value.strip())
+    parts = [fields["model name"]] if "model name" in fields else []
+    if "cpu family" in fields and "model" in fields:
+        parts.append(f"family {fields['cpu family']} model {fields['model']}")
+    return f" ({', '.join(parts)})" if parts else ""
 
 
 def _cores():

@@ -85,7 +85,7 @@ def run(args) -> None:
         if command not in commands:
             commands.append(command)
         for r in results:  # fits saved before results carried their date
-            r.setdefault("date", saved.get("date"))
+            r.setdefault("date", saved.get("date") or "?")
         saved.update(versions=versions(args.device), date=time.strftime("%Y-%m-%d"))
     SAVED.mkdir(parents=True, exist_ok=True)
     for model, seed in todo:
@@ -93,7 +93,7 @@ def run(args) -> None:
             model, args.dataset, args.epochs, args.epochs, seed, args.data_dir, args.device
         )
         result["seed"] = seed
-        result["date"] = time.strftime("%Y-%m-%d")
+        result.update(date=time.strftime("%Y-%m-%d"), versions=saved["versions"])
         result.pop("curve", None)
         results.append(result)
         path.write_text(json.dumps(saved, default=float, indent=1))
@@ -113,7 +113,9 @@ def _model_order(name: str) -> int:
 
 def _run_dates(by_model: dict[str, list[dict]]) -> str:
     """Each model's run dates, when the models' fits were not all run on the same days."""
-    dates = {model: sorted({r.get("date", "?") for r in runs}) for model, runs in by_model.items()}
+    dates = {
+        model: sorted({r.get("date") or "?" for r in runs}) for model, runs in by_model.items()
+    }
     if len({tuple(d) for d in dates.values()}) <= 1:
         return ""
     return (
@@ -124,6 +126,18 @@ def _run_dates(by_model: dict[str, list[dict]]) -> str:
         )
         + ")"
     )
+
+
+def _machines(saved: dict, by_model: dict[str, list[dict]]) -> str:
+    """The machine line: the latest run's, or each one with the models run on it where
+    the fits record different machines (fits saved before they recorded one are left out)."""
+    machines: dict[str, list[str]] = {}
+    for model, runs in sorted(by_model.items(), key=lambda item: _model_order(item[0])):
+        for text in dict.fromkeys(r["versions"] for r in runs if r.get("versions")):
+            machines.setdefault(text, []).append(model)
+    if len(machines) <= 1:
+        return f"Machine: {saved['versions']}"
+    return "Machines: " + "; ".join(f"{text} ({', '.join(m)})" for text, m in machines.items())
 
 
 def render(out: Path = OUT) -> None:
@@ -153,7 +167,7 @@ def render(out: Path = OUT) -> None:
             f"seeds {', '.join(map(str, seeds))})",
             "",
             "Command: " + "; ".join(f"`{c}`" for c in saved["commands"]) + "  ",
-            f"Machine: {saved['versions']}; run on {saved['date']}{_run_dates(by_model)}.",
+            f"{_machines(saved, by_model)}; run on {saved['date']}{_run_dates(by_model)}.",
             "",
             "| model | seeds | " + " | ".join(name for name, _, _ in COLUMNS) + " |",
             "| --- " * (len(COLUMNS) + 2) + "|",

@@ -499,6 +499,7 @@ def test_transformers_pickled_before_max_exact_values(tmp_path):
     vae = VAESynthesizer(epochs=1, random_state=0)
     vae._max_exact_values = 25
     vae.fit(X)
+    assert vae.transformer_._encoders["x2"].snap_  # what the older pickle lacks
     del vae.transformer_.max_exact_values
     for encoder in vae.transformer_._encoders.values():
         vars(encoder).pop("snap_", None)

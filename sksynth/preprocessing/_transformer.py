@@ -193,13 +193,13 @@ class TableTransformer(TransformerMixin, BaseEstimator):
         an atom, one more mode, fitted on them all, encodes values ``fit``
         never saw (in ``transform``), and decodes to the nearest value seen:
         samples hold only values seen. ``0`` leaves such columns to
-        ``atom_threshold``. ``VAESynthesizer`` uses 25: with it (100 epochs,
-        medians of five seeds, scored against held-out rows) detection went
-        from 0.882 to 0.922 on Adult and from 0.924 to 0.972 on credit default,
-        quality from 0.958 to 0.964 and from 0.962 to 0.966; the GAN lost by
-        it (50 epochs, three seeds: detection 0.727 to 0.657 on Adult, 0.694
-        to 0.641 on credit default), so it keeps 0
-        (``docs/benchmarks_exact_values.md``).
+        ``atom_threshold``. Both synthesizers use 0. With 25 the VAE's
+        detection score rose (100 epochs, medians of five seeds, against
+        held-out rows: 0.882 to 0.922 on Adult, 0.924 to 0.972 on credit
+        default, ``docs/benchmarks_exact_values.md``), but at 300 epochs its
+        train-on-synthetic scores fell (macro-F1 0.763 to 0.754 on Adult,
+        0.646 to 0.624 on credit default), and the GAN's detection fell (50
+        epochs: 0.727 to 0.657 on Adult, 0.694 to 0.641 on credit default).
     weight_threshold : float, default=0.005
         Mixture modes lighter than this are dropped.
     max_fit_samples : int, default=5_000
