@@ -43,7 +43,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from rss import peak_rss_mb
-from targets import targets_section, time_to_quality_lines
+from targets import PEERS, targets_section, time_to_quality_lines
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -439,7 +439,7 @@ def render():
         lines.append("")
         ratios = []
         for ours in ("sksynth-vae", "sksynth-gan"):
-            for peer in ("ctgan", "tvae"):
+            for peer in PEERS:
                 if ours in by_model and peer in by_model:
                     a, b = by_model[ours], by_model[peer]
                     ratios.append(

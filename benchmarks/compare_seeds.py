@@ -41,10 +41,10 @@ from compare import (
     run_in_child,
     versions,
 )
+from targets import PEERS
 
 SAVED = RESULTS / "seeds"
 OUT = ROOT / "docs" / "benchmarks_seeds.md"
-PEERS = ("tvae", "ctgan")
 # (header, how to read it from a child's result, format); higher is better for all but fit s
 COLUMNS = [
     ("fit s", lambda r: r["fit_s"], ".0f"),

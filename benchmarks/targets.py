@@ -74,8 +74,7 @@ def time_to_quality_lines(rows: list[dict]) -> list[str]:
 
 def _number(r: dict, key: str) -> float:
     """``r[key]`` as a float, NaN where an older or partial result lacks it."""
-    value = r.get(key)
-    return float("nan") if value is None else float(value)
+    return _read(lambda result: result[key], r)
 
 
 def _ratio(a: float, b: float) -> float:
