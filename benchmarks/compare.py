@@ -494,7 +494,7 @@ def render():
 
 def _epoch_drift(rows, device):
     """Seconds per epoch early and late in each fit, from the quality curve's times."""
-    drift = []
+    drift, peer_ratios = [], []
     for r in rows:
         curve = r.get("curve") or []
         if len(curve) >= 4:  # the first point's time includes the preprocessing
@@ -505,18 +505,27 @@ def _epoch_drift(rows, device):
                 f"| {r['model']} | {e1 + 1}-{e2}: {early:.3f} | {e3 + 1}-{e4}: {late:.3f} | "
                 f"{late / early:.2f}x |"
             )
+            if r["model"] in PEERS:
+                peer_ratios.append(late / early)
     if not drift:
         return []
-    why = (
-        " On the CPU the peer's epochs slow down as its fit goes on: subnormal numbers "
-        "(below 1.2e-38) build up in its weights and Adam's moments, and arithmetic on "
-        "them is slow; sksynth flushes them to zero while it fits. Flushed, TVAE's epochs "
-        "stay at their early speed (`docs/benchmarks_peer_subnormals.md`). The speed-ups "
-        "above compare median epochs, slow-down included."
-    )
+    why = ""
+    if device == "cpu" and peer_ratios and max(peer_ratios) >= 1.1:
+        why = (
+            " On the CPU the peer's epochs slow down as its fit goes on: subnormal numbers "
+            "(below 1.2e-38) build up in its weights and Adam's moments, and arithmetic on "
+            "them is slow; sksynth flushes them to zero while it fits. Flushed, TVAE's epochs "
+            "stay at their early speed (`docs/benchmarks_peer_subnormals.md`). The speed-ups "
+            "above compare median epochs, slow-down included."
+        )
+    elif device == "cpu" and peer_ratios:
+        why = (
+            " In this run the peer's epochs kept their early speed (late / early under "
+            "1.1x): the slow-down that subnormal numbers in its weights can cause "
+            "(`docs/benchmarks_peer_subnormals.md`) did not show."
+        )
     return [
-        "Seconds per epoch early and late in each fit (from the curve's fit times)."
-        + (why if device == "cpu" else ""),
+        "Seconds per epoch early and late in each fit (from the curve's fit times)." + why,
         "",
         "| model | s/epoch, early epochs | s/epoch, last epochs | late / early |",
         "| --- | --- | --- | --- |",
