@@ -344,6 +344,20 @@ def versions(device="cpu", peers=True):
     return f"{gpu}{text}; {platform.machine()}{_cpu_model()}, {_cores()} CPU cores"
 
 
+def recorded_machine(saved: dict) -> str:
+    """The machine line a saved run recorded (``versions`` when it ran); for a run saved
+    before runs recorded one, what its page said then: the rendering machine's torch,
+    threads and ``platform.processor()``."""
+    if saved.get("machine"):
+        return saved["machine"]
+    import torch
+
+    return (
+        f"torch {torch.__version__}, {torch.get_num_threads()} CPU threads, "
+        f"{platform.processor() or platform.machine()}"
+    )
+
+
 def _cpu_model() -> str:
     """`` (model name, family F model M)`` of the CPU as Linux names it, or nothing: a
     model's float rounding, and thus a long fit's path, can differ between CPU kinds
