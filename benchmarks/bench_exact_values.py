@@ -23,8 +23,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 
-from compare import RESULTS, ROOT, load, median_cell, recorded_machine, tstr, versions
+from compare import RESULTS, ROOT, load, machine_line, median_cell, tstr, versions
 
 OUT = ROOT / "docs" / "benchmarks_exact_values.md"
 SAVED = RESULTS / "exact_values" / "exact_values.json"
@@ -112,10 +113,11 @@ def main():
     args = parser.parse_args()
     if args.render:
         saved = json.loads(SAVED.read_text())
-        render(saved["results"], saved["command"], recorded_machine(saved))
+        render(saved["results"], saved["command"], machine_line(saved))
         return
     command = " ".join(["python benchmarks/bench_exact_values.py", *sys.argv[1:]])
-    results, machine = [], versions(peers=False)
+    results = []
+    recorded = {"versions": versions(peers=False), "date": time.strftime("%Y-%m-%d")}
     SAVED.parent.mkdir(parents=True, exist_ok=True)
     for dataset in args.datasets:
         data = load(dataset, ROOT.parent / "shared" / "datasets")
@@ -126,9 +128,9 @@ def main():
                     result = run(data, dataset, model, epochs, value, seed)
                     results.append(result)
                     print(json.dumps(result), flush=True)
-                    saved = {"command": command, "machine": machine, "results": results}
+                    saved = {"command": command, **recorded, "results": results}
                     SAVED.write_text(json.dumps(saved, indent=1))
-    render(results, command, machine)
+    render(results, command, machine_line(recorded))
 
 
 if __name__ == "__main__":

@@ -30,9 +30,9 @@ from compare import (
     SAMPLE_ROWS,
     alternating_medians,
     load,
+    machine_line,
     median_cell,
     positive_share,
-    recorded_machine,
     tstr,
     versions,
 )
@@ -163,10 +163,11 @@ def main():
         parser.error(f"--output {args.output} would overwrite {SAVED.name}; name it otherwise")
     if args.render:
         saved = json.loads(saved_path.read_text())
-        render(saved["results"], saved["command"], recorded_machine(saved), out)
+        render(saved["results"], saved["command"], machine_line(saved), out)
         return
     command = " ".join(["python benchmarks/bench_latent.py", *sys.argv[1:]])
-    results, machine = [], versions(peers=False)
+    results = []
+    recorded = {"versions": versions(peers=False), "date": time.strftime("%Y-%m-%d")}
     saved_path.parent.mkdir(parents=True, exist_ok=True)
     for dataset in args.datasets:
         data = load(dataset, ROOT.parent / "shared" / "datasets")
@@ -176,9 +177,9 @@ def main():
                     result = run(data, dataset, latent_dim, seed, args.epochs, mixture)
                     results.append(result)
                     print(json.dumps(result), flush=True)
-                    saved = {"command": command, "machine": machine, "results": results}
+                    saved = {"command": command, **recorded, "results": results}
                     saved_path.write_text(json.dumps(saved, indent=1))
-    render(results, command, machine, out)
+    render(results, command, machine_line(recorded), out)
 
 
 if __name__ == "__main__":
