@@ -87,10 +87,8 @@ def run(data, dataset, variant, seed, epochs):
     model = cls(epochs=epochs, discrete_columns=discrete, random_state=seed).fit(train)
     fit_s = time.perf_counter() - start
     synthetic = model.sample(len(train), random_state=seed)
-    from sksynth.metrics import column_pair_trends, column_shapes, detection_score
+    from sksynth.metrics import detection_score, quality_score
 
-    shapes = column_shapes(train, synthetic, discrete_columns=discrete)
-    pairs = column_pair_trends(train, synthetic, discrete_columns=discrete)
     scores, _ = tstr(synthetic, train, test, target, discrete)
     scales = torch.exp(model.net_.module_.log_scale).detach().cpu()
     return {
@@ -99,7 +97,7 @@ def run(data, dataset, variant, seed, epochs):
         "seed": seed,
         "epochs": epochs,
         "fit_s": fit_s,
-        "quality": (shapes + pairs) / 2,
+        "quality": quality_score(train, synthetic, discrete_columns=discrete),
         "detection": detection_score(train, synthetic, discrete_columns=discrete),
         "tstr": scores,
         "target_share": positive_share(synthetic, train, target),
@@ -112,7 +110,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", nargs="+", default=list(DATASETS), choices=DATASETS)
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
-    parser.add_argument("--variants", nargs="+", default=["full", "masked"])
+    parser.add_argument(
+        "--variants", nargs="+", default=["full", "masked"], choices=["full", "masked"]
+    )
     parser.add_argument("--epochs", type=int, default=300)
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
