@@ -238,6 +238,10 @@ def run_child(model_name, dataset, data_dir, epochs, curve_every, seed, device="
         result["prep_s"] = time.perf_counter() - t0
         peer = CTGAN if model_name == "ctgan" else TVAE
         model = peer(epochs=epochs, enable_gpu=device != "cpu")
+        # ctgan's own seeding: numpy's and torch's CPU generators, set for each fit and
+        # sample call and put back after, so the quality curve's draws during fit leave
+        # the training's stream alone (torch.manual_seed above seeds a GPU's)
+        model.set_random_state(seed)
         epoch_times = []
 
         def timed(iterable, **kwargs):  # wraps the peer's epoch loop (its tqdm call)

@@ -44,6 +44,7 @@ def fitted(train, discrete, epochs, seed, device):
     torch.manual_seed(seed)
     for name, cls in (("tvae", TVAE), ("ctgan", CTGAN)):
         model = cls(epochs=epochs, enable_gpu=device != "cpu")
+        model.set_random_state(seed)
         model.fit(train, discrete)
         models[name] = model.sample
     return models
