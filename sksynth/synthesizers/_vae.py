@@ -55,7 +55,14 @@ class VAESynthesizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseSynt
     weight_decay : float, default=1e-5
         Adam weight decay.
     beta : float, default=1.0
-        Weight of the KL term (1.0 is the ELBO).
+        Weight of the KL term (1.0 is the ELBO). A lower weight lets the
+        latents carry more of each row, so the sampled columns follow each
+        other more closely, at the price of samples further from the real
+        table: measured at 300 epochs over three seeds with 0.5
+        (``docs/benchmarks_conditionals.md``), a classifier trained on the
+        samples scored macro-F1 0.656-0.663 instead of 0.631-0.653 on credit
+        default, while quality fell from 0.967-0.972 to 0.955-0.958 and
+        detection from 0.943-0.949 to 0.846-0.877.
     latent_mixture : int or None, default=None
         Where sampling draws its latent vectors. ``None``: the prior
         N(0, I). An int: a Gaussian mixture with that many components (full
