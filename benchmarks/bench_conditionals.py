@@ -27,17 +27,27 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 import time
 
 import numpy as np
 import pandas as pd
-from compare import DATASETS, RESULTS, ROOT, load, machine_line, positive_share, tstr, versions
+from compare import (
+    DATASETS,
+    RESULTS,
+    ROOT,
+    load,
+    machine_line,
+    median_cell,
+    positive_share,
+    tstr,
+    versions,
+)
 
 OUT = ROOT / "docs" / "benchmarks_conditionals.md"
 SAVED = RESULTS / "conditionals" / "conditionals.json"
-MODELS = ["sksynth-vae", "sksynth-vae-beta0.5", "tvae"]
+VAE_BETAS = {"sksynth-vae": 1.0, "sksynth-vae-beta0.5": 0.5}  # sksynth's models: their beta
+MODELS = [*VAE_BETAS, "tvae"]
 MAX_VALUES = 20  # a key column has at most this many distinct values
 MIN_SHARE = 0.01  # values held by fewer real rows are pooled on the page's table
 
@@ -61,12 +71,11 @@ def conditional(rows: pd.DataFrame, column: str, target: str, positive: str) -> 
 
 
 def fit_sample(model_name: str, train: pd.DataFrame, discrete: list, seed: int, epochs: int):
-    if model_name.startswith("sksynth-vae"):
+    if model_name in VAE_BETAS:
         from sksynth import VAESynthesizer
 
-        beta = 0.5 if model_name.endswith("beta0.5") else 1.0
         model = VAESynthesizer(
-            epochs=epochs, beta=beta, discrete_columns=discrete, random_state=seed
+            epochs=epochs, beta=VAE_BETAS[model_name], discrete_columns=discrete, random_state=seed
         )
         model.fit(train)
         return model.sample(len(train), random_state=seed)
@@ -78,24 +87,26 @@ def fit_sample(model_name: str, train: pd.DataFrame, discrete: list, seed: int, 
     return model.sample(len(train))
 
 
-def run(data, dataset: str, model_name: str, seed: int, epochs: int) -> dict:
-    train, test, target, discrete = data
-    column = key_column(train, target)
-    positive = sorted(train[target].astype(str).unique())[-1]
-    start = time.perf_counter()
-    synthetic = fit_sample(model_name, train, discrete, seed, epochs)
-    scores, _ = tstr(synthetic, train, test, target, discrete)
+def positive_class(train: pd.DataFrame, target: str) -> str:
+    """The class ``positive_share`` counts: the training split's last, as strings."""
+    return sorted(train[target].astype(str).unique())[-1]
+
+
+def run(data, dataset: str, model_name: str, seed: int, epochs: int, column: str) -> dict:
     from sksynth.metrics import detection_score, quality_score
 
+    train, test, target, discrete = data
+    start = time.perf_counter()
+    synthetic = fit_sample(model_name, train, discrete, seed, epochs)
+    seconds = time.perf_counter() - start
+    scores, _ = tstr(synthetic, train, test, target, discrete)
     return {
         "dataset": dataset,
         "model": model_name,
         "seed": seed,
         "epochs": epochs,
-        "seconds": time.perf_counter() - start,
-        "column": column,
-        "conditional": conditional(synthetic, column, target, positive),
-        "real": conditional(train, column, target, positive),
+        "seconds": seconds,
+        "conditional": conditional(synthetic, column, target, positive_class(train, target)),
         "tstr": scores,
         "share": positive_share(synthetic, train, target),
         "quality": quality_score(train, synthetic, discrete_columns=discrete),
@@ -103,30 +114,24 @@ def run(data, dataset: str, model_name: str, seed: int, epochs: int) -> dict:
     }
 
 
-def gaps(fit: dict) -> tuple[float, float]:
+def synthetic_rate(fit: dict, value: str) -> float:
+    """A fit's share of positives among its rows holding ``value`` (NaN: it drew none)."""
+    return fit["conditional"].get(value, [0.0, float("nan")])[1]
+
+
+def gaps(fit: dict, real: dict) -> tuple[float, float]:
     """Over the real rows: the mean distance between the synthetic and the real
     P(positive | key value), and the share whose value the synthetic rows put on
     the other side of one half (a value the synthetic rows lack counts as wrong)."""
     distance = wrong = 0.0
-    for value, (share, rate) in fit["real"].items():
-        synthetic = fit["conditional"].get(value, [0.0, float("nan")])[1]
+    for value, (share, rate) in real.items():
+        synthetic = synthetic_rate(fit, value)
         if np.isnan(synthetic):
             distance, wrong = distance + share, wrong + share
             continue
         distance += share * abs(synthetic - rate)
         wrong += share * ((synthetic >= 0.5) != (rate >= 0.5))
     return distance, wrong
-
-
-def _cell(values: list[float], spec: str, empty: str = "undefined") -> str:
-    """The median of ``values`` and their range; ``empty`` where every one is NaN."""
-    values = [v for v in values if not np.isnan(v)]
-    if not values:
-        return empty
-    median = format(statistics.median(values), spec)
-    if len(values) == 1:
-        return median
-    return f"{median} ({format(min(values), spec)}-{format(max(values), spec)})"
 
 
 def _order(value: str) -> tuple:
@@ -150,12 +155,12 @@ def render(saved: dict, out=OUT) -> None:
         "default threshold rests on which side of one half the synthetic P(target | x) falls, "
         "and ROC AUC on whether it orders the rows as the real one does. Quality and "
         "detection (sksynth's metrics, against the training rows) show what each table "
-        "costs in fidelity. Cells: the median over the seeds (range).",
+        "costs in fidelity. Cells: the median over the seeds, with the range below it.",
     ]
     models = [m for m in MODELS if any(f["model"] == m for f in fits)]
     for dataset in dict.fromkeys(f["dataset"] for f in fits):
         rows = [f for f in fits if f["dataset"] == dataset]
-        column, real = rows[0]["column"], rows[0]["real"]
+        column, real = saved["keys"][dataset]["column"], saved["keys"][dataset]["real"]
         seeds = sorted({f["seed"] for f in rows})
         by_model = {m: [f for f in rows if f["model"] == m] for m in models}
         lines += [
@@ -170,11 +175,7 @@ def render(saved: dict, out=OUT) -> None:
         for value in kept:
             share, rate = real[value]
             cells = [
-                _cell(
-                    [f["conditional"].get(value, [0, float("nan")])[1] for f in by_model[m]],
-                    ".3f",
-                    "none drawn",
-                )
+                median_cell([synthetic_rate(f, value) for f in by_model[m]], ".3f") or "none drawn"
                 for m in models
             ]
             lines.append(f"| {value} | {share:.1%} | {rate:.3f} | " + " | ".join(cells) + " |")
@@ -189,22 +190,19 @@ def render(saved: dict, out=OUT) -> None:
         ]
         for m in models:
             runs = by_model[m]
-            measured = [gaps(f) for f in runs]
+            measured = [gaps(f, real) for f in runs]
             cells = [
-                _cell([d for d, _ in measured], ".3f"),
-                _cell([w for _, w in measured], ".1%"),
-                _cell([f["share"] for f in runs], ".3f"),
-                *(_cell([f["tstr"][k] for f in runs], ".3f") for k in ("acc", "f1", "auc")),
-                *(_cell([f[k] for f in runs], ".3f") for k in ("quality", "detection")),
+                median_cell([d for d, _ in measured], ".3f"),
+                median_cell([w for _, w in measured], ".1%"),
+                median_cell([f["share"] for f in runs], ".3f"),
+                *(median_cell([f["tstr"][k] for f in runs], ".3f") for k in ("acc", "f1", "auc")),
+                *(median_cell([f[k] for f in runs], ".3f") for k in ("quality", "detection")),
             ]
             lines.append(f"| {m} | " + " | ".join(cells) + " |")
-        lines.append(f"| real (train split) | | | {positive_share_of(real):.3f} | | | | | |")
+        real_share = sum(share * rate for share, rate in real.values())
+        lines.append(f"| real (train split) | | | {real_share:.3f} | | | | | |")
     out.write_text("\n".join(lines) + "\n")
     print(f"wrote {out}")
-
-
-def positive_share_of(table: dict) -> float:
-    return sum(share * rate for share, rate in table.values())
 
 
 def main() -> None:
@@ -225,19 +223,23 @@ def main() -> None:
     warnings.filterwarnings("ignore")
     command = " ".join(["python benchmarks/bench_conditionals.py", *sys.argv[1:]])
     saved = {"command": command, "versions": versions(), "date": time.strftime("%Y-%m-%d")}
-    saved["fits"] = []
+    saved["keys"], saved["fits"] = {}, []
     SAVED.parent.mkdir(parents=True, exist_ok=True)
     for dataset in args.datasets:
         data = load(dataset, ROOT.parent / "shared" / "datasets")
+        train, target = data[0], data[2]
+        column = key_column(train, target)
+        real = conditional(train, column, target, positive_class(train, target))
+        saved["keys"][dataset] = {"column": column, "real": real}
         for seed in args.seeds:
             for model_name in args.models:
-                fit = run(data, dataset, model_name, seed, args.epochs)
+                fit = run(data, dataset, model_name, seed, args.epochs, column)
                 saved["fits"].append(fit)
                 SAVED.write_text(json.dumps(saved, indent=1))
                 t = fit["tstr"]
                 print(
                     f"{dataset} {model_name} seed {seed} ({fit['seconds']:.0f} s): key "
-                    f"{fit['column']}, wrong side {gaps(fit)[1]:.1%}, TSTR {t['acc']:.3f} / "
+                    f"{column}, wrong side {gaps(fit, real)[1]:.1%}, TSTR {t['acc']:.3f} / "
                     f"{t['f1']:.3f} / {t['auc']:.3f}",
                     flush=True,
                 )
