@@ -11,8 +11,9 @@ environment::
         --datasets adult credit_default --seeds 0 1 2 --variants masked
 
 Each fit is ``VAESynthesizer(epochs=300, discrete_columns=..., random_state=seed)``
-on the harness's split (``compare.load``), scored as the harness's child scores
-it (quality and detection against the training rows, ``compare.tstr``), in this
+on the harness's split (``splits.load``), scored as the harness's child scores
+it (``scoring.synthetic_scores``: quality and detection against the training
+rows, positive share, TSTR), in this
 one process. The ``full`` variant is sksynth as it is: its fits are the seeds
 page's (``compare_seeds.py``, same seeds). Results are appended to
 ``benchmarks/results/ablations/scalar_likelihood.json`` with the learned scales;
@@ -28,7 +29,9 @@ import time
 import warnings
 
 import torch
-from compare import DATASETS, RESULTS, ROOT, load, positive_share, tstr, versions
+from report import versions
+from scoring import synthetic_scores
+from splits import DATASETS, RESULTS, ROOT, load
 
 from sksynth import VAESynthesizer
 from sksynth.nn._layers import onehot_block_nll
@@ -87,9 +90,6 @@ def run(data, dataset, variant, seed, epochs):
     model = cls(epochs=epochs, discrete_columns=discrete, random_state=seed).fit(train)
     fit_s = time.perf_counter() - start
     synthetic = model.sample(len(train), random_state=seed)
-    from sksynth.metrics import detection_score, quality_score
-
-    scores, _ = tstr(synthetic, train, test, target, discrete)
     scales = torch.exp(model.net_.module_.log_scale).detach().cpu()
     return {
         "dataset": dataset,
@@ -97,10 +97,7 @@ def run(data, dataset, variant, seed, epochs):
         "seed": seed,
         "epochs": epochs,
         "fit_s": fit_s,
-        "quality": quality_score(train, synthetic, discrete_columns=discrete),
-        "detection": detection_score(train, synthetic, discrete_columns=discrete),
-        "tstr": scores,
-        "target_share": positive_share(synthetic, train, target),
+        **synthetic_scores(synthetic, train, test, target, discrete),
         "scales": [round(float(v), 5) for v in scales],
         "date": time.strftime("%Y-%m-%d"),
     }
@@ -127,11 +124,10 @@ def main():
                 result = run(data, dataset, variant, seed, args.epochs)
                 saved["runs"][-1]["fits"].append(result)
                 SAVED.write_text(json.dumps(saved, indent=1))
-                t = result["tstr"]
                 print(
                     f"{dataset} {variant} seed {seed}: quality {result['quality']:.3f}, "
-                    f"detection {result['detection']:.3f}, TSTR {t['acc']:.3f} / "
-                    f"{t['f1']:.3f} / {t['auc']:.3f}",
+                    f"detection {result['detection']:.3f}, TSTR {result['acc']:.3f} / "
+                    f"{result['f1']:.3f} / {result['auc']:.3f}",
                     flush=True,
                 )
 

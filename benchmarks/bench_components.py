@@ -19,7 +19,7 @@ from pathlib import Path
 
 import bench_synthesizer
 import bench_transformer
-from compare import versions
+from report import versions
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "benchmarks_components.md"
 # (model, epochs, --set settings) of each row of the synthesizer table

@@ -10,7 +10,7 @@ benchmark environment::
     .venv-bench/bin/python benchmarks/bench_conditionals.py   # docs/benchmarks_conditionals.md
     .venv-bench/bin/python benchmarks/bench_conditionals.py --render   # the page only
 
-On the harness's split of each dataset (``compare.load``) each model is
+On the harness's split of each dataset (``splits.load``) each model is
 fitted for ``--epochs`` epochs with each seed, in this one process, and draws
 as many rows as the training split: ``VAESynthesizer`` with its defaults
 (``sksynth-vae``) and with ``beta=0.5`` (``sksynth-vae-beta0.5``), seeded with
@@ -32,17 +32,9 @@ import time
 
 import numpy as np
 import pandas as pd
-from compare import (
-    DATASETS,
-    RESULTS,
-    ROOT,
-    load,
-    machine_line,
-    median_cell,
-    positive_share,
-    tstr,
-    versions,
-)
+from report import machine_line, median_cell, versions
+from scoring import positive_class, synthetic_scores
+from splits import DATASETS, RESULTS, ROOT, load
 
 OUT = ROOT / "docs" / "benchmarks_conditionals.md"
 SAVED = RESULTS / "conditionals" / "conditionals.json"
@@ -87,19 +79,11 @@ def fit_sample(model_name: str, train: pd.DataFrame, discrete: list, seed: int, 
     return model.sample(len(train))
 
 
-def positive_class(train: pd.DataFrame, target: str) -> str:
-    """The class ``positive_share`` counts: the training split's last, as strings."""
-    return sorted(train[target].astype(str).unique())[-1]
-
-
 def run(data, dataset: str, model_name: str, seed: int, epochs: int, column: str) -> dict:
-    from sksynth.metrics import detection_score, quality_score
-
     train, test, target, discrete = data
     start = time.perf_counter()
     synthetic = fit_sample(model_name, train, discrete, seed, epochs)
     seconds = time.perf_counter() - start
-    scores, _ = tstr(synthetic, train, test, target, discrete)
     return {
         "dataset": dataset,
         "model": model_name,
@@ -107,10 +91,7 @@ def run(data, dataset: str, model_name: str, seed: int, epochs: int, column: str
         "epochs": epochs,
         "seconds": seconds,
         "conditional": conditional(synthetic, column, target, positive_class(train, target)),
-        "tstr": scores,
-        "share": positive_share(synthetic, train, target),
-        "quality": quality_score(train, synthetic, discrete_columns=discrete),
-        "detection": detection_score(train, synthetic, discrete_columns=discrete),
+        **synthetic_scores(synthetic, train, test, target, discrete),
     }
 
 
@@ -195,7 +176,7 @@ def render(saved: dict, out=OUT) -> None:
                 median_cell([d for d, _ in measured], ".3f"),
                 median_cell([w for _, w in measured], ".1%"),
                 median_cell([f["share"] for f in runs], ".3f"),
-                *(median_cell([f["tstr"][k] for f in runs], ".3f") for k in ("acc", "f1", "auc")),
+                *(median_cell([f[k] for f in runs], ".3f") for k in ("acc", "f1", "auc")),
                 *(median_cell([f[k] for f in runs], ".3f") for k in ("quality", "detection")),
             ]
             lines.append(f"| {m} | " + " | ".join(cells) + " |")
@@ -236,11 +217,10 @@ def main() -> None:
                 fit = run(data, dataset, model_name, seed, args.epochs, column)
                 saved["fits"].append(fit)
                 SAVED.write_text(json.dumps(saved, indent=1))
-                t = fit["tstr"]
                 print(
                     f"{dataset} {model_name} seed {seed} ({fit['seconds']:.0f} s): key "
-                    f"{column}, wrong side {gaps(fit, real)[1]:.1%}, TSTR {t['acc']:.3f} / "
-                    f"{t['f1']:.3f} / {t['auc']:.3f}",
+                    f"{column}, wrong side {gaps(fit, real)[1]:.1%}, TSTR {fit['acc']:.3f} / "
+                    f"{fit['f1']:.3f} / {fit['auc']:.3f}",
                     flush=True,
                 )
     render(saved)

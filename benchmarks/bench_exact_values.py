@@ -6,14 +6,14 @@ models, about an hour on 2 cores; nothing is timed)::
     PYTHONPATH=. .venv/bin/python benchmarks/bench_exact_values.py
     # writes docs/benchmarks_exact_values.md
 
-On the harness's split of each dataset (``compare.load``), each model is fitted
+On the harness's split of each dataset (``splits.load``), each model is fitted
 with its defaults but ``epochs`` (``--vae-epochs``, ``--gan-epochs``), once with
 the table encoder's ``max_exact_values=0`` (such columns left to
 ``atom_threshold``, both models' default) and once with the given value (25 by
 default), for each seed. The synthesizers build their encoder themselves, with their
 class's ``_max_exact_values``, which the script sets on each model. On as many
 sampled rows as the training split: ``quality_score`` and ``detection_score``
-against the held-out test split, TSTR (``compare.tstr``) and, where a dataset
+against the held-out test split, TSTR (``scoring.tstr``) and, where a dataset
 has one, the share of rows whose pair of columns tied by a fixed mapping is a
 real pair.
 """
@@ -25,7 +25,9 @@ import json
 import sys
 import time
 
-from compare import RESULTS, ROOT, load, machine_line, median_cell, tstr, versions
+from report import machine_line, median_cell, versions
+from scoring import synthetic_scores
+from splits import RESULTS, ROOT, load
 
 OUT = ROOT / "docs" / "benchmarks_exact_values.md"
 SAVED = RESULTS / "exact_values" / "exact_values.json"
@@ -42,7 +44,6 @@ METRICS = [
 
 def run(data, dataset, model_name, epochs, max_exact_values, seed):
     from sksynth import GANSynthesizer, VAESynthesizer
-    from sksynth.metrics import detection_score, quality_score
 
     train, test, target, discrete = data
     cls = {"vae": VAESynthesizer, "gan": GANSynthesizer}[model_name]
@@ -52,9 +53,7 @@ def run(data, dataset, model_name, epochs, max_exact_values, seed):
     synthetic = model.sample(len(train), random_state=seed)
     result = {"dataset": dataset, "model": model_name, "epochs": epochs, "seed": seed}
     result["max_exact_values"] = max_exact_values
-    result["quality"] = quality_score(test, synthetic, discrete_columns=discrete)
-    result["detection"] = detection_score(test, synthetic, discrete_columns=discrete)
-    result.update(tstr(synthetic, train, test, target, discrete)[0])
+    result.update(synthetic_scores(synthetic, train, test, target, discrete, reference=test))
     result["pairs"] = float("nan")
     if dataset in PAIRS:
         first, second = PAIRS[dataset]

@@ -6,14 +6,14 @@ Run alone in the benchmark environment (it times sampling)::
     .venv-bench/bin/python benchmarks/bench_latent.py --latent-dims 16 \
         --mixtures none 5 10 20 --output docs/benchmarks_latent_mixture.md
 
-On the harness's split of each dataset (``compare.load``), ``VAESynthesizer``
+On the harness's split of each dataset (``splits.load``), ``VAESynthesizer``
 with its defaults but ``latent_dim`` and ``latent_mixture`` is fitted for
 ``--epochs`` epochs with each seed. For each fit: the fit seconds, sampling
 rows/s (100,000 rows to a DataFrame, median of five), the active latent units (dimensions whose
 posterior mean varies across the training rows with a variance above 0.01, as
 in Burda et al., 2016), and, on as many sampled rows as the training split,
 ``quality_score``, ``detection_score``, the target's positive share and TSTR
-(``compare.tstr``). The page shows the median over the seeds and the range.
+(``scoring.tstr``). The page shows the median over the seeds and the range.
 """
 
 from __future__ import annotations
@@ -24,18 +24,10 @@ import sys
 import time
 from pathlib import Path
 
-from compare import (
-    RESULTS,
-    ROOT,
-    SAMPLE_ROWS,
-    alternating_medians,
-    load,
-    machine_line,
-    median_cell,
-    positive_share,
-    tstr,
-    versions,
-)
+from report import machine_line, median_cell, versions
+from scoring import synthetic_scores
+from speed import SAMPLE_ROWS, alternating_medians
+from splits import RESULTS, ROOT, load
 
 OUT = ROOT / "docs" / "benchmarks_latent.md"
 SAVED = RESULTS / "latent" / "latent.json"  # apart from the harness's results
@@ -54,7 +46,6 @@ METRICS = [
 
 def run(data, dataset, latent_dim, seed, epochs, mixture=None):
     from sksynth import VAESynthesizer
-    from sksynth.metrics import detection_score, quality_score
 
     train, test, target, discrete = data
     model = VAESynthesizer(
@@ -74,10 +65,7 @@ def run(data, dataset, latent_dim, seed, epochs, mixture=None):
     result["rows_per_s"] = SAMPLE_ROWS / alternating_medians(draw, 5)["vae"]
     result["active"] = int((model.transform(train).var(axis=0) > 0.01).sum())
     synthetic = model.sample(len(train), random_state=seed)
-    result["quality"] = quality_score(train, synthetic, discrete_columns=discrete)
-    result["detection"] = detection_score(train, synthetic, discrete_columns=discrete)
-    result["share"] = positive_share(synthetic, train, target)
-    result.update(tstr(synthetic, train, test, target, discrete)[0])
+    result.update(synthetic_scores(synthetic, train, test, target, discrete))
     return result
 
 

@@ -39,15 +39,14 @@ import numpy as np
 # a cold compiler cache, so that the compile seconds are a first compilation's
 os.environ["TORCHINDUCTOR_CACHE_DIR"] = tempfile.mkdtemp(prefix="sksynth-inductor-")
 import torch  # noqa: E402
-from compare import (  # noqa: E402
-    ROOT,
+from speed import (  # noqa: E402
     SAMPLE_ROWS,
     alternating_medians,
-    load,
     matmul_peak_gflops,
     step_flops,
     training_matrix,
 )
+from splits import ROOT, load  # noqa: E402
 from subnormals import count_subnormals, optimizer_state  # noqa: E402
 
 OUT = ROOT / "docs" / "benchmarks_levers.md"

@@ -4,7 +4,7 @@ Run in the benchmark environment (nothing is timed)::
 
     .venv-bench/bin/python benchmarks/bench_missing.py    # writes docs/benchmarks_missing.md
 
-Adult's training split (``compare.load``) has no missing numbers, so gaps are
+Adult's training split (``splits.load``) has no missing numbers, so gaps are
 made: ``--rows`` rows (seeded), of which ``age`` loses 10 % and
 ``hours-per-week`` 30 % of its values at random. Each model, with its defaults
 but ``--epochs``, is fitted with each seed and draws 10,000 rows; the page gives
@@ -27,7 +27,8 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from compare import RESULTS, ROOT, load, median_cell
+from report import median_cell
+from splits import RESULTS, ROOT, load
 
 OUT = ROOT / "docs" / "benchmarks_missing.md"
 SAVED = RESULTS / "missing" / "missing.json"  # apart from the harness's results

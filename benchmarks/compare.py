@@ -33,142 +33,21 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
-import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
+from report import device_suffix, fmt_value, versions
 from rss import peak_rss_mb
+from scoring import positive_share, sdmetrics_scores, tstr
+from speed import SAMPLE_ROWS, matmul_peak_gflops, step_flops
+from splits import DATASETS, RESULTS, ROOT, load
 from targets import PEERS, targets_section, time_to_quality_lines
 
-ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "benchmarks" / "results"
 DOCS = ROOT / "docs" / "benchmarks.md"
 MODELS = ["sksynth-vae", "sksynth-gan", "sksynth-vae-es", "sksynth-gan-es", "tvae", "ctgan"]
-DATASETS = {
-    "adult": ("adult.csv", "income", []),
-    "credit_default": ("credit_default.csv", "default.payment.next.month", ["ID"]),
-}
-SAMPLE_ROWS = 100_000
-
-
-def load(dataset: str, data_dir: Path):
-    from sklearn.model_selection import train_test_split
-
-    filename, target, drop = DATASETS[dataset]
-    frame = pd.read_csv(data_dir / filename).drop(columns=drop)
-    discrete = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
-    discrete = [*discrete, target] if target not in discrete else discrete
-    train, test = train_test_split(frame, test_size=0.2, stratify=frame[target], random_state=0)
-    return train.reset_index(drop=True), test.reset_index(drop=True), target, discrete
-
-
-def tstr(synthetic, train, test, target, discrete):
-    from sklearn.ensemble import HistGradientBoostingClassifier
-    from sklearn.metrics import accuracy_score, f1_score, roc_auc_score
-
-    def fit_score(rows):
-        X = rows.drop(columns=target).copy()
-        X_test = test.drop(columns=target).copy()
-        for column in discrete:
-            if column != target:
-                categories = pd.concat([X[column], X_test[column]]).astype(str).unique()
-                dtype = pd.CategoricalDtype(categories)
-                X[column] = X[column].astype(str).astype(dtype)
-                X_test[column] = X_test[column].astype(str).astype(dtype)
-        y = rows[target].astype(str)
-        if y.nunique() < 2:
-            return {"acc": float("nan"), "f1": float("nan"), "auc": float("nan")}
-        clf = HistGradientBoostingClassifier(categorical_features="from_dtype", random_state=0)
-        clf.fit(X, y)
-        y_test = test[target].astype(str)
-        positive = sorted(y_test.unique())[-1]
-        proba = clf.predict_proba(X_test)[:, list(clf.classes_).index(positive)]
-        predicted = clf.predict(X_test)
-        return {
-            "acc": accuracy_score(y_test, predicted),
-            "f1": f1_score(y_test, predicted, average="macro"),
-            "auc": roc_auc_score(y_test == positive, proba),
-        }
-
-    return fit_score(synthetic), fit_score(train)
-
-
-def sdmetrics_scores(real, synthetic, discrete):
-    from sdmetrics.reports.single_table import QualityReport
-    from sdmetrics.single_table import LogisticDetection
-
-    metadata = {
-        "columns": {
-            c: {"sdtype": "categorical" if c in discrete else "numerical"} for c in real.columns
-        }
-    }
-    report = QualityReport()
-    report.generate(real, synthetic, metadata, verbose=False)
-    properties = report.get_properties().set_index("Property")["Score"]
-    return {
-        "sdm_quality": report.get_score(),
-        "sdm_shapes": properties["Column Shapes"],
-        "sdm_pairs": properties["Column Pair Trends"],
-        "sdm_detection": LogisticDetection.compute(real, synthetic, metadata),
-    }
-
-
-def matmul_peak_gflops(device="cpu", size=2048, repeats=10):
-    """float32 large-matmul GFLOP/s on ``device`` (8192 squared on a GPU)."""
-    import torch
-
-    size = 8192 if device.startswith("cuda") else size
-    a, b = torch.randn(size, size, device=device), torch.randn(size, size, device=device)
-    a @ b
-    _sync(device)
-    start = time.perf_counter()
-    for _ in range(repeats):
-        a @ b
-    _sync(device)
-    return 2 * size**3 * repeats / (time.perf_counter() - start) / 1e9
-
-
-def device_suffix(device: str) -> str:
-    """File-name suffix of a run on ``device``: none on the CPU, ``_cuda``, ``_cuda1``..."""
-    return "" if device == "cpu" else "_" + device.replace(":", "")
-
-
-def _sync(device):
-    import torch
-
-    if device.startswith("cuda"):
-        torch.cuda.synchronize()
-
-
-def training_matrix(model, train):
-    """``train`` encoded by a fitted sksynth model in the layout its net's training
-    steps take (a tensor on the net's device). A GAN net also gets the rows it draws
-    its real rows from: the compact layout it trains on, which ``fit`` lets go of."""
-    import torch
-
-    net = model.net_
-    compact = model.transformer_._transform_compact(model._internal(train.copy()))
-    compact = torch.from_numpy(compact).to(net.device)
-    if hasattr(net, "attach_rows"):
-        net.attach_rows(compact)
-    return net.expand_rows(compact)
-
-
-def step_flops(model, train):
-    """FLOPs of one training step of a fitted sksynth model (one batch of real rows)."""
-    from torch.utils.flop_counter import FlopCounterMode
-
-    net = model.net_
-    batch = training_matrix(model, train)[: model.batch_size]
-    counter = FlopCounterMode(display=False)
-    with counter:
-        net.train_step((batch, None))
-    return counter.get_total_flops()
 
 
 def run_child(model_name, dataset, data_dir, epochs, curve_every, seed, device="cpu"):
@@ -287,23 +166,6 @@ def run_child(model_name, dataset, data_dir, epochs, curve_every, seed, device="
     return result
 
 
-def positive_share(rows, train, target):
-    """Share of ``rows`` whose target is the training split's last class (as strings)."""
-    positive = sorted(train[target].astype(str).unique())[-1]
-    return float((rows[target].astype(str) == positive).mean())
-
-
-def alternating_medians(calls, repeats):
-    """Median seconds of each ``calls[name](repeat)``, the calls taking turns ``repeats`` times."""
-    seconds = {name: [] for name in calls}
-    for repeat in range(repeats):
-        for name, call in calls.items():
-            start = time.perf_counter()
-            call(repeat)
-            seconds[name].append(time.perf_counter() - start)
-    return {name: float(np.median(s)) for name, s in seconds.items()}
-
-
 def _above_base(a, b):
     """Peak RSS above each process's RSS after its imports and the data: MB and ratio."""
     if "base_rss_mb" not in a or "base_rss_mb" not in b:
@@ -325,66 +187,6 @@ def ceiling(dataset, data_dir):
     result["tstr"], _ = tstr(train, train, test, target, discrete)
     result["target_share"] = positive_share(train, train, target)
     return result
-
-
-def versions(device="cpu", peers=True):
-    """The machine and library versions of a page's header (the peer's only with ``peers``)."""
-    import sklearn
-    import torch
-
-    import sksynth
-
-    gpu = f"{torch.cuda.get_device_name()}, " if device.startswith("cuda") else ""
-    text = (
-        f"Python {platform.python_version()}, torch {torch.__version__}, pandas "
-        f"{pd.__version__}, numpy {np.__version__}, scikit-learn {sklearn.__version__}, "
-        f"sksynth {sksynth.__version__}"
-    )
-    if peers:
-        import ctgan
-        import sdmetrics
-
-        text += f", ctgan {ctgan.__version__}, sdmetrics {sdmetrics.__version__}"
-    return f"{gpu}{text}; {platform.machine()}{_cpu_model()}, {_cores()} CPU cores"
-
-
-def machine_line(saved: dict) -> str:
-    """A saved run's ``versions`` (the machine it ran on), with its date when it has one."""
-    date = saved.get("date")
-    return saved["versions"] + (f"; run on {date}" if date else "")
-
-
-def _cpu_model() -> str:
-    """`` (model name, family F model M)`` of the CPU as Linux names it, or nothing: a
-    model's float rounding, and thus a long fit's path, can differ between CPU kinds
-    (a virtual machine may name only the vendor's line, hence the family and model)."""
-    cpuinfo = Path("/proc/cpuinfo")
-    if not cpuinfo.exists():
-        return ""
-    fields: dict[str, str] = {}
-    for line in cpuinfo.read_text().splitlines():
-        key, _, value = line.partition(":")
-        if not key.strip():  # the first processor's block ends here
-            break
-        fields.setdefault(key.strip(), value.strip())
-    parts = [fields["model name"]] if "model name" in fields else []
-    if "cpu family" in fields and "model" in fields:
-        parts.append(f"family {fields['cpu family']} model {fields['model']}")
-    return f" ({', '.join(parts)})" if parts else ""
-
-
-def _cores():
-    import os
-
-    return len(os.sched_getaffinity(0))
-
-
-def fmt_value(value, spec):
-    return (
-        ""
-        if value is None or (isinstance(value, float) and np.isnan(value))
-        else format(value, spec)
-    )
 
 
 def render():
@@ -566,18 +368,6 @@ def run_in_child(model, dataset, epochs, curve_every, seed, data_dir, device="cp
         raise SystemExit(f"{model} failed")
     print(f"{model} (seed {seed}): done in {time.perf_counter() - start:.0f} s", file=sys.stderr)
     return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def median_cell(values, spec):
-    """A table cell: the median of ``values`` and, over several, their range below it
-    (NaN values, a score undefined for that fit, are left out; empty if all are)."""
-    values = [v for v in values if not np.isnan(v)]
-    if not values:
-        return ""
-    median = format(statistics.median(values), spec)
-    if len(values) == 1:
-        return median
-    return f"{median}<br>{format(min(values), spec)}-{format(max(values), spec)}"
 
 
 def main():

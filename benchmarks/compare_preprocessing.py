@@ -14,7 +14,9 @@ import argparse
 from functools import partial
 from pathlib import Path
 
-from compare import DATASETS, ROOT, alternating_medians, load, versions
+from report import versions
+from speed import alternating_medians
+from splits import DATASETS, ROOT, load
 
 OUT = ROOT / "docs" / "benchmarks_preprocessing.md"
 

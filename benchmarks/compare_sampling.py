@@ -23,7 +23,9 @@ import time
 import warnings
 from pathlib import Path
 
-from compare import DATASETS, ROOT, alternating_medians, device_suffix, load, versions
+from report import device_suffix, versions
+from speed import alternating_medians
+from splits import DATASETS, ROOT, load
 
 DOCS = ROOT / "docs"
 ROWS = 100_000

@@ -30,17 +30,9 @@ import time
 from pathlib import Path
 
 import numpy as np
-from compare import (
-    DATASETS,
-    MODELS,
-    RESULTS,
-    ROOT,
-    device_suffix,
-    fmt_value,
-    median_cell,
-    run_in_child,
-    versions,
-)
+from compare import MODELS, run_in_child
+from report import device_suffix, fmt_value, median_cell, versions
+from splits import DATASETS, RESULTS, ROOT
 from targets import PEERS
 
 SAVED = RESULTS / "seeds"

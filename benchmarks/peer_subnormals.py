@@ -4,7 +4,7 @@ Run in the benchmark environment::
 
     .venv-bench/bin/python benchmarks/peer_subnormals.py   # docs/benchmarks_peer_subnormals.md
 
-ctgan's TVAE is fitted on Adult's training split (``compare.load``) for
+ctgan's TVAE is fitted on Adult's training split (``splits.load``) for
 ``--epochs`` epochs twice in this process: as it is, and inside sksynth's
 ``flush_denormals`` (flush-to-zero on every thread torch computes on, what
 sksynth's own fits do). Every ``--every`` epochs the page gives the mean seconds
@@ -20,7 +20,8 @@ import time
 import warnings
 
 import torch
-from compare import ROOT, load, versions
+from report import versions
+from splits import ROOT, load
 from subnormals import count_subnormals, optimizer_state
 
 OUT = ROOT / "docs" / "benchmarks_peer_subnormals.md"
