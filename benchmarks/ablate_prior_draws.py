@@ -36,11 +36,11 @@ SAVED = RESULTS / "ablations" / "prior_draws.json"
 COMPONENTS = 10
 
 
-def run(data, dataset: str, column: str, beta: float, seed: int, epochs: int) -> list[dict]:
-    """The fit's two scored draws: from its latent mixture, then from the prior."""
+def run(data, dataset: str, column: str, real: dict, beta: float, seed: int, epochs: int):
+    """The fit's two scored draws: from its latent mixture, then from the prior
+    (``real``: the training split's conditional on the key ``column``)."""
     train, test, target, discrete = data
     positive = positive_class(train, target)
-    real = conditional(train, column, target, positive)
     start = time.perf_counter()
     model = VAESynthesizer(
         epochs=epochs,
@@ -90,10 +90,12 @@ def main():
     SAVED.parent.mkdir(parents=True, exist_ok=True)
     for dataset in args.datasets:
         data = load(dataset, ROOT.parent / "shared" / "datasets")
-        column = key_column(data[0], data[2])
+        train, target = data[0], data[2]
+        column = key_column(train, target)
+        real = conditional(train, column, target, positive_class(train, target))
         for beta in args.betas:
             for seed in args.seeds:
-                for draw in run(data, dataset, column, beta, seed, args.epochs):
+                for draw in run(data, dataset, column, real, beta, seed, args.epochs):
                     record["draws"].append(draw)
                     SAVED.write_text(json.dumps(saved, indent=1))
                     print(
