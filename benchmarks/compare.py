@@ -24,7 +24,8 @@ training step and the achieved GFLOP/s against a large-matmul peak measured in
 the same process. ``sksynth-vae-es`` and ``sksynth-gan-es`` are the same models
 with ``early_stopping=True`` (10 % of the training rows held out for the
 quality checks; the fit stops after 30 epochs without a better check and keeps
-the best weights); their ``epochs`` is a maximum. Results are saved as JSON in
+the best weights); their ``epochs`` is a maximum. ``sksynth-vae-ar`` is the VAE
+with ``autoregressive=True``. Results are saved as JSON in
 ``benchmarks/results/`` and ``docs/benchmarks.md`` is regenerated from every
 saved result.
 """
@@ -47,7 +48,15 @@ from splits import DATASETS, RESULTS, ROOT, load
 from targets import PEERS, targets_section, time_to_quality_lines
 
 DOCS = ROOT / "docs" / "benchmarks.md"
-MODELS = ["sksynth-vae", "sksynth-gan", "sksynth-vae-es", "sksynth-gan-es", "tvae", "ctgan"]
+MODELS = [
+    "sksynth-vae",
+    "sksynth-gan",
+    "sksynth-vae-es",
+    "sksynth-gan-es",
+    "sksynth-vae-ar",
+    "tvae",
+    "ctgan",
+]
 
 
 def run_child(model_name, dataset, data_dir, epochs, curve_every, seed, device="cpu"):
@@ -92,6 +101,7 @@ def run_child(model_name, dataset, data_dir, epochs, curve_every, seed, device="
             callbacks=[Curve()],
             device=device,
             early_stopping=model_name.endswith("-es"),
+            **({"autoregressive": True} if model_name == "sksynth-vae-ar" else {}),
         )
         holder["model"] = model
         start["t"] = time.perf_counter()

@@ -37,13 +37,16 @@ FORMAT = "sksynth-model"
 #: 2 adds a VAE's latent mixture; 3 residual columns and origins of wide int and
 #: datetime columns (see ``ContinuousEncoder``); 4 a GAN without the index of its
 #: training rows (earlier readers required it); 5 few-valued columns whose values
-#: never seen decode to the nearest seen one (``max_exact_values``). A file is
+#: never seen decode to the nearest seen one (``max_exact_values``); 6 a VAE with
+#: an autoregressive decoder (``autoregressive=True``). A file is
 #: written with the lowest version that holds it, so that older sksynth versions
 #: read what they can and refuse, with a clear error, what they would decode
 #: wrongly or not load.
-VERSION = 5
+VERSION = 6
 _CLASSES = {cls.__name__: cls for cls in (GANSynthesizer, VAESynthesizer)}
 _MODULES = ("module_", "discriminator_", "sampler_")
+#: Parameters added after the first format, left out of a file at their default.
+_LATER_PARAMS = {"latent_mixture": None, "autoregressive": False}
 #: What building a model from a file's parts raises when they do not fit together.
 _DAMAGED = (
     KeyError, IndexError, TypeError, ValueError, AttributeError, RuntimeError, ArithmeticError
@@ -87,8 +90,9 @@ def _params(model) -> dict:
             stacklevel=3,
         )
     params["callbacks"] = None
-    if params.get("latent_mixture", 0) is None:  # at its default: older versions read the file
-        del params["latent_mixture"]
+    for key, default in _LATER_PARAMS.items():
+        if key in params and params[key] is default:  # older versions read the file
+            del params[key]
     if isinstance(params.get("device"), torch.device):
         params["device"] = str(params["device"])
     if not isinstance(params.get("random_state"), int | type(None)):
@@ -104,6 +108,8 @@ def _params(model) -> dict:
 
 def _version(model, plain: bool) -> int:
     """The lowest version that reads ``model``'s file (see ``VERSION``)."""
+    if getattr(model.net_.module_, "context", None) is not None:
+        return 6
     tt = model.transformer_
     # encoders that decode a mode to its nearest atom (max_exact_values): older
     # versions would decode that mode to values never seen

@@ -12,6 +12,7 @@ _GAN = dict(
 )
 FAST = {
     "vae": lambda **kw: VAESynthesizer(**{**_VAE, **kw}),
+    "vae-ar": lambda **kw: VAESynthesizer(**{**_VAE, "autoregressive": True, **kw}),
     "gan": lambda **kw: GANSynthesizer(**{**_GAN, **kw}),
 }
 

@@ -13,6 +13,9 @@ ESTIMATORS = [
     VAESynthesizer(
         latent_dim=4, encoder_sizes=(16,), decoder_sizes=(16,), latent_mixture=2, **TINY
     ),
+    VAESynthesizer(
+        latent_dim=4, encoder_sizes=(16,), decoder_sizes=(16,), autoregressive=True, **TINY
+    ),
     GANSynthesizer(noise_dim=8, generator_sizes=(16,), discriminator_sizes=(16,), pac=2, **TINY),
     # a sampler: imbalanced-learn's checks are in test_oversampler.py
     SyntheticOverSampler(

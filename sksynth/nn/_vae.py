@@ -7,9 +7,11 @@ import math
 import torch
 from torch import nn
 
+from ._autoregressive import SpanContext
 from ._layers import (
     SpanLayout,
     apply_activations,
+    expand_compact,
     onehot_block_nll,
     ordered_output,
     sample_compact,
@@ -26,6 +28,8 @@ class VAEModule(nn.Module):
 
     The decoder outputs raw values: scalar columns are the means (through tanh)
     of Gaussians with a learned per-column scale; one-hot blocks are logits.
+    With ``autoregressive=True``, each span's output also depends on the spans
+    drawn before it (:class:`~sksynth.nn._autoregressive.SpanContext`).
     """
 
     def __init__(
@@ -36,6 +40,7 @@ class VAEModule(nn.Module):
         encoder_sizes=(128, 128),
         decoder_sizes=(128, 128),
         label_span=None,
+        autoregressive=False,
         seed=0,
     ):
         super().__init__()
@@ -59,6 +64,7 @@ class VAEModule(nn.Module):
         decoder, width = seeded_mlp(latent_dim, decoder_sizes, g)
         self.decoder = nn.Sequential(decoder, seeded_linear(width, n, g))
         self.log_scale = nn.Parameter(torch.full((len(self.layout.scalar_index),), -2.0))
+        self.context = SpanContext(self.layout.spans, n) if autoregressive else None
 
     def _apply(self, fn, *args, **kwargs):
         super()._apply(fn, *args, **kwargs)
@@ -72,13 +78,20 @@ class VAEModule(nn.Module):
         mu, logvar = self.to_stats(self.encoder(x)).chunk(2, dim=1)
         return mu, logvar.clamp(-20.0, 10.0)
 
-    def decode(self, z):
-        return self.decoder(z)
+    def decode(self, z, x=None):
+        """Raw outputs for latents ``z``; with the context term, given the rows ``x``
+        (their spans before each span: the likelihood of ``x``)."""
+        raw = self.decoder(z)
+        if self.context is None:
+            return raw
+        if x is None:
+            raise ValueError("an autoregressive decoder needs the rows x it scores")
+        return raw + self.context(x)
 
     def forward(self, x, eps):
         mu, logvar = self.encode(x)
         z = mu + eps * torch.exp(0.5 * logvar)
-        return self.decode(z), mu, logvar
+        return self.decode(z, x), mu, logvar
 
     def reconstruction_nll(self, raw, x, layout=None, *, label=False):
         """Per-row negative log-likelihood of ``x`` under the decoder output ``raw``.
@@ -113,12 +126,19 @@ class VAEModule(nn.Module):
 
     def sample_rows(self, z, generator):
         """Rows drawn from p(x|z) in the compact layout: Gaussian scalars, category codes."""
+        if self.context is not None:
+            scale = torch.exp(self.log_scale)
+            return self.context.draw(self.decoder(z), self.layout, generator, scale)
         hidden, last = self.decoder
         raw = ordered_output(last, hidden(z), self.layout)
         return sample_compact(raw, self.layout, generator, torch.exp(self.log_scale))
 
     def decode_mode(self, z):
-        """The most likely row for each latent vector."""
+        """The most likely row for each latent vector (span by span, greedily, with
+        the context term)."""
+        if self.context is not None:
+            compact = self.context.draw(self.decoder(z), self.layout, None)
+            return expand_compact(compact, self.layout)
         raw = self.decode(z)
         return apply_activations(raw, self.layout, onehot="argmax")
 
@@ -167,5 +187,5 @@ class VAENet(SeededNet):
         total = x.new_zeros(x.shape[0])
         for e in eps:
             z = mu + e[None, :] * torch.exp(0.5 * logvar)
-            total += module.reconstruction_nll(module.decode(z), x, layout)
+            total += module.reconstruction_nll(module.decode(z, x), x, layout)
         return -(total / len(eps) + module.kl(mu, logvar))

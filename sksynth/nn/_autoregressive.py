@@ -1,0 +1,157 @@
+"""A decoder term that lets each span depend on the spans drawn before it.
+
+The plain decoder draws every span independently given the latent vector, so
+two columns follow each other only as far as the latent carries them. The
+context term adds to each span's raw output a linear function of the spans
+before it in a fixed order (a masked linear layer, as in MADE: Germain et al.,
+2015). Training feeds it the row itself (the likelihood stays exact, and one
+batch costs one more matrix product); sampling draws the spans one after the
+other, each from its output plus the context of the spans already drawn.
+
+The order: columns as the table has them (so a target fitted as ``y``, the
+last column, comes last, given every other one); within a continuous column,
+its missing flag, then its mode, then the value within the mode, then its
+residuals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+from ..preprocessing import Span
+from ._layers import SpanLayout
+
+#: Position of each kind of span among a column's spans in the drawing order.
+_KIND_RANK = {"missing": 0, "category": 1, "mode": 1, "scalar": 2, "residual": 3}
+
+
+def drawing_order(spans: Sequence[Span]) -> list[int]:
+    """Positions of ``spans`` in the order they are drawn (see the module's docstring)."""
+    columns: dict = {}
+    for s in spans:
+        columns.setdefault(s.column, len(columns))
+    keys = [(columns[s.column], _KIND_RANK[s.kind], k) for k, s in enumerate(spans)]
+    return [k for *_, k in sorted(keys)]
+
+
+def context_mask(spans: Sequence[Span], order: Sequence[int], n_features: int) -> torch.Tensor:
+    """``(n_features, n_features)`` 0/1 mask: output column ``i`` sees input column
+    ``j`` when ``j``'s span is drawn before ``i``'s."""
+    rank = torch.empty(n_features, dtype=torch.long)
+    for position, k in enumerate(order):
+        rank[spans[k].start : spans[k].stop] = position
+    return (rank[None, :] < rank[:, None]).float()
+
+
+def _draw_codes(logits: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
+    """One category per row from ``logits`` ``(n, width)``, by inverting the
+    cumulative softmax at the uniforms ``u`` ``(n,)``."""
+    cdf = torch.exp(logits - logits.amax(dim=1, keepdim=True)).cumsum(dim=1)
+    threshold = u.to(cdf.dtype).unsqueeze(1) * cdf[:, -1:]
+    return (cdf[:, :-1] < threshold).sum(dim=1)
+
+
+class SpanContext(nn.Module):
+    """The masked linear term ``x @ (weight * mask).T`` over the encoded columns.
+
+    Its weight starts at zero: before training the decoder is the plain one.
+    """
+
+    def __init__(self, spans: Sequence[Span], n_features: int):
+        super().__init__()
+        self.order = drawing_order(spans)
+        self.weight = nn.Parameter(torch.zeros(n_features, n_features))
+        # derived from the spans: rebuilt with the module, not saved with its weights
+        self.register_buffer("mask", context_mask(spans, self.order, n_features), persistent=False)
+        columns = [torch.arange(spans[k].start, spans[k].stop) for k in self.order]
+        self.register_buffer("columns", torch.cat(columns).long(), persistent=False)
+        # a continuous column's spans after its missing flag enter the context only
+        # when the value is present, as in the training rows: for each span, the
+        # drawing-order position of its column's ``present`` flag (None: ungated)
+        position = {int(c): p for p, c in enumerate(self.columns.tolist())}
+        present = {s.column: position[s.start] for s in spans if s.kind == "missing"}
+        # the scalar spans in drawing order, by their position among ``scalar_index``
+        scalars = [k for k, s in enumerate(spans) if not s.is_onehot]
+        ranks = [scalars.index(k) for k in self.order if not spans[k].is_onehot]
+        self.register_buffer(
+            "scalar_ranks", torch.tensor(ranks, dtype=torch.long), persistent=False
+        )
+        self.gates = [
+            present.get(spans[k].column) if spans[k].kind != "missing" else None for k in self.order
+        ]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x @ (self.weight * self.mask).T
+
+    def draw(
+        self,
+        raw: torch.Tensor,
+        layout: SpanLayout,
+        generator: torch.Generator | None,
+        scalar_scale: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """Rows in the compact layout (one column per span), drawn span after span.
+
+        ``raw`` ``(n, features)`` is the decoder's output for the latents. Scalar
+        spans take ``tanh`` of their output plus its context, plus Gaussian noise
+        of scale ``scalar_scale`` (in the order of ``layout.scalar_index``);
+        one-hot spans a category drawn from the softmax of theirs (one uniform
+        each). With ``generator=None``, no noise and the most likely category:
+        the greedy row. Columns are handled in drawing order, so that each span's
+        context is one product by the columns drawn before it. The spans of a
+        value drawn missing are drawn as well (decoding ignores them) but, as in
+        the training rows, add nothing to the later spans' context.
+        """
+        n = raw.shape[0]
+        # effect[p, q]: what drawn column p adds to the output of column q
+        effect = (self.weight * self.mask).T.to(raw.dtype)
+        effect = effect.index_select(0, self.columns).index_select(1, self.columns)
+        raw = raw.index_select(1, self.columns)
+        out = raw.new_empty((n, len(layout.spans)))
+        uniforms = noise = None
+        if generator is not None:  # one uniform per one-hot span, one normal per scalar
+            device = generator.device
+            n_onehot = sum(layout.spans[k].is_onehot for k in self.order)
+            options = {"generator": generator, "device": device}
+            uniforms = torch.rand((n_onehot, n), dtype=torch.float64, **options).to(raw.device)
+            if scalar_scale is not None:
+                noise = torch.randn((len(self.order) - n_onehot, n), **options)
+                noise = noise.to(raw.device, raw.dtype)
+        if noise is not None:
+            noise *= scalar_scale.index_select(0, self.scalar_ranks).to(raw.dtype).unsqueeze(1)
+        self._draw_spans(raw, out, effect, layout, uniforms, noise)
+        return out
+
+    def _draw_spans(self, raw, out, effect, layout, uniforms, noise) -> None:
+        """:meth:`draw`'s loop over the spans, writing ``out``: ``uniforms`` holds one
+        row per one-hot span, ``noise`` (scaled) one per scalar span, in drawing
+        order (``None``: the most likely category, no noise)."""
+        drawn = torch.zeros_like(raw)
+        a = n_onehot = n_scalar = 0
+        for k, gate in zip(self.order, self.gates, strict=True):
+            span = layout.spans[k]
+            b = a + span.width
+            values = raw[:, a:b]
+            if a:
+                values = torch.addmm(values, drawn[:, :a], effect[:a, a:b])
+            if span.is_onehot:
+                if uniforms is None:
+                    codes = values.argmax(dim=1)
+                else:
+                    codes = _draw_codes(values, uniforms[n_onehot])
+                n_onehot += 1
+                out[:, k] = codes.to(out.dtype)
+                drawn[:, a:b].scatter_(1, codes.unsqueeze(1), 1.0)
+            else:
+                value = torch.tanh(values[:, 0])
+                if noise is not None:
+                    value += noise[n_scalar]
+                n_scalar += 1
+                out[:, k] = value
+                drawn[:, a] = value
+            if gate is not None:
+                drawn[:, a:b] *= drawn[:, gate : gate + 1]
+            a = b

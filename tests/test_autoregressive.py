@@ -1,0 +1,185 @@
+"""``VAESynthesizer(autoregressive=True)``: each span drawn given the spans before it."""
+
+import copy
+import json
+import zipfile
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from conftest import make_mixed
+from sklearn.utils._param_validation import InvalidParameterError
+
+import sksynth
+from sksynth import VAESynthesizer
+from sksynth.nn._autoregressive import context_mask, drawing_order
+from sksynth.nn._layers import apply_activations
+from sksynth.preprocessing import Span
+from sksynth.synthesizers._base import TARGET
+
+
+def small(**kw):
+    params = dict(epochs=3, batch_size=64, latent_dim=4, encoder_sizes=(16,), decoder_sizes=(16,))
+    return VAESynthesizer(**{**params, "autoregressive": True, **kw})
+
+
+def test_mask_lets_a_span_see_only_the_spans_drawn_before_it():
+    spans = [
+        Span("a", "scalar", 0, 1),
+        Span("a", "mode", 1, 3),
+        Span("a", "missing", 3, 5),
+        Span("b", "category", 5, 7),
+    ]
+    order = drawing_order(spans)
+    assert order == [2, 1, 0, 3]  # missing flag, mode, value within the mode; then b
+    mask = context_mask(spans, order, 7)
+    expected = torch.zeros(7, 7)
+    expected[1:3, 3:5] = 1  # the mode sees the flag
+    expected[0, 1:5] = 1  # the value sees the flag and the mode
+    expected[5:7, 0:5] = 1  # b sees all of a
+    torch.testing.assert_close(mask, expected)
+
+
+def test_columns_in_table_order_and_y_last():
+    X = make_mixed(200)
+    y = np.array(["p", "q"] * 100)
+    model = small(random_state=0).fit(X, y)
+    spans, order = model.transformer_.output_spans_, model.net_.module_.context.order
+    columns = [spans[k].column for k in order]
+    assert list(dict.fromkeys(columns)) == [*(f"x{k}" for k in range(X.shape[1])), TARGET]
+    assert [spans[k].kind for k in order if spans[k].column == "x0"] == [
+        "missing",
+        "mode",
+        "scalar",
+    ]
+
+
+@pytest.fixture(scope="module")
+def strong():
+    """A fitted model with a strong random context term, and latents to decode."""
+    model = small(random_state=0).fit(make_mixed(300))
+    module = model.net_.module_
+    generator = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        module.context.weight.copy_(torch.randn(module.context.weight.shape, generator=generator))
+    z = torch.randn((80, module.latent_dim), generator=generator)
+    return model, module, z
+
+
+def test_greedy_rows_are_the_likeliest_under_the_training_product(strong):
+    # the sequential draw and the masked product that training scores agree: the
+    # greedy rows, fed back as context (missing values' spans left at zero, as in
+    # the training rows), are again the most likely outputs, span by span
+    model, module, z = strong
+    with torch.no_grad():
+        rows = module.decode_mode(z)
+        layout = module.layout
+        context = rows.clone()
+        context[:, layout.gated] *= rows[:, layout.gate]
+        again = apply_activations(module.decode(z, context), layout, onehot="argmax")
+    assert layout.gated.numel() and (rows[:, layout.gate] == 0).any()  # some drawn missing
+    torch.testing.assert_close(again, rows, rtol=1e-5, atol=1e-5)
+
+
+def test_draws_follow_the_training_likelihood(strong):
+    # many draws for one latent vector: the second span drawn (a column's mode), among
+    # the rows with a given first span (its missing flag), has the frequencies of the
+    # softmax that training gives it with that flag as context
+    model, module, z = strong
+    n = 20_000
+    generator = torch.Generator().manual_seed(1)
+    with torch.no_grad():
+        compact = module.sample_rows(z[:1].expand(n, -1), generator)
+    spans = module.layout.spans
+    first, second = (spans[k] for k in module.context.order[:2])
+    assert (first.kind, second.kind) == ("missing", "mode") and second.width > 1
+    codes = compact[:, [spans.index(first), spans.index(second)]].long()
+    for flag in (0, 1):
+        drawn = codes[codes[:, 0] == flag, 1]
+        assert len(drawn) > 2000  # both flags drawn often
+        context = torch.zeros((1, module.layout.n_features))
+        context[0, first.start + flag] = 1.0
+        with torch.no_grad():
+            logits = module.decode(z[:1], context)[0, second.start : second.stop]
+        expected = torch.softmax(logits, dim=0)
+        observed = torch.bincount(drawn, minlength=second.width) / len(drawn)
+        torch.testing.assert_close(observed, expected, atol=0.025, rtol=0)
+
+
+def test_scalar_noise_has_each_column_s_scale():
+    # without context, a scalar's draws for one latent vector spread by its own scale
+    model = small(random_state=0).fit(make_mixed(200))
+    module = copy.deepcopy(model.net_.module_)
+    n_scalar = len(module.log_scale)
+    with torch.no_grad():
+        module.context.weight.zero_()
+        module.log_scale.copy_(torch.linspace(-4.0, -2.0, n_scalar))
+        z = torch.zeros((20_000, module.latent_dim))
+        compact = module.sample_rows(z, torch.Generator().manual_seed(0))
+    spans = module.layout.spans
+    stds = compact[:, [k for k, s in enumerate(spans) if not s.is_onehot]].std(dim=0)
+    torch.testing.assert_close(stds, torch.exp(module.log_scale), rtol=0.03, atol=0)
+
+
+def test_context_carries_what_the_latents_do_not():
+    # b is a function of a; a KL weight so heavy that the latents carry nothing
+    # leaves the plain decoder drawing b independently of a, not this one
+    rng = np.random.default_rng(0)
+    a = rng.choice(list("pqr"), 3000)
+    link = {"p": "u", "q": "v", "r": "w"}
+    X = pd.DataFrame({"a": a, "b": pd.Series(a).map(link)})
+    kw = dict(epochs=20, batch_size=100, lr=1e-2, beta=50.0, random_state=0)
+
+    def agreement(model):
+        Xs = model.fit(X).sample(3000, random_state=0)
+        return (Xs["b"] == Xs["a"].map(link)).mean()
+
+    assert agreement(VAESynthesizer(**kw)) < 0.4  # chance: 1/3
+    assert agreement(VAESynthesizer(autoregressive=True, **kw)) > 0.95  # 0.978
+
+
+def test_saved_with_its_own_format_version(tmp_path):
+    X = make_mixed(200)
+    model = small(random_state=0).fit(X)
+    sksynth.save(model, tmp_path / "m")
+    with zipfile.ZipFile(tmp_path / "m") as archive:  # older readers refuse it
+        state = json.loads(archive.read("sksynth.json"))
+    assert state["version"] == 6 and state["params"]["autoregressive"] is True
+    loaded = sksynth.load(tmp_path / "m")
+    assert loaded.autoregressive
+    pd.testing.assert_frame_equal(
+        loaded.sample(50, random_state=3), model.sample(50, random_state=3)
+    )
+    np.testing.assert_allclose(loaded.score_samples(X), model.score_samples(X))
+    # the plain decoder's files do not name the parameter: older versions read them
+    sksynth.save(small(random_state=0, autoregressive=False).fit(X), tmp_path / "p")
+    with zipfile.ZipFile(tmp_path / "p") as archive:
+        state = json.loads(archive.read("sksynth.json"))
+    assert "autoregressive" not in state["params"] and state["version"] < 6
+
+
+def test_pickles_from_before_the_parameter_load_plain():
+    model = VAESynthesizer(epochs=1, random_state=0).fit(make_mixed(100))
+    state = model.__getstate__()
+    del state["autoregressive"]
+    old = VAESynthesizer.__new__(VAESynthesizer)
+    old.__setstate__(state)
+    assert old.autoregressive is False
+    assert old.sample(5, random_state=0).equals(model.sample(5, random_state=0))
+
+
+def test_parameter_is_checked():
+    with pytest.raises(InvalidParameterError, match="'autoregressive' parameter"):
+        small(autoregressive="yes").fit(make_mixed(50))
+
+
+def test_score_samples_with_labels_does_not_depend_on_them():
+    # y is drawn last, so the rows' ELBO (y not scored) does not depend on the
+    # placeholder label the encoder's input holds
+    X = make_mixed(200)
+    y = np.array(["p", "q"] * 100)
+    model = small(random_state=0).fit(X, y)
+    elbo = model.score_samples(X)
+    assert np.isfinite(elbo).all()
+    assert model.inverse_transform(model.transform(X.iloc[:5])).shape == (5, X.shape[1])
