@@ -47,11 +47,11 @@ def context_mask(spans: Sequence[Span], order: Sequence[int], n_features: int) -
 
 
 def _draw_codes(logits: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
-    """One category per row from ``logits`` ``(n, width)``, by inverting the
+    """One category per column of ``logits`` ``(width, n)``, by inverting the
     cumulative softmax at the uniforms ``u`` ``(n,)``."""
-    cdf = torch.exp(logits - logits.amax(dim=1, keepdim=True)).cumsum(dim=1)
-    threshold = u.to(cdf.dtype).unsqueeze(1) * cdf[:, -1:]
-    return (cdf[:, :-1] < threshold).sum(dim=1)
+    cdf = torch.exp(logits - logits.amax(dim=0, keepdim=True)).cumsum(dim=0)
+    threshold = u.to(cdf.dtype) * cdf[-1]
+    return (cdf[:-1] < threshold).sum(dim=0)
 
 
 class SpanContext(nn.Module):
@@ -106,11 +106,12 @@ class SpanContext(nn.Module):
         the training rows, add nothing to the later spans' context.
         """
         n = raw.shape[0]
-        # effect[p, q]: what drawn column p adds to the output of column q
-        effect = (self.weight * self.mask).T.to(raw.dtype)
+        # effect[q, p]: what drawn column p adds to the output of column q
+        effect = (self.weight * self.mask).to(raw.dtype)
         effect = effect.index_select(0, self.columns).index_select(1, self.columns)
-        raw = raw.index_select(1, self.columns)
-        out = raw.new_empty((n, len(layout.spans)))
+        # one contiguous row per column: each step works on whole rows
+        raw = raw.index_select(1, self.columns).T.contiguous()
+        out = raw.new_empty((len(layout.spans), n))
         uniforms = noise = None
         if generator is not None:  # one uniform per one-hot span, one normal per scalar
             device = generator.device
@@ -123,35 +124,36 @@ class SpanContext(nn.Module):
         if noise is not None:
             noise *= scalar_scale.index_select(0, self.scalar_ranks).to(raw.dtype).unsqueeze(1)
         self._draw_spans(raw, out, effect, layout, uniforms, noise)
-        return out
+        return out.T
 
     def _draw_spans(self, raw, out, effect, layout, uniforms, noise) -> None:
-        """:meth:`draw`'s loop over the spans, writing ``out``: ``uniforms`` holds one
-        row per one-hot span, ``noise`` (scaled) one per scalar span, in drawing
-        order (``None``: the most likely category, no noise)."""
+        """:meth:`draw`'s loop over the spans, on ``(columns, n)`` tensors, writing
+        ``out`` ``(spans, n)``: ``uniforms`` holds one row per one-hot span,
+        ``noise`` (scaled) one per scalar span, in drawing order (``None``: the
+        most likely category, no noise)."""
         drawn = torch.zeros_like(raw)
         a = n_onehot = n_scalar = 0
         for k, gate in zip(self.order, self.gates, strict=True):
             span = layout.spans[k]
             b = a + span.width
-            values = raw[:, a:b]
+            values = raw[a:b]
             if a:
-                values = torch.addmm(values, drawn[:, :a], effect[:a, a:b])
+                values = torch.addmm(values, effect[a:b, :a], drawn[:a])
             if span.is_onehot:
                 if uniforms is None:
-                    codes = values.argmax(dim=1)
+                    codes = values.argmax(dim=0)
                 else:
                     codes = _draw_codes(values, uniforms[n_onehot])
                 n_onehot += 1
-                out[:, k] = codes.to(out.dtype)
-                drawn[:, a:b].scatter_(1, codes.unsqueeze(1), 1.0)
+                out[k] = codes.to(out.dtype)
+                drawn[a:b].scatter_(0, codes.unsqueeze(0), 1.0)
             else:
-                value = torch.tanh(values[:, 0])
+                value = torch.tanh(values[0])
                 if noise is not None:
                     value += noise[n_scalar]
                 n_scalar += 1
-                out[:, k] = value
-                drawn[:, a] = value
+                out[k] = value
+                drawn[a] = value
             if gate is not None:
-                drawn[:, a:b] *= drawn[:, gate : gate + 1]
+                drawn[a:b] *= drawn[gate]
             a = b
