@@ -83,9 +83,11 @@ bench: $(BENCH_VENV)/.installed
 	$(BENCH_VENV)/bin/python benchmarks/compare.py --dataset credit_default --epochs $(BENCH_EPOCHS)
 	$(BENCH_VENV)/bin/python benchmarks/compare_preprocessing.py --repeats 3
 	$(BENCH_VENV)/bin/python benchmarks/bench_levers.py
+	$(BENCH_VENV)/bin/python benchmarks/bench_autoregressive.py
 	$(BENCH_VENV)/bin/python benchmarks/bench_scale.py
 
-# The VAE against TVAE over five seeds each (30-40 min per dataset on 2 cores).
+# The VAE, plain and autoregressive, against TVAE over five seeds each (40-50 min per
+# dataset on 2 cores).
 bench-seeds: $(BENCH_VENV)/.installed
 	$(BENCH_VENV)/bin/python benchmarks/compare_seeds.py --dataset adult
 	$(BENCH_VENV)/bin/python benchmarks/compare_seeds.py --dataset credit_default

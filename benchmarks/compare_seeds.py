@@ -10,7 +10,7 @@ range of each column, and per pair of models the share of (seed, seed) pairs
 in which the first scores higher. Run alone in the benchmark environment::
 
     .venv-bench/bin/python benchmarks/compare_seeds.py --dataset credit_default \\
-        --models sksynth-vae tvae --seeds 0 1 2 3 4
+        --models sksynth-vae sksynth-vae-ar tvae --seeds 0 1 2 3 4
     .venv-bench/bin/python benchmarks/compare_seeds.py --render   # the page only
 
 Results are kept per dataset in ``benchmarks/results/seeds/``; a run adds the
@@ -190,7 +190,9 @@ def render(out: Path = OUT) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", choices=sorted(DATASETS), default="credit_default")
-    parser.add_argument("--models", nargs="+", default=["sksynth-vae", "tvae"], choices=MODELS)
+    parser.add_argument(
+        "--models", nargs="+", default=["sksynth-vae", "sksynth-vae-ar", "tvae"], choices=MODELS
+    )
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4])
     parser.add_argument("--epochs", type=int, default=300)
     parser.add_argument("--device", default="cpu")
