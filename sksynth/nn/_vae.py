@@ -66,6 +66,10 @@ class VAEModule(nn.Module):
         self.log_scale = nn.Parameter(torch.full((len(self.layout.scalar_index),), -2.0))
         self.context = SpanContext(self.layout.spans, n) if autoregressive else None
 
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        self._modules.setdefault("context", None)  # pickled before the context term
+
     def _apply(self, fn, *args, **kwargs):
         super()._apply(fn, *args, **kwargs)
         self.layout.to(self.log_scale.device)
