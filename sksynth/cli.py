@@ -165,7 +165,16 @@ class _TableWriter:
             self._sink.close()
 
 
-def _model(name: str, epochs, seed, verbose, discrete, device="cpu", early_stopping=False):
+def _model(
+    name: str,
+    epochs,
+    seed,
+    verbose,
+    discrete,
+    device="cpu",
+    early_stopping=False,
+    autoregressive=False,
+):
     from . import GANSynthesizer, VAESynthesizer
 
     cls = {"gan": GANSynthesizer, "vae": VAESynthesizer}[name]
@@ -178,6 +187,8 @@ def _model(name: str, epochs, seed, verbose, discrete, device="cpu", early_stopp
     }
     if epochs is not None:
         params["epochs"] = epochs
+    if autoregressive:  # a VAE's only (cmd_fit refuses it for a GAN)
+        params["autoregressive"] = True
     return cls(**params)
 
 
@@ -221,11 +232,20 @@ def _check_writable(path, option: str) -> None:
 def cmd_fit(args) -> None:
     from . import save
 
+    if args.autoregressive and args.model != "vae":
+        raise ValueError(f"--autoregressive is a VAE's option; got --model {args.model}.")
     _check_writable(args.output, "-o")
     frame = _read_table(args.data, args.dates)
     discrete = _discrete(frame, args.target, args.discrete)
     model = _model(
-        args.model, args.epochs, args.seed, 1, discrete, args.device, args.early_stopping
+        args.model,
+        args.epochs,
+        args.seed,
+        1,
+        discrete,
+        args.device,
+        args.early_stopping,
+        args.autoregressive,
     )
     start = time.perf_counter()
     model.fit(frame)
@@ -479,6 +499,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--early-stopping",
         action="store_true",
         help="hold out 10%% of the rows and keep the epoch of best quality on them",
+    )
+    fit.add_argument(
+        "--autoregressive",
+        action="store_true",
+        help="VAE only: draw each column given those before it (closer samples, slower sampling)",
     )
     fit.add_argument("-o", "--output", required=True)
     fit.set_defaults(func=cmd_fit)

@@ -67,6 +67,17 @@ def test_fit_with_early_stopping(adult_csv, tmp_path, capsys):
     assert fitted.early_stopping and len(fitted.validation_scores_) == 2
 
 
+def test_fit_autoregressive(adult_csv, tmp_path, capsys):
+    model = tmp_path / "m.sksynth"
+    args = ["fit", str(adult_csv), "--epochs", "1", "--autoregressive", "-o", str(model)]
+    assert main(args) == 0
+    from sksynth import load
+
+    assert load(model).autoregressive
+    assert main([*args[:-2], "--model", "gan", "-o", str(model)]) == 2
+    assert "--autoregressive is a VAE's option; got --model gan." in capsys.readouterr().err
+
+
 def test_parquet_conditions_and_streaming(adult_csv, tmp_path):
     parquet = tmp_path / "adult.parquet"
     pd.read_csv(adult_csv).to_parquet(parquet)
