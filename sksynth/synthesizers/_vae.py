@@ -96,10 +96,10 @@ class VAESynthesizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseSynt
         vector, so columns follow each other only as far as the latents carry
         them; this carries the rest (a column's link to the target, say).
         Measured at 300 epochs over five seeds
-        (``docs/benchmarks_seeds.md``, ``sksynth-vae-ar``): quality 0.961 to
-        0.983 and detection 0.851 to 1.000 on Adult, 0.970 to 0.978 and
-        0.945 to 0.965 on credit default, and train-on-synthetic macro-F1
-        0.763 to 0.784 and 0.646 to 0.683. Training costs one more matrix
+        (``docs/benchmarks_seeds.md``, ``sksynth-vae-ar``): quality 0.962 to
+        0.983 and detection 0.842 to 1.000 on Adult, 0.968 to 0.978 and
+        0.942 to 0.965 on credit default, and train-on-synthetic macro-F1
+        0.761 to 0.784 and 0.643 to 0.683. Training costs one more matrix
         product per batch (an epoch 11-18 % longer); sampling runs one step
         per span, 2.3-2.6x slower (``docs/benchmarks_autoregressive.md``).
     label_weight : float, default=5.0
