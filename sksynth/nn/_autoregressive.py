@@ -73,12 +73,6 @@ class SpanContext(nn.Module):
         # drawing-order position of its column's ``present`` flag (None: ungated)
         position = {int(c): p for p, c in enumerate(self.columns.tolist())}
         present = {s.column: position[s.start] for s in spans if s.kind == "missing"}
-        # the scalar spans in drawing order, by their position among ``scalar_index``
-        scalars = [k for k, s in enumerate(spans) if not s.is_onehot]
-        ranks = [scalars.index(k) for k in self.order if not spans[k].is_onehot]
-        self.register_buffer(
-            "scalar_ranks", torch.tensor(ranks, dtype=torch.long), persistent=False
-        )
         self.gates = [
             present.get(spans[k].column) if spans[k].kind != "missing" else None for k in self.order
         ]
@@ -122,7 +116,9 @@ class SpanContext(nn.Module):
                 noise = torch.randn((len(self.order) - n_onehot, n), **options)
                 noise = noise.to(raw.device, raw.dtype)
         if noise is not None:
-            noise *= scalar_scale.index_select(0, self.scalar_ranks).to(raw.dtype).unsqueeze(1)
+            # the scalar spans keep their relative order (a column's value, then its
+            # residuals, column by column): the order of ``layout.scalar_index``
+            noise *= scalar_scale.to(raw.dtype).unsqueeze(1)
         self._draw_spans(raw, out, effect, layout, uniforms, noise)
         return out.T
 
