@@ -8,7 +8,7 @@ twice with the same ``random_state``, once with the latents from the mixture it
 fitted to the training rows' posteriors and once from the prior N(0, I) (the
 fitted mixture set aside), and each table is scored by
 ``scoring.synthetic_scores`` with the positive share among the rows holding each
-value of the key column (``bench_conditionals.key_column``). Run in the
+value of the key column (``bench_conditionals.real_conditional``). Run in the
 benchmark environment::
 
     .venv-bench/bin/python benchmarks/ablate_prior_draws.py --betas 0.5 --seeds 0 1 2
@@ -25,7 +25,7 @@ import sys
 import time
 import warnings
 
-from bench_conditionals import conditional, gaps, key_column
+from bench_conditionals import conditional, gaps, real_conditional
 from report import versions
 from scoring import positive_class, synthetic_scores
 from splits import DATASETS, RESULTS, ROOT, load
@@ -90,9 +90,7 @@ def main():
     SAVED.parent.mkdir(parents=True, exist_ok=True)
     for dataset in args.datasets:
         data = load(dataset, ROOT.parent / "shared" / "datasets")
-        train, target = data[0], data[2]
-        column = key_column(train, target)
-        real = conditional(train, column, target, positive_class(train, target))
+        column, real = real_conditional(data[0], data[2])
         for beta in args.betas:
             for seed in args.seeds:
                 for draw in run(data, dataset, column, real, beta, seed, args.epochs):

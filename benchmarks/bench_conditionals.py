@@ -55,6 +55,12 @@ def key_column(train: pd.DataFrame, target: str) -> str:
     return max(candidates, key=lambda c: mutual_info_score(y, train[c].astype(str)))
 
 
+def real_conditional(train: pd.DataFrame, target: str) -> tuple[str, dict]:
+    """The key column of the training split and the training split's conditional on it."""
+    column = key_column(train, target)
+    return column, conditional(train, column, target, positive_class(train, target))
+
+
 def conditional(rows: pd.DataFrame, column: str, target: str, positive: str) -> dict:
     """``{value: [share of rows, share of positives among them]}`` (values as strings)."""
     hit = rows[target].astype(str) == positive
@@ -208,9 +214,7 @@ def main() -> None:
     SAVED.parent.mkdir(parents=True, exist_ok=True)
     for dataset in args.datasets:
         data = load(dataset, ROOT.parent / "shared" / "datasets")
-        train, target = data[0], data[2]
-        column = key_column(train, target)
-        real = conditional(train, column, target, positive_class(train, target))
+        column, real = real_conditional(data[0], data[2])
         saved["keys"][dataset] = {"column": column, "real": real}
         for seed in args.seeds:
             for model_name in args.models:
