@@ -22,7 +22,7 @@ import torch
 from torch import nn
 
 from ..preprocessing import Span
-from ._layers import SpanLayout
+from ._layers import SpanLayout, cumulative_sums, softmax_weights_
 
 #: Position of each kind of span among a column's spans in the drawing order.
 _KIND_RANK = {"missing": 0, "category": 1, "mode": 1, "scalar": 2, "residual": 3}
@@ -47,9 +47,9 @@ def context_mask(spans: Sequence[Span], order: Sequence[int], n_features: int) -
 
 
 def _draw_codes(logits: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
-    """One category per column of ``logits`` ``(width, n)``, by inverting the
-    cumulative softmax at the uniforms ``u`` ``(n,)``."""
-    cdf = torch.exp(logits - logits.amax(dim=0, keepdim=True)).cumsum(dim=0)
+    """One category per column of ``logits`` ``(width, n)`` (overwritten), by
+    inverting the cumulative softmax at the uniforms ``u`` ``(n,)``."""
+    cdf = cumulative_sums(softmax_weights_(logits, dim=0).unsqueeze(0))[0]
     threshold = u.to(cdf.dtype) * cdf[-1]
     return (cdf[:-1] < threshold).sum(dim=0)
 
@@ -89,7 +89,10 @@ class SpanContext(nn.Module):
     ) -> torch.Tensor:
         """Rows in the compact layout (one column per span), drawn span after span.
 
-        ``raw`` ``(n, features)`` is the decoder's output for the latents. Scalar
+        ``raw`` ``(features, n)`` is the decoder's output for the latents, one
+        contiguous row per encoded column in drawing order (``self.columns``),
+        as ``ordered_output(layer, hidden, self.columns)`` gives it; it is
+        overwritten (used as scratch space). Scalar
         spans take ``tanh`` of their output plus its context, plus Gaussian noise
         of scale ``scalar_scale`` (in the order of ``layout.scalar_index``);
         one-hot spans a category drawn from the softmax of theirs (one uniform
@@ -99,12 +102,10 @@ class SpanContext(nn.Module):
         value drawn missing are drawn as well (decoding ignores them) but, as in
         the training rows, add nothing to the later spans' context.
         """
-        n = raw.shape[0]
+        n = raw.shape[1]
         # effect[q, p]: what drawn column p adds to the output of column q
         effect = (self.weight * self.mask).to(raw.dtype)
         effect = effect.index_select(0, self.columns).index_select(1, self.columns)
-        # one contiguous row per column: each step works on whole rows
-        raw = raw.index_select(1, self.columns).T.contiguous()
         out = raw.new_empty((len(layout.spans), n))
         uniforms = noise = None
         if generator is not None:  # one uniform per one-hot span, one normal per scalar
@@ -134,7 +135,7 @@ class SpanContext(nn.Module):
             b = a + span.width
             values = raw[a:b]
             if a:
-                values = torch.addmm(values, effect[a:b, :a], drawn[:a])
+                values.addmm_(effect[a:b, :a], drawn[:a])
             if span.is_onehot:
                 if uniforms is None:
                     codes = values.argmax(dim=0)

@@ -80,11 +80,12 @@ class Generator(nn.Module):
 
     def forward(self, noise, cond, *, sample_order=False):
         """Raw rows; ``sample_order=True`` gives ``(features, n)`` in ``layout.sample_order``."""
+        order = self.layout.sample_order
         if sample_order and not self.training:
-            return ordered_output(self.out, self._folded_hidden(noise, cond), self.layout)
+            return ordered_output(self.out, self._folded_hidden(noise, cond), order)
         hidden = self.blocks(torch.cat([noise, cond], dim=1))
         if sample_order:
-            return ordered_output(self.out, hidden, self.layout)
+            return ordered_output(self.out, hidden, order)
         return self.out(hidden)
 
     def _folded_hidden(self, noise, cond):

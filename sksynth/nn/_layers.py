@@ -203,14 +203,27 @@ def draw_categories(weights, n: int, generator: torch.Generator) -> torch.Tensor
     return codes.clamp_(max=len(cdf) - 1)
 
 
-def ordered_output(layer: nn.Linear, hidden: torch.Tensor, layout: SpanLayout) -> torch.Tensor:
-    """``layer(hidden).T`` with its rows in ``layout.sample_order``: ``(features, n)``.
+def ordered_output(layer: nn.Linear, hidden: torch.Tensor, order: torch.Tensor) -> torch.Tensor:
+    """``layer(hidden).T`` with its rows in ``order``: ``(features, n)``.
 
     The weight's rows are reordered, and the product is laid out one feature
-    per contiguous row, as :func:`sample_compact` reads it.
+    per contiguous row, as the samplers read it (:func:`sample_compact` with
+    ``order=layout.sample_order``).
     """
-    order = layout.sample_order
     return torch.mm(layer.weight[order], hidden.T).add_(layer.bias[order].unsqueeze(1))
+
+
+#: Floor of a logit less its block's largest before ``exp``: the weight stays a
+#: normal float (no subnormal arithmetic), and only a category whose odds against
+#: the block's likeliest are below e^-80 is drawn at those odds instead of its own.
+_LOGIT_FLOOR = -80.0
+
+
+def softmax_weights_(logits: torch.Tensor, dim: int) -> torch.Tensor:
+    """Unnormalised softmax weights of ``logits`` along ``dim``, in place:
+    ``exp(logits - max)``, the difference floored at ``_LOGIT_FLOOR``."""
+    top = logits.amax(dim=dim, keepdim=True)
+    return logits.sub_(top).clamp_(min=_LOGIT_FLOOR).exp_()
 
 
 def _exact_cpu_matmul(dtype: torch.dtype) -> bool:
@@ -242,7 +255,7 @@ def _exact_cpu_matmul(dtype: torch.dtype) -> bool:
         return False
 
 
-def _cumulative_sums(blocks: torch.Tensor) -> torch.Tensor:
+def cumulative_sums(blocks: torch.Tensor) -> torch.Tensor:
     """Cumulative sums down dim 1 of ``(n_blocks, width, n)`` blocks.
 
     On the CPU a matmul by a lower-triangular matrix of ones is several times
@@ -269,7 +282,8 @@ def sample_compact(
     overwritten (used as scratch space). Scalar spans hold ``tanh`` of the raw
     value, plus Gaussian noise of scale ``scalar_scale`` when given; one-hot
     spans the code of a category drawn from the block's softmax (inverse CDF,
-    one uniform per block), so no one-hot matrix is built.
+    one uniform per block; the logits less the block's largest, see
+    :func:`softmax_weights_`), so no one-hot matrix is built.
     :meth:`TableTransformer._decode_compact` reads this layout. Every step is
     vectorised over the ``n`` samples; the result, of shape ``(n, spans)``, is
     the transpose of a contiguous ``(spans, n)`` tensor.
@@ -283,11 +297,8 @@ def sample_compact(
             noise = torch.randn((n_scalar, n), generator=generator, device=generator.device)
             scalars += noise.to(columns.device) * scalar_scale.unsqueeze(1)
         parts.append(scalars)
-    # unnormalised probabilities; clamping the logits to [-30, 30] only changes
-    # categories whose odds are beyond e^60
-    columns[n_scalar:].clamp_(-30.0, 30.0).exp_()
-    for weights in _group_views(columns, layout, n_scalar, feature_dim=0):
-        cdf = _cumulative_sums(weights)
+    for logits in _group_views(columns, layout, n_scalar, feature_dim=0):
+        cdf = cumulative_sums(softmax_weights_(logits, dim=1))
         u = torch.rand((cdf.shape[0], 1, n), generator=generator, device=generator.device)
         threshold = u.to(columns.device, columns.dtype).mul_(cdf[:, -1:])
         # the code is the number of cumulative sums below the threshold (the last

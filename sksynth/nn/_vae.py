@@ -130,19 +130,21 @@ class VAEModule(nn.Module):
 
     def sample_rows(self, z, generator):
         """Rows drawn from p(x|z) in the compact layout: Gaussian scalars, category codes."""
-        if self.context is not None:
-            scale = torch.exp(self.log_scale)
-            return self.context.draw(self.decoder(z), self.layout, generator, scale)
         hidden, last = self.decoder
-        raw = ordered_output(last, hidden(z), self.layout)
-        return sample_compact(raw, self.layout, generator, torch.exp(self.log_scale))
+        scale = torch.exp(self.log_scale)
+        if self.context is not None:
+            raw = ordered_output(last, hidden(z), self.context.columns)
+            return self.context.draw(raw, self.layout, generator, scale)
+        raw = ordered_output(last, hidden(z), self.layout.sample_order)
+        return sample_compact(raw, self.layout, generator, scale)
 
     def decode_mode(self, z):
         """The most likely row for each latent vector (span by span, greedily, with
         the context term)."""
         if self.context is not None:
-            compact = self.context.draw(self.decoder(z), self.layout, None)
-            return expand_compact(compact, self.layout)
+            hidden, last = self.decoder
+            raw = ordered_output(last, hidden(z), self.context.columns)
+            return expand_compact(self.context.draw(raw, self.layout, None), self.layout)
         raw = self.decode(z)
         return apply_activations(raw, self.layout, onehot="argmax")
 
