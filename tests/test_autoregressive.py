@@ -14,7 +14,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 import sksynth
 from sksynth import VAESynthesizer
-from sksynth.nn._autoregressive import context_mask, drawing_order
+from sksynth.nn._autoregressive import _draw_codes, context_mask, drawing_order
 from sksynth.nn._layers import apply_activations
 from sksynth.preprocessing import Span
 from sksynth.synthesizers._base import TARGET
@@ -106,6 +106,16 @@ def test_draws_follow_the_training_likelihood(strong):
         expected = torch.softmax(logits, dim=0)
         observed = torch.bincount(drawn, minlength=second.width) / len(drawn)
         torch.testing.assert_close(observed, expected, atol=0.025, rtol=0)
+
+
+@pytest.mark.parametrize("shift", [-150.0, 0.0, 60.0])
+def test_codes_follow_the_softmax_however_large_the_logits(shift):
+    logits = torch.tensor([1.0, 0.0, -1.0, -30.0, -90.0])
+    n = 40_000
+    u = torch.rand(n, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    codes = _draw_codes((logits + shift).unsqueeze(1).repeat(1, n), u)
+    counts = np.bincount(codes.numpy(), minlength=5) / n
+    np.testing.assert_allclose(counts, torch.softmax(logits, 0).numpy(), atol=0.01)
 
 
 def test_scalar_noise_has_each_column_s_scale():
