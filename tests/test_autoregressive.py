@@ -14,8 +14,8 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 import sksynth
 from sksynth import VAESynthesizer
-from sksynth.nn._autoregressive import _draw_codes, context_mask, drawing_order
-from sksynth.nn._layers import apply_activations
+from sksynth.nn._autoregressive import context_mask, drawing_order
+from sksynth.nn._layers import apply_activations, draw_codes
 from sksynth.preprocessing import Span
 from sksynth.synthesizers._base import TARGET
 
@@ -113,7 +113,9 @@ def test_codes_follow_the_softmax_however_large_the_logits(shift):
     logits = torch.tensor([1.0, 0.0, -1.0, -30.0, -90.0])
     n = 40_000
     u = torch.rand(n, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
-    codes = _draw_codes((logits + shift).unsqueeze(1).repeat(1, n), u)
+    # the autoregressive sampler's call: one block (width, n), one uniform per row
+    block = (logits + shift).unsqueeze(1).repeat(1, n).unsqueeze(0)
+    codes = draw_codes(block, u.float().view(1, 1, n))[0].long()
     counts = np.bincount(codes.numpy(), minlength=5) / n
     np.testing.assert_allclose(counts, torch.softmax(logits, 0).numpy(), atol=0.01)
 

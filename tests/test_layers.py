@@ -220,12 +220,12 @@ def test_cumulative_sums_take_the_matmul_path_at_full_precision_only():
 @pytest.mark.filterwarnings("ignore:TF32 acceleration on top of oneDNN:UserWarning")
 @pytest.mark.parametrize("reduced_matmul_precision", list(REDUCED_PRECISION), indirect=True)
 def test_cumulative_sums_stay_float32_when_matmuls_may_run_in_bfloat16(reduced_matmul_precision):
-    from sksynth.nn._layers import _exact_cpu_matmul, cumulative_sums
+    from sksynth.nn._layers import _cumulative_sums, _exact_cpu_matmul
 
     assert not _exact_cpu_matmul(torch.float32)
     blocks = torch.rand((4, 9, 3000), generator=torch.Generator().manual_seed(0))
     expected = blocks.double().cumsum(dim=1)
-    relative = (cumulative_sums(blocks).double() - expected).abs() / expected
+    relative = (_cumulative_sums(blocks).double() - expected).abs() / expected
     assert relative.max() < 1e-6  # bfloat16 sums are off by about 4e-3 (on CPUs that have it)
 
 

@@ -22,7 +22,7 @@ import torch
 from torch import nn
 
 from ..preprocessing import Span
-from ._layers import SpanLayout, cumulative_sums, softmax_weights_
+from ._layers import SpanLayout, draw_codes
 
 #: Position of each kind of span among a column's spans in the drawing order.
 _KIND_RANK = {"missing": 0, "category": 1, "mode": 1, "scalar": 2, "residual": 3}
@@ -44,14 +44,6 @@ def context_mask(spans: Sequence[Span], order: Sequence[int], n_features: int) -
     for position, k in enumerate(order):
         rank[spans[k].start : spans[k].stop] = position
     return (rank[None, :] < rank[:, None]).float()
-
-
-def _draw_codes(logits: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
-    """One category per column of ``logits`` ``(width, n)`` (overwritten), by
-    inverting the cumulative softmax at the uniforms ``u`` ``(n,)``."""
-    cdf = cumulative_sums(softmax_weights_(logits, dim=0).unsqueeze(0))[0]
-    threshold = u.to(cdf.dtype) * cdf[-1]
-    return (cdf[:-1] < threshold).sum(dim=0)
 
 
 class SpanContext(nn.Module):
@@ -140,7 +132,8 @@ class SpanContext(nn.Module):
                 if uniforms is None:
                     codes = values.argmax(dim=0)
                 else:
-                    codes = _draw_codes(values, uniforms[n_onehot])
+                    u = uniforms[n_onehot].to(values.dtype).view(1, 1, -1)
+                    codes = draw_codes(values.unsqueeze(0), u)[0].long()
                 n_onehot += 1
                 out[k] = codes.to(out.dtype)
                 drawn[a:b].scatter_(0, codes.unsqueeze(0), 1.0)

@@ -213,19 +213,6 @@ def ordered_output(layer: nn.Linear, hidden: torch.Tensor, order: torch.Tensor) 
     return torch.mm(layer.weight[order], hidden.T).add_(layer.bias[order].unsqueeze(1))
 
 
-#: Floor of a logit less its block's largest before ``exp``: the weight stays a
-#: normal float (no subnormal arithmetic), and only a category whose odds against
-#: the block's likeliest are below e^-80 is drawn at those odds instead of its own.
-_LOGIT_FLOOR = -80.0
-
-
-def softmax_weights_(logits: torch.Tensor, dim: int) -> torch.Tensor:
-    """Unnormalised softmax weights of ``logits`` along ``dim``, in place:
-    ``exp(logits - max)``, the difference floored at ``_LOGIT_FLOOR``."""
-    top = logits.amax(dim=dim, keepdim=True)
-    return logits.sub_(top).clamp_(min=_LOGIT_FLOOR).exp_()
-
-
 def _exact_cpu_matmul(dtype: torch.dtype) -> bool:
     """Whether a CPU matmul in ``dtype`` runs at full precision.
 
@@ -255,7 +242,7 @@ def _exact_cpu_matmul(dtype: torch.dtype) -> bool:
         return False
 
 
-def cumulative_sums(blocks: torch.Tensor) -> torch.Tensor:
+def _cumulative_sums(blocks: torch.Tensor) -> torch.Tensor:
     """Cumulative sums down dim 1 of ``(n_blocks, width, n)`` blocks.
 
     On the CPU a matmul by a lower-triangular matrix of ones is several times
@@ -267,6 +254,28 @@ def cumulative_sums(blocks: torch.Tensor) -> torch.Tensor:
         width = blocks.shape[1]
         return torch.matmul(blocks.new_ones((width, width)).tril_(), blocks)
     return blocks.cumsum(dim=1)
+
+
+#: Floor of a logit less its block's largest before ``exp``: the weight stays a
+#: normal float (no subnormal arithmetic), and only a category whose odds against
+#: the block's likeliest are below e^-80 is drawn at those odds instead of its own.
+_LOGIT_FLOOR = -80.0
+
+
+def draw_codes(logits: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
+    """Categories drawn from the softmax down dim 1 of ``(n_blocks, width, n)``
+    logits, by inverting the cumulative softmax at the uniforms ``u``
+    ``(n_blocks, 1, n)`` (of the logits' dtype and device). Both are overwritten
+    (used as scratch space); the codes, ``(n_blocks, n)``, are floats of that dtype.
+    The weights are ``exp`` of the logits less their block's largest, floored at
+    ``_LOGIT_FLOOR``.
+    """
+    top = logits.amax(dim=1, keepdim=True)
+    cdf = _cumulative_sums(logits.sub_(top).clamp_(min=_LOGIT_FLOOR).exp_())
+    threshold = u.mul_(cdf[:, -1:])
+    # the code is the number of cumulative sums below the threshold (the last
+    # one, the total, never is), counted as 0.0/1.0 in place in the sums' dtype
+    return cdf[:, :-1].lt_(threshold).sum(dim=1)
 
 
 def sample_compact(
@@ -282,8 +291,7 @@ def sample_compact(
     overwritten (used as scratch space). Scalar spans hold ``tanh`` of the raw
     value, plus Gaussian noise of scale ``scalar_scale`` when given; one-hot
     spans the code of a category drawn from the block's softmax (inverse CDF,
-    one uniform per block; the logits less the block's largest, see
-    :func:`softmax_weights_`), so no one-hot matrix is built.
+    one uniform per block, :func:`draw_codes`), so no one-hot matrix is built.
     :meth:`TableTransformer._decode_compact` reads this layout. Every step is
     vectorised over the ``n`` samples; the result, of shape ``(n, spans)``, is
     the transpose of a contiguous ``(spans, n)`` tensor.
@@ -298,12 +306,8 @@ def sample_compact(
             scalars += noise.to(columns.device) * scalar_scale.unsqueeze(1)
         parts.append(scalars)
     for logits in _group_views(columns, layout, n_scalar, feature_dim=0):
-        cdf = cumulative_sums(softmax_weights_(logits, dim=1))
-        u = torch.rand((cdf.shape[0], 1, n), generator=generator, device=generator.device)
-        threshold = u.to(columns.device, columns.dtype).mul_(cdf[:, -1:])
-        # the code is the number of cumulative sums below the threshold (the last
-        # one, the total, never is), counted as 0.0/1.0 in place in the sums' dtype
-        parts.append(cdf[:, :-1].lt_(threshold).sum(dim=1))
+        u = torch.rand((logits.shape[0], 1, n), generator=generator, device=generator.device)
+        parts.append(draw_codes(logits, u.to(columns.device, columns.dtype)))
     if not parts:
         return columns.new_empty((n, 0))
     return torch.cat(parts).index_select(0, layout.compact_order).T
