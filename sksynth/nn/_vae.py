@@ -130,21 +130,24 @@ class VAEModule(nn.Module):
 
     def sample_rows(self, z, generator):
         """Rows drawn from p(x|z) in the compact layout: Gaussian scalars, category codes."""
-        hidden, last = self.decoder
-        scale = torch.exp(self.log_scale)
+        raw, scale = self._sampler_output(z), torch.exp(self.log_scale)
         if self.context is not None:
-            raw = ordered_output(last, hidden(z), self.context.columns)
             return self.context.draw(raw, self.layout, generator, scale)
-        raw = ordered_output(last, hidden(z), self.layout.sample_order)
         return sample_compact(raw, self.layout, generator, scale)
+
+    def _sampler_output(self, z):
+        """Raw outputs for latents ``z`` as the sampler reads them: ``(features, n)``,
+        in the context's drawing order or else in ``layout.sample_order``."""
+        hidden, last = self.decoder
+        order = self.layout.sample_order if self.context is None else self.context.columns
+        return ordered_output(last, hidden(z), order)
 
     def decode_mode(self, z):
         """The most likely row for each latent vector (span by span, greedily, with
         the context term)."""
         if self.context is not None:
-            hidden, last = self.decoder
-            raw = ordered_output(last, hidden(z), self.context.columns)
-            return expand_compact(self.context.draw(raw, self.layout, None), self.layout)
+            compact = self.context.draw(self._sampler_output(z), self.layout, None)
+            return expand_compact(compact, self.layout)
         raw = self.decode(z)
         return apply_activations(raw, self.layout, onehot="argmax")
 
