@@ -14,7 +14,8 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 import sksynth
 from sksynth import VAESynthesizer
-from sksynth.nn._autoregressive import context_mask, drawing_order
+from sksynth.nn import _autoregressive
+from sksynth.nn._autoregressive import _onehot_from_thermometer, context_mask, drawing_order
 from sksynth.nn._layers import apply_activations, draw_codes
 from sksynth.preprocessing import Span
 from sksynth.synthesizers._base import TARGET
@@ -68,11 +69,18 @@ def strong():
     return model, module, z
 
 
-def test_greedy_rows_are_the_likeliest_under_the_training_product(strong):
+#: chunk widths for the sampler: one chunk per table column, several columns, all
+#: the model's 33 encoded columns in one chunk (its default)
+CHUNKS = [1, 12, 32]
+
+
+@pytest.mark.parametrize("chunk", CHUNKS)
+def test_greedy_rows_are_the_likeliest_under_the_training_product(strong, chunk, monkeypatch):
     # the sequential draw and the masked product that training scores agree: the
     # greedy rows, fed back as context (missing values' spans left at zero, as in
     # the training rows), are again the most likely outputs, span by span
     model, module, z = strong
+    monkeypatch.setattr(_autoregressive, "_CHUNK_FEATURES", chunk)
     with torch.no_grad():
         rows = module.decode_mode(z)
         layout = module.layout
@@ -83,10 +91,37 @@ def test_greedy_rows_are_the_likeliest_under_the_training_product(strong):
     torch.testing.assert_close(again, rows, rtol=1e-5, atol=1e-5)
 
 
+def test_chunks_draw_the_same_rows(strong, monkeypatch):
+    # a chunk's context added to the later columns in one product is the context
+    # each span would get from every span drawn before it: the same draws
+    model, module, z = strong
+    rows = {}
+    for chunk in CHUNKS:
+        monkeypatch.setattr(_autoregressive, "_CHUNK_FEATURES", chunk)
+        assert len(module.context._chunk_stops(module.layout)) == {1: 7, 12: 2, 32: 1}[chunk]
+        with torch.no_grad():
+            rows[chunk] = module.sample_rows(z, torch.Generator().manual_seed(2))
+    scalar = [k for k, span in enumerate(module.layout.spans) if not span.is_onehot]
+    onehot = [k for k, span in enumerate(module.layout.spans) if span.is_onehot]
+    for chunk in CHUNKS[1:]:
+        torch.testing.assert_close(rows[chunk][:, onehot], rows[1][:, onehot], rtol=0, atol=0)
+        torch.testing.assert_close(rows[chunk][:, scalar], rows[1][:, scalar])
+
+
+@pytest.mark.parametrize("width", [1, 2, 3, 6])
+def test_onehot_from_thermometer_codes(width):
+    codes = torch.arange(width).repeat(3)
+    steps = (torch.arange(width - 1).unsqueeze(1) < codes).float()  # above j
+    onehot = torch.full((width, len(codes)), 7.0)
+    _onehot_from_thermometer(steps, onehot)
+    torch.testing.assert_close(onehot, torch.nn.functional.one_hot(codes, width).T.float())
+
+
 def test_draws_follow_the_training_likelihood(strong):
     # many draws for one latent vector: the second span drawn (a column's mode), among
     # the rows with a given first span (its missing flag), has the frequencies of the
-    # softmax that training gives it with that flag as context
+    # softmax that training gives it with that flag as context (the flag's one-hot
+    # rows made from its thermometer code)
     model, module, z = strong
     n = 20_000
     generator = torch.Generator().manual_seed(1)

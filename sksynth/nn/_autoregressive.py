@@ -22,7 +22,12 @@ import torch
 from torch import nn
 
 from ..preprocessing import Span
-from ._layers import SpanLayout, draw_codes
+from ._layers import SpanLayout, draw_thermometer
+
+#: Least width, in encoded columns, of the groups of whole table columns whose
+#: context the sampler adds to every later column in one product (see
+#: ``SpanContext._draw_spans``).
+_CHUNK_FEATURES = 32
 
 #: Position of each kind of span among a column's spans in the drawing order.
 _KIND_RANK = {"missing": 0, "category": 1, "mode": 1, "scalar": 2, "residual": 3}
@@ -90,7 +95,7 @@ class SpanContext(nn.Module):
         one-hot spans a category drawn from the softmax of theirs (one uniform
         each). With ``generator=None``, no noise and the most likely category:
         the greedy row. Columns are handled in drawing order, so that each span's
-        context is one product by the columns drawn before it. The spans of a
+        context is a product by the columns drawn before it. The spans of a
         value drawn missing are drawn as well (decoding ignores them) but, as in
         the training rows, add nothing to the later spans' context.
         """
@@ -115,35 +120,74 @@ class SpanContext(nn.Module):
         self._draw_spans(raw, out, effect, layout, uniforms, noise)
         return out.T
 
+    def _chunk_stops(self, layout: SpanLayout) -> list[int]:
+        """Where the sampler's chunks end, in encoded columns in drawing order:
+        whole table columns (a column's spans share its missing flag's gate),
+        at least ``_CHUNK_FEATURES`` wide but the last."""
+        stops, stop, start = [], 0, 0
+        spans = [layout.spans[k] for k in self.order]
+        for span, after in zip(spans, [*spans[1:], None], strict=True):
+            stop += span.width
+            if after is None or (after.column != span.column and stop - start >= _CHUNK_FEATURES):
+                stops.append(stop)
+                start = stop
+        return stops
+
     def _draw_spans(self, raw, out, effect, layout, uniforms, noise) -> None:
         """:meth:`draw`'s loop over the spans, on ``(columns, n)`` tensors, writing
         ``out`` ``(spans, n)``: ``uniforms`` holds one row per one-hot span,
         ``noise`` (scaled) one per scalar span, in drawing order (``None``: the
-        most likely category, no noise)."""
-        drawn = torch.zeros_like(raw)
+        most likely category, no noise).
+
+        The spans are drawn in chunks of whole columns: a span adds the context of
+        the spans drawn before it in its chunk, and a finished chunk adds its
+        context to every later column in one product. Each span's context is
+        then the same sum as one product by every column drawn before it, in
+        fewer, larger products (the sums may differ in the last bits).
+        """
+        drawn = torch.empty_like(raw)
+        if uniforms is not None:
+            uniforms = uniforms.to(raw.dtype).unsqueeze(1)
+        stops = iter(self._chunk_stops(layout))
+        start, stop = 0, next(stops)
         a = n_onehot = n_scalar = 0
         for k, gate in zip(self.order, self.gates, strict=True):
             span = layout.spans[k]
             b = a + span.width
             values = raw[a:b]
-            if a:
-                values.addmm_(effect[a:b, :a], drawn[:a])
-            if span.is_onehot:
-                if uniforms is None:
-                    codes = values.argmax(dim=0)
-                else:
-                    u = uniforms[n_onehot].to(values.dtype).view(1, 1, -1)
-                    codes = draw_codes(values.unsqueeze(0), u)[0].long()
-                n_onehot += 1
-                out[k] = codes.to(out.dtype)
-                drawn[a:b].scatter_(0, codes.unsqueeze(0), 1.0)
-            else:
-                value = torch.tanh(values[0])
+            if a > start:
+                values.addmm_(effect[a:b, start:a], drawn[start:a])
+            if not span.is_onehot:
+                value = torch.tanh(values[0], out=drawn[a])
                 if noise is not None:
                     value += noise[n_scalar]
                 n_scalar += 1
                 out[k] = value
-                drawn[a] = value
+            elif uniforms is None:
+                codes = values.argmax(dim=0, keepdim=True)
+                out[k] = codes[0]
+                drawn[a:b].zero_().scatter_(0, codes, 1.0)
+            else:
+                steps = draw_thermometer(values.unsqueeze(0), uniforms[n_onehot : n_onehot + 1])[0]
+                n_onehot += 1
+                out[k] = steps.sum(dim=0)
+                _onehot_from_thermometer(steps, drawn[a:b])
             if gate is not None:
                 drawn[a:b] *= drawn[gate]
             a = b
+            if a == stop and a < raw.shape[0]:
+                raw[stop:].addmm_(effect[stop:, start:stop], drawn[start:stop])
+                start, stop = stop, next(stops)
+
+
+def _onehot_from_thermometer(steps: torch.Tensor, onehot: torch.Tensor) -> None:
+    """Write to ``onehot`` ``(width, n)`` the one-hot rows of the categories whose
+    thermometer codes (:func:`draw_thermometer`) are ``steps`` ``(width - 1, n)``:
+    row ``j`` is 1 where the category is above ``j - 1`` but not above ``j``."""
+    width = onehot.shape[0]
+    if width == 1:
+        onehot.fill_(1.0)
+        return
+    onehot[0].copy_(steps[0]).neg_().add_(1.0)
+    torch.sub(steps[:-1], steps[1:], out=onehot[1 : width - 1])
+    onehot[width - 1].copy_(steps[width - 2])
