@@ -15,7 +15,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 import sksynth
 from sksynth import VAESynthesizer
 from sksynth.nn import _autoregressive
-from sksynth.nn._autoregressive import _onehot_from_thermometer, context_mask, drawing_order
+from sksynth.nn._autoregressive import context_mask, drawing_order
 from sksynth.nn._layers import apply_activations, draw_codes
 from sksynth.preprocessing import Span
 from sksynth.synthesizers._base import TARGET
@@ -57,16 +57,20 @@ def test_columns_in_table_order_and_y_last():
     ]
 
 
-@pytest.fixture(scope="module")
-def strong():
-    """A fitted model with a strong random context term, and latents to decode."""
-    model = small(random_state=0).fit(make_mixed(300))
+def with_strong_context(X):
+    """A model fitted on ``X`` with a strong random context term, and latents to decode."""
+    model = small(random_state=0).fit(X)
     module = model.net_.module_
     generator = torch.Generator().manual_seed(0)
     with torch.no_grad():
         module.context.weight.copy_(torch.randn(module.context.weight.shape, generator=generator))
     z = torch.randn((80, module.latent_dim), generator=generator)
     return model, module, z
+
+
+@pytest.fixture(scope="module")
+def strong():
+    return with_strong_context(make_mixed(300))
 
 
 #: chunk widths for the sampler: one chunk per table column, several columns, all
@@ -91,30 +95,60 @@ def test_greedy_rows_are_the_likeliest_under_the_training_product(strong, chunk,
     torch.testing.assert_close(again, rows, rtol=1e-5, atol=1e-5)
 
 
-def test_chunks_draw_the_same_rows(strong, monkeypatch):
-    # a chunk's context added to the later columns in one product is the context
-    # each span would get from every span drawn before it: the same draws
+def reference_rows(module, z, seed):
+    """``module.sample_rows(z, generator)`` the slow way: each span drawn from the
+    training product given the rows drawn so far, in float64, one span at a time."""
+    layout, order = module.layout, module.context.order
+    n_onehot = sum(layout.spans[k].is_onehot for k in order)
+    generator = torch.Generator().manual_seed(seed)
+    uniforms = torch.rand((n_onehot, len(z)), dtype=torch.float64, generator=generator)
+    noise = torch.randn((len(order) - n_onehot, len(z)), generator=generator)
+    noise *= torch.exp(module.log_scale).unsqueeze(1)
+    rows = torch.zeros((len(z), layout.n_features))  # the spans drawn, expanded
+    compact = torch.zeros((len(z), len(layout.spans)))
+    for k in order:
+        span = layout.spans[k]
+        context = rows.clone()
+        context[:, layout.gated] *= rows[:, layout.gate]  # as in the training rows
+        output = module.decode(z, context)[:, span.start : span.stop]
+        if span.is_onehot:
+            sums = torch.softmax(output.double(), dim=1).cumsum(dim=1)
+            codes = (sums[:, :-1] < uniforms[0].unsqueeze(1)).sum(dim=1)
+            uniforms = uniforms[1:]
+            rows[torch.arange(len(z)), span.start + codes] = 1.0
+            compact[:, k] = codes.float()
+        else:
+            compact[:, k] = rows[:, span.start] = torch.tanh(output[:, 0]) + noise[0]
+            noise = noise[1:]
+    return compact
+
+
+@pytest.mark.parametrize("chunk", CHUNKS)
+def test_draws_are_those_of_the_training_product(strong, chunk, monkeypatch):
+    # the chunked sampler (a chunk's context added to the later columns in one
+    # product, one-hot rows from thermometer codes) draws what drawing each span
+    # in turn from the training product, with the same uniforms and noise, gives
     model, module, z = strong
-    rows = {}
-    for chunk in CHUNKS:
-        monkeypatch.setattr(_autoregressive, "_CHUNK_FEATURES", chunk)
-        assert len(module.context._chunk_stops(module.layout)) == {1: 7, 12: 2, 32: 1}[chunk]
-        with torch.no_grad():
-            rows[chunk] = module.sample_rows(z, torch.Generator().manual_seed(2))
-    scalar = [k for k, span in enumerate(module.layout.spans) if not span.is_onehot]
+    monkeypatch.setattr(_autoregressive, "_CHUNK_FEATURES", chunk)
+    assert len(module.context._chunk_stops(module.layout)) == {1: 7, 12: 2, 32: 1}[chunk]
+    with torch.no_grad():
+        rows = module.sample_rows(z, torch.Generator().manual_seed(2))
+        expected = reference_rows(module, z, 2)
     onehot = [k for k, span in enumerate(module.layout.spans) if span.is_onehot]
-    for chunk in CHUNKS[1:]:
-        torch.testing.assert_close(rows[chunk][:, onehot], rows[1][:, onehot], rtol=0, atol=0)
-        torch.testing.assert_close(rows[chunk][:, scalar], rows[1][:, scalar])
+    scalar = [k for k, span in enumerate(module.layout.spans) if not span.is_onehot]
+    assert (rows[:, onehot] != rows[0, onehot]).any(dim=0).all()  # every block varies
+    torch.testing.assert_close(rows[:, onehot], expected[:, onehot], rtol=0, atol=0)
+    torch.testing.assert_close(rows[:, scalar], expected[:, scalar], rtol=1e-4, atol=1e-5)
 
 
-@pytest.mark.parametrize("width", [1, 2, 3, 6])
-def test_onehot_from_thermometer_codes(width):
-    codes = torch.arange(width).repeat(3)
-    steps = (torch.arange(width - 1).unsqueeze(1) < codes).float()  # above j
-    onehot = torch.full((width, len(codes)), 7.0)
-    _onehot_from_thermometer(steps, onehot)
-    torch.testing.assert_close(onehot, torch.nn.functional.one_hot(codes, width).T.float())
+def test_a_column_of_one_category_is_drawn_as_the_training_product():
+    # its one-hot block has one row: its thermometer code has none
+    model, module, z = with_strong_context(make_mixed(300).assign(only="same"))
+    assert [span.width for span in module.layout.spans if span.kind == "category"][-1] == 1
+    with torch.no_grad():
+        rows = module.sample_rows(z, torch.Generator().manual_seed(2))
+        expected = reference_rows(module, z, 2)
+    torch.testing.assert_close(rows, expected, rtol=1e-4, atol=1e-5)
 
 
 def test_draws_follow_the_training_likelihood(strong):

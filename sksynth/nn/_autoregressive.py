@@ -148,6 +148,11 @@ class SpanContext(nn.Module):
         drawn = torch.empty_like(raw)
         if uniforms is not None:
             uniforms = uniforms.to(raw.dtype).unsqueeze(1)
+            # a one-hot span's thermometer code, between a row of ones and a row of
+            # zeros: its one-hot rows are the differences of consecutive rows
+            widest = max(span.width for span in layout.spans)
+            steps = raw.new_empty((1, widest + 1, raw.shape[1]))
+            steps[0, 0] = 1.0
         stops = iter(self._chunk_stops(layout))
         start, stop = 0, next(stops)
         a = n_onehot = n_scalar = 0
@@ -168,26 +173,15 @@ class SpanContext(nn.Module):
                 out[k] = codes[0]
                 drawn[a:b].zero_().scatter_(0, codes, 1.0)
             else:
-                steps = draw_thermometer(values.unsqueeze(0), uniforms[n_onehot : n_onehot + 1])[0]
+                u = uniforms[n_onehot : n_onehot + 1]
+                draw_thermometer(values.unsqueeze(0), u, out=steps[:, 1 : span.width])
                 n_onehot += 1
-                out[k] = steps.sum(dim=0)
-                _onehot_from_thermometer(steps, drawn[a:b])
+                steps[0, span.width] = 0.0
+                torch.sum(steps[0, 1 : span.width], dim=0, out=out[k])
+                torch.sub(steps[0, : span.width], steps[0, 1 : span.width + 1], out=drawn[a:b])
             if gate is not None:
                 drawn[a:b] *= drawn[gate]
             a = b
             if a == stop and a < raw.shape[0]:
                 raw[stop:].addmm_(effect[stop:, start:stop], drawn[start:stop])
                 start, stop = stop, next(stops)
-
-
-def _onehot_from_thermometer(steps: torch.Tensor, onehot: torch.Tensor) -> None:
-    """Write to ``onehot`` ``(width, n)`` the one-hot rows of the categories whose
-    thermometer codes (:func:`draw_thermometer`) are ``steps`` ``(width - 1, n)``:
-    row ``j`` is 1 where the category is above ``j - 1`` but not above ``j``."""
-    width = onehot.shape[0]
-    if width == 1:
-        onehot.fill_(1.0)
-        return
-    onehot[0].copy_(steps[0]).neg_().add_(1.0)
-    torch.sub(steps[:-1], steps[1:], out=onehot[1 : width - 1])
-    onehot[width - 1].copy_(steps[width - 2])

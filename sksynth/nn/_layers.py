@@ -262,21 +262,26 @@ def _cumulative_sums(blocks: torch.Tensor) -> torch.Tensor:
 _LOGIT_FLOOR = -80.0
 
 
-def draw_thermometer(logits: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
+def draw_thermometer(
+    logits: torch.Tensor, u: torch.Tensor, out: torch.Tensor | None = None
+) -> torch.Tensor:
     """Categories drawn from the softmax down dim 1 of ``(n_blocks, width, n)``
     logits, by inverting the cumulative softmax at the uniforms ``u``
     ``(n_blocks, 1, n)`` (of the logits' dtype and device), as thermometer codes:
     ``(n_blocks, width - 1, n)``, entry ``j`` 1.0 where the category drawn is
-    above ``j`` and 0.0 elsewhere, in the logits' dtype. ``logits`` and ``u``
-    are overwritten (used as scratch space). The weights are ``exp`` of the
-    logits less their block's largest, floored at ``_LOGIT_FLOOR``.
+    above ``j`` and 0.0 elsewhere, in the logits' dtype, written to ``out`` when
+    given. ``logits`` and ``u`` are overwritten (used as scratch space). The
+    weights are ``exp`` of the logits less their block's largest, floored at
+    ``_LOGIT_FLOOR``.
     """
     top = logits.amax(dim=1, keepdim=True)
     cdf = _cumulative_sums(logits.sub_(top).clamp_(min=_LOGIT_FLOOR).exp_())
     threshold = u.mul_(cdf[:, -1:])
     # the category drawn is above j where the cumulative sum up to j is below the
-    # threshold (the last one, the total, never is): 0.0/1.0 in place in the sums
-    return cdf[:, :-1].lt_(threshold)
+    # threshold (the last one, the total, never is): 0.0/1.0, in place in the sums
+    if out is None:
+        return cdf[:, :-1].lt_(threshold)
+    return torch.lt(cdf[:, :-1], threshold, out=out)
 
 
 def draw_codes(logits: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
