@@ -165,29 +165,21 @@ class _TableWriter:
             self._sink.close()
 
 
-def _model(
-    name: str,
-    epochs,
-    seed,
-    verbose,
-    discrete,
-    device="cpu",
-    early_stopping=False,
-    autoregressive=False,
-):
+def _model(args: argparse.Namespace, discrete: list):
+    """The synthesizer ``fit``'s options ask for, with ``discrete`` columns."""
     from . import GANSynthesizer, VAESynthesizer
 
-    cls = {"gan": GANSynthesizer, "vae": VAESynthesizer}[name]
+    cls = {"gan": GANSynthesizer, "vae": VAESynthesizer}[args.model]
     params = {
-        "random_state": seed,
-        "verbose": verbose,
+        "random_state": args.seed,
+        "verbose": 1,
         "discrete_columns": discrete,
-        "device": device,
-        "early_stopping": early_stopping,
+        "device": args.device,
+        "early_stopping": args.early_stopping,
     }
-    if epochs is not None:
-        params["epochs"] = epochs
-    if autoregressive:  # a VAE's only (cmd_fit refuses it for a GAN)
+    if args.epochs is not None:
+        params["epochs"] = args.epochs
+    if args.autoregressive:  # a VAE's only (cmd_fit refuses it for a GAN)
         params["autoregressive"] = True
     return cls(**params)
 
@@ -237,16 +229,7 @@ def cmd_fit(args) -> None:
     _check_writable(args.output, "-o")
     frame = _read_table(args.data, args.dates)
     discrete = _discrete(frame, args.target, args.discrete)
-    model = _model(
-        args.model,
-        args.epochs,
-        args.seed,
-        1,
-        discrete,
-        args.device,
-        args.early_stopping,
-        args.autoregressive,
-    )
+    model = _model(args, discrete)
     start = time.perf_counter()
     model.fit(frame)
     save(model, args.output)
