@@ -16,7 +16,7 @@ import sksynth
 from sksynth import VAESynthesizer
 from sksynth.nn import _autoregressive
 from sksynth.nn._autoregressive import context_mask, drawing_order
-from sksynth.nn._layers import apply_activations, draw_codes
+from sksynth.nn._layers import apply_activations, draw_thermometer
 from sksynth.preprocessing import Span
 from sksynth.synthesizers._base import TARGET
 
@@ -182,9 +182,12 @@ def test_codes_follow_the_softmax_however_large_the_logits(shift):
     logits = torch.tensor([1.0, 0.0, -1.0, -30.0, -90.0])
     n = 40_000
     u = torch.rand(n, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
-    # the autoregressive sampler's call: one block (width, n), one uniform per row
+    # the autoregressive sampler's call: one block (width, n), one uniform per row,
+    # the thermometer code written to a slice of a larger buffer
     block = (logits + shift).unsqueeze(1).repeat(1, n).unsqueeze(0)
-    codes = draw_codes(block, u.float().view(1, 1, n))[0].long()
+    steps = torch.full((1, 7, n), 9.0)
+    draw_thermometer(block, u.float().view(1, 1, n), out=steps[:, 1:5])
+    codes = steps[0, 1:5].sum(dim=0).long()
     counts = np.bincount(codes.numpy(), minlength=5) / n
     np.testing.assert_allclose(counts, torch.softmax(logits, 0).numpy(), atol=0.01)
 
