@@ -6,6 +6,7 @@ torch's global random state.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 
@@ -251,9 +252,18 @@ def _cumulative_sums(blocks: torch.Tensor) -> torch.Tensor:
     CPU when the user allowed it), so the sums stay full float32.
     """
     if blocks.device.type == "cpu" and _exact_cpu_matmul(blocks.dtype):
-        width = blocks.shape[1]
-        return torch.matmul(blocks.new_ones((width, width)).tril_(), blocks)
+        ones = _lower_ones(blocks.shape[1], blocks.dtype)
+        if blocks.shape[0] == 1:  # one block: a plain product, without broadcasting
+            return torch.mm(ones, blocks[0]).unsqueeze(0)
+        return torch.matmul(ones, blocks)
     return blocks.cumsum(dim=1)
+
+
+@functools.lru_cache(maxsize=256)
+def _lower_ones(width: int, dtype: torch.dtype) -> torch.Tensor:
+    """The ``(width, width)`` lower-triangular matrix of ones on the CPU (read only:
+    shared by every call)."""
+    return torch.ones((width, width), dtype=dtype).tril_()
 
 
 #: Floor of a logit less its block's largest before ``exp``: the weight stays a
