@@ -17,6 +17,7 @@ residuals.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import torch
 from torch import nn
@@ -31,6 +32,18 @@ _CHUNK_FEATURES = 32
 
 #: Position of each kind of span among a column's spans in the drawing order.
 _KIND_RANK = {"missing": 0, "category": 1, "mode": 1, "scalar": 2, "residual": 3}
+
+
+class _Step(NamedTuple):
+    """One span in the sampler's drawing order (see ``SpanContext._plan``)."""
+
+    k: int  # the span's position in the layout
+    a: int  # its encoded columns in drawing order: a to b
+    b: int
+    onehot: bool
+    flag: bool  # a missing flag, which gates its column's later spans
+    gate: int | None  # the drawing-order row of its column's present flag
+    ends: bool  # the last span of a chunk
 
 
 def drawing_order(spans: Sequence[Span]) -> list[int]:
@@ -100,44 +113,71 @@ class SpanContext(nn.Module):
         the training rows, add nothing to the later spans' context.
         """
         n = raw.shape[1]
-        # effect[q, p]: what drawn column p adds to the output of column q
-        effect = (self.weight * self.mask).to(raw.dtype)
-        effect = effect.index_select(0, self.columns).index_select(1, self.columns)
+        plan = self._plan(layout)
+        effect = self._thermometer_effect(plan, raw.dtype)
         out = raw.new_empty((len(layout.spans), n))
         uniforms = noise = None
         if generator is not None:  # one uniform per one-hot span, one normal per scalar
             device = generator.device
-            n_onehot = sum(layout.spans[k].is_onehot for k in self.order)
+            n_onehot = sum(step.onehot for step in plan)
             options = {"generator": generator, "device": device}
             uniforms = torch.rand((n_onehot, n), dtype=torch.float64, **options).to(raw.device)
             if scalar_scale is not None:
-                noise = torch.randn((len(self.order) - n_onehot, n), **options)
+                noise = torch.randn((len(plan) - n_onehot, n), **options)
                 noise = noise.to(raw.device, raw.dtype)
         if noise is not None:
             # the scalar spans keep their relative order (a column's value, then its
             # residuals, column by column): the order of ``layout.scalar_index``
             noise *= scalar_scale.to(raw.dtype).unsqueeze(1)
-        self._draw_spans(raw, out, effect, layout, uniforms, noise)
+        self._draw_spans(raw, out, effect, plan, uniforms, noise)
         return out.T
 
-    def _chunk_stops(self, layout: SpanLayout) -> list[int]:
-        """Where the sampler's chunks end, in encoded columns in drawing order:
-        whole table columns (a column's spans share its missing flag's gate),
-        at least ``_CHUNK_FEATURES`` wide but the last."""
-        stops, stop, start = [], 0, 0
+    def _plan(self, layout: SpanLayout) -> list[_Step]:
+        """The spans in drawing order, with where each sits in the encoded columns
+        in that order and where the sampler's chunks end (see ``_draw_spans``)."""
+        plan, a, start = [], 0, 0
         spans = [layout.spans[k] for k in self.order]
-        for span, after in zip(spans, [*spans[1:], None], strict=True):
-            stop += span.width
-            if after is None or (after.column != span.column and stop - start >= _CHUNK_FEATURES):
-                stops.append(stop)
-                start = stop
-        return stops
+        for k, span, gate, after in zip(
+            self.order, spans, self.gates, [*spans[1:], None], strict=True
+        ):
+            b = a + span.width
+            # a chunk is whole table columns (a column's spans share its missing
+            # flag's gate), at least _CHUNK_FEATURES wide but the last
+            ends = after is None or (after.column != span.column and b - start >= _CHUNK_FEATURES)
+            plan.append(_Step(k, a, b, span.is_onehot, span.kind == "missing", gate, ends))
+            start = b if ends else start
+            a = b
+        return plan
 
-    def _draw_spans(self, raw, out, effect, layout, uniforms, noise) -> None:
+    def _thermometer_effect(self, plan: list[_Step], dtype: torch.dtype) -> torch.Tensor:
+        """``effect[q, p]``: what drawn column ``p`` adds to the output of column ``q``,
+        in drawing order, for the sampler's rows (``_draw_spans``).
+
+        The sampler keeps a one-hot span ``[a, b)`` as a row of ones then its
+        thermometer code, ``(category > j)`` for ``j < width - 1``: the one-hot
+        entry ``j`` is thermometer entry ``j - 1`` less entry ``j`` (a row of
+        ones before, zeros after), so the same context takes the effect of the
+        span's first column on its row of ones and the difference of columns
+        ``j + 1`` and ``j`` on entry ``j`` (taken in float64). A missing flag
+        keeps its one-hot rows ``[present, missing]``: ``present`` gates its
+        column's other spans.
+        """
+        effect = (self.weight * self.mask).double()
+        effect = effect.index_select(0, self.columns).index_select(1, self.columns)
+        later = [c for s in plan if s.onehot and not s.flag for c in range(s.a + 1, s.b)]
+        if later:
+            later = torch.tensor(later, device=effect.device)
+            steps = effect.index_select(1, later) - effect.index_select(1, later - 1)
+            effect.index_copy_(1, later, steps)
+        return effect.to(dtype)
+
+    def _draw_spans(self, raw, out, effect, plan, uniforms, noise) -> None:
         """:meth:`draw`'s loop over the spans, on ``(columns, n)`` tensors, writing
         ``out`` ``(spans, n)``: ``uniforms`` holds one row per one-hot span,
         ``noise`` (scaled) one per scalar span, in drawing order (``None``: the
-        most likely category, no noise).
+        most likely category, no noise). ``drawn`` holds the rows drawn, a
+        one-hot span as a row of ones and its thermometer code (see
+        :meth:`_thermometer_effect`), whose sum is the category's code.
 
         The spans are drawn in chunks of whole columns: a span adds the context of
         the spans drawn before it in its chunk, and a finished chunk adds its
@@ -146,42 +186,46 @@ class SpanContext(nn.Module):
         fewer, larger products (the sums may differ in the last bits).
         """
         drawn = torch.empty_like(raw)
+        ones = [s.a for s in plan if s.onehot and not s.flag]
+        if ones:
+            drawn.index_fill_(0, torch.tensor(ones, device=raw.device), 1.0)
         if uniforms is not None:
             uniforms = uniforms.to(raw.dtype).unsqueeze(1)
-            # a one-hot span's thermometer code, between a row of ones and a row of
-            # zeros: its one-hot rows are the differences of consecutive rows
-            widest = max(span.width for span in layout.spans)
-            steps = raw.new_empty((1, widest + 1, raw.shape[1]))
-            steps[0, 0] = 1.0
-        stops = iter(self._chunk_stops(layout))
-        start, stop = 0, next(stops)
-        a = n_onehot = n_scalar = 0
-        for k, gate in zip(self.order, self.gates, strict=True):
-            span = layout.spans[k]
-            b = a + span.width
+        else:  # the greedy rows' thermometer codes: (j < code) for each entry j
+            widest = max(s.b - s.a for s in plan)
+            entries = torch.arange(widest - 1, device=raw.device).unsqueeze(1)
+        start = n_onehot = n_scalar = 0
+        for step in plan:
+            k, a, b = step.k, step.a, step.b
             values = raw[a:b]
             if a > start:
                 values.addmm_(effect[a:b, start:a], drawn[start:a])
-            if not span.is_onehot:
+            if not step.onehot:
                 value = torch.tanh(values[0], out=drawn[a])
                 if noise is not None:
                     value += noise[n_scalar]
                 n_scalar += 1
-                out[k] = value
-            elif uniforms is None:
-                codes = values.argmax(dim=0, keepdim=True)
-                out[k] = codes[0]
-                drawn[a:b].zero_().scatter_(0, codes, 1.0)
+                if step.gate is not None:  # kept before its gate zeroes it
+                    out[k] = value
             else:
-                u = uniforms[n_onehot : n_onehot + 1]
-                draw_thermometer(values.unsqueeze(0), u, out=steps[:, 1 : span.width])
-                n_onehot += 1
-                steps[0, span.width] = 0.0
-                torch.sum(steps[0, 1 : span.width], dim=0, out=out[k])
-                torch.sub(steps[0, : span.width], steps[0, 1 : span.width + 1], out=drawn[a:b])
-            if gate is not None:
-                drawn[a:b] *= drawn[gate]
-            a = b
-            if a == stop and a < raw.shape[0]:
-                raw[stop:].addmm_(effect[stop:, start:stop], drawn[start:stop])
-                start, stop = stop, next(stops)
+                code = drawn[a + 1 : b]
+                if uniforms is None:
+                    codes = values.argmax(dim=0, keepdim=True)
+                    torch.lt(entries[: b - a - 1], codes, out=code)
+                else:
+                    u = uniforms[n_onehot : n_onehot + 1]
+                    draw_thermometer(values.unsqueeze(0), u, out=code.unsqueeze(0))
+                    n_onehot += 1
+                torch.sum(code, dim=0, out=out[k])
+                if step.flag:  # [present, missing]: present where the code is 0
+                    torch.eq(code[0], 0.0, out=drawn[a])
+            if step.gate is not None:
+                drawn[a:b] *= drawn[step.gate]
+            if step.ends and b < raw.shape[0]:
+                raw[b:].addmm_(effect[b:, start:b], drawn[start:b])
+                start = b
+        # the ungated scalar spans' rows, as drawn, in one copy
+        scalars = [(s.k, s.a) for s in plan if not s.onehot and s.gate is None]
+        if scalars:
+            rows, columns = torch.tensor(scalars, device=raw.device).T
+            out.index_copy_(0, rows, drawn.index_select(0, columns))
