@@ -45,6 +45,12 @@ class _Step(NamedTuple):
     gate: int | None  # the drawing-order row of its column's present flag
     ends: bool  # the last span of a chunk
 
+    @property
+    def thermometer(self) -> bool:
+        """Held in the sampler's rows as a row of ones and a thermometer code (every
+        one-hot span but a missing flag; see ``SpanContext._thermometer_effect``)."""
+        return self.onehot and not self.flag
+
 
 def drawing_order(spans: Sequence[Span]) -> list[int]:
     """Positions of ``spans`` in the order they are drawn (see the module's docstring)."""
@@ -164,7 +170,7 @@ class SpanContext(nn.Module):
         """
         effect = (self.weight * self.mask).double()
         effect = effect.index_select(0, self.columns).index_select(1, self.columns)
-        later = [c for s in plan if s.onehot and not s.flag for c in range(s.a + 1, s.b)]
+        later = [c for s in plan if s.thermometer for c in range(s.a + 1, s.b)]
         if later:
             later = torch.tensor(later, device=effect.device)
             steps = effect.index_select(1, later) - effect.index_select(1, later - 1)
@@ -186,7 +192,7 @@ class SpanContext(nn.Module):
         fewer, larger products (the sums may differ in the last bits).
         """
         drawn = torch.empty_like(raw)
-        ones = [s.a for s in plan if s.onehot and not s.flag]
+        ones = [s.a for s in plan if s.thermometer]
         if ones:
             drawn.index_fill_(0, torch.tensor(ones, device=raw.device), 1.0)
         if uniforms is not None:
