@@ -7,6 +7,7 @@ import datetime
 import os
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -53,10 +54,17 @@ def _read_table(path, dates=None) -> pd.DataFrame:
     for column in dates or []:
         if column not in frame.columns:
             raise ValueError(f"--dates names {column!r}, which is not a column of {path.name}")
-        try:
-            frame[column] = _parse_dates(frame[column])
-        except (ValueError, TypeError) as exc:
-            raise ValueError(f"--dates: column {column!r} of {path.name}: {exc}") from exc
+        # pandas warns before it fails on text that is no date: the error says it
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                frame[column] = _parse_dates(frame[column])
+            except (ValueError, TypeError) as exc:
+                raise ValueError(f"--dates: column {column!r} of {path.name}: {exc}") from exc
+        for warning in caught:  # parsed: what pandas had to say stands
+            warnings.warn_explicit(
+                warning.message, warning.category, warning.filename, warning.lineno
+            )
     return frame
 
 

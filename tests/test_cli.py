@@ -161,6 +161,18 @@ def test_dates_parsed_when_named(adult_csv, tmp_path, capsys):
     assert "--dates names 'nope'" in capsys.readouterr().err
 
 
+def test_dates_warnings(adult_csv, tmp_path, recwarn):
+    """A column that is no date fails with sksynth's error alone; a parsed one keeps
+    what pandas warned about it."""
+    model = tmp_path / "m.sksynth"
+    assert main(["fit", str(adult_csv), "--epochs", "1", "-o", str(model), "--dates", "sex"]) == 2
+    assert not [w for w in recwarn if issubclass(w.category, UserWarning)]
+    days = [f"{13 + k % 15}/0{1 + k % 9}/2020" for k in range(400)]  # day first
+    pd.read_csv(adult_csv).assign(day=days).to_csv(adult_csv, index=False)
+    assert main(["fit", str(adult_csv), "--epochs", "1", "-o", str(model), "--dates", "day"]) == 0
+    assert any("dayfirst" in str(w.message) for w in recwarn)
+
+
 def _sksynth(*args):
     """The installed console script, as a user runs it."""
     script = Path(sys.executable).with_name("sksynth")
