@@ -7,6 +7,7 @@ from skorch.utils import TeeGenerator
 from torch import nn
 from torch.nn import functional as F
 
+from ._adam import Adam
 from ._conditions import ConditionSampler
 from ._layers import (
     SpanLayout,
@@ -183,7 +184,7 @@ class GANNet(SeededNet):
 
     def initialize_optimizer(self, *args, **kwargs):
         super().initialize_optimizer(*args, **kwargs)
-        self.optimizer_discriminator_ = torch.optim.Adam(
+        self.optimizer_discriminator_ = Adam(
             self.discriminator_.parameters(),
             lr=self.discriminator_lr,
             betas=(0.5, 0.9),

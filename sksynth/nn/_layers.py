@@ -38,7 +38,11 @@ _init_vector_math()
 
 def seeded_linear(n_in: int, n_out: int, generator: torch.Generator) -> nn.Linear:
     """A ``Linear`` layer initialised like PyTorch's default, from ``generator``."""
-    layer = nn.utils.skip_init(nn.Linear, n_in, n_out)
+    # built on the meta device (nothing drawn, nothing allocated), then given its
+    # tensors: torch's ``skip_init`` does the same through code that loads sympy
+    layer = nn.Linear(n_in, n_out, device="meta")
+    layer.weight = nn.Parameter(torch.empty(n_out, n_in))
+    layer.bias = nn.Parameter(torch.empty(n_out))
     bound = 1.0 / math.sqrt(n_in) if n_in > 0 else 0.0
     with torch.no_grad():
         layer.weight.uniform_(-bound, bound, generator=generator)

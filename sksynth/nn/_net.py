@@ -9,6 +9,7 @@ import torch
 from skorch import NeuralNet
 
 from ..exceptions import TrainingDivergedError
+from ._adam import Adam
 from ._data import TensorBatches
 from ._denormals import flush_denormals, pool_flush_supported
 from ._layers import expand_compact
@@ -24,14 +25,14 @@ def make_generator(seed: int, device) -> torch.Generator:
 def _fused_adam_on_cpu() -> bool:
     """Whether this torch has Adam's fused CPU kernel (torch 2.4 and later)."""
     try:
-        torch.optim.Adam([torch.zeros(1, requires_grad=True)], fused=True)
+        Adam([torch.zeros(1, requires_grad=True)], fused=True)
     except (RuntimeError, TypeError, ValueError):
         return False
     return True
 
 
 def adam_options(device) -> dict[str, bool]:
-    """Keyword arguments for the nets' ``torch.optim.Adam`` on ``device``.
+    """Keyword arguments for the nets' :class:`~sksynth.nn._adam.Adam` on ``device``.
 
     On the CPU, Adam's fused kernel (one call per step instead of a loop of
     small operations in Python) where torch has it and subnormals are flushed
@@ -74,7 +75,7 @@ class SeededNet(NeuralNet):
 
     def get_params_for_optimizer(self, prefix, named_parameters):
         args, kwargs = super().get_params_for_optimizer(prefix, named_parameters)
-        if getattr(self, prefix) is torch.optim.Adam:
+        if issubclass(getattr(self, prefix), torch.optim.Adam):
             kwargs = {**adam_options(self.device), **kwargs}
         return args, kwargs
 

@@ -9,6 +9,7 @@ import torch
 from sklearn.utils._param_validation import Interval, StrOptions
 from skorch.callbacks import PassthroughScoring
 
+from ..nn._adam import Adam
 from ..nn._gan import GANNet, Generator
 from ._base import BaseSynthesizer
 
@@ -242,7 +243,7 @@ class GANSynthesizer(BaseSynthesizer):
             module__sizes=tuple(self.generator_sizes),
             module__seed=seed,
             criterion=torch.nn.Identity,
-            optimizer=torch.optim.Adam,
+            optimizer=Adam,
             lr=self.generator_lr,
             optimizer__betas=(0.5, 0.9),
             optimizer__weight_decay=self.generator_weight_decay,

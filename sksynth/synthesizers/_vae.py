@@ -12,6 +12,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import PassthroughScoring
 
+from ..nn._adam import Adam
 from ..nn._layers import CHUNK_ROWS, SpanLayout, expanded_chunks
 from ..nn._net import make_generator
 from ..nn._vae import ELBOLoss, VAEModule, VAENet
@@ -261,7 +262,7 @@ class VAESynthesizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseSynt
             criterion=ELBOLoss,
             criterion__beta=self.beta,
             criterion__label_weight=self.label_weight,
-            optimizer=torch.optim.Adam,
+            optimizer=Adam,
             lr=self.lr,
             optimizer__weight_decay=self.weight_decay,
             **kwargs,
