@@ -24,6 +24,7 @@ from ..nn._net import make_generator
 from ..preprocessing import TableTransformer
 from ..preprocessing._columns import as_frame
 from ..preprocessing._transformer import resolve_discrete_columns, validate_table
+from ..utils._blocks import stacked
 from ..utils._checks import check_count, check_layer_sizes, refuse_bool_numbers
 from ..utils._fitting import unfitted_on_error
 from ._conditional import Request, draw_block, label_codes, resolve_conditions
@@ -226,8 +227,7 @@ class BaseSynthesizer(BaseEstimator, ABC):
 
     def _draw_internal(self, n: int) -> pd.DataFrame:
         """``n`` rows (fixed seed) as an internally named frame, the target included."""
-        blocks = list(self._blocks(n, CHECK_SEED))
-        return self.transformer_._decode_compact(np.concatenate(blocks))
+        return self.transformer_._decode_compact(stacked(self._blocks(n, CHECK_SEED), n, order="F"))
 
     def _internal(self, frame: pd.DataFrame) -> pd.DataFrame:
         """``frame`` with the positional string names the transformer works with."""
@@ -336,8 +336,7 @@ class BaseSynthesizer(BaseEstimator, ABC):
         """
         check_is_fitted(self)
         n = check_count(n_samples, "n_samples")
-        blocks = list(self._blocks(n, random_state, y, conditions))
-        return self._decode(np.concatenate(blocks) if len(blocks) > 1 else blocks[0])
+        return self._decode(stacked(self._blocks(n, random_state, y, conditions), n, order="F"))
 
     def sample_chunks(
         self, n_samples, *, chunk_size=100_000, y=None, conditions=None, random_state=None

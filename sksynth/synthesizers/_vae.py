@@ -18,6 +18,7 @@ from ..nn._net import make_generator
 from ..nn._vae import ELBOLoss, VAEModule, VAENet
 from ..preprocessing._columns import as_frame
 from ..preprocessing._transformer import check_encoded, validate_table
+from ..utils._blocks import stacked
 from ._base import TARGET, BaseSynthesizer
 from ._latent_mixture import draw_latents, fit_latent_mixture
 
@@ -381,12 +382,15 @@ class VAESynthesizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseSynt
         Z = check_encoded(Z, self._n_features_out, "Z", dtype=np.float32)
         module = self.net_.module_
         module.eval()
-        z, tt, compact = torch.from_numpy(Z), self.transformer_, []
-        with torch.no_grad():
+        z, tt = torch.from_numpy(Z), self.transformer_
+
+        def chunks():
             for start in range(0, max(len(z), 1), CHUNK_ROWS):  # one pass for no rows
-                rows = module.decode_mode(z[start : start + CHUNK_ROWS].to(self.net_.device))
-                compact.append(tt._compact_of(rows.cpu().numpy()))
-        out = self._split_target(tt._decode_compact(np.concatenate(compact)))
+                with torch.no_grad():
+                    rows = module.decode_mode(z[start : start + CHUNK_ROWS].to(self.net_.device))
+                yield tt._compact_of(rows.cpu().numpy())
+
+        out = self._split_target(tt._decode_compact(stacked(chunks(), len(z), order="F")))
         return out[0] if self._target is not None else out
 
     def score_samples(self, X):
