@@ -10,10 +10,12 @@ own without that wrapper; its updates, state and ``state_dict`` are torch's.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 
 
-def _undecorated(method):
+def _undecorated(method: Callable) -> Callable:
     """``method`` without torch's lazily importing ``_disable_dynamo`` wrapper;
     ``method`` itself where it has none (another torch version)."""
     disable = getattr(torch, "_disable_dynamo", None)
@@ -29,9 +31,9 @@ class Adam(torch.optim.Adam):
 
     The fused step of groups of CPU tensors (real, of one dtype a group; no
     AMSGrad, gradient scaler or tensor hyperparameters, not capturable or
-    differentiable) counts the step and calls
-    torch's fused kernel as ``torch.optim.Adam`` does, without its
-    ``torch._dynamo`` wrappers; anything else is torch's own step.
+    differentiable) counts the step and calls torch's fused kernel as
+    ``torch.optim.Adam`` does, without its ``torch._dynamo`` wrappers; any
+    other step is torch's own.
     """
 
     add_param_group = _undecorated(torch.optim.Optimizer.add_param_group)
@@ -39,7 +41,7 @@ class Adam(torch.optim.Adam):
     state_dict = _undecorated(torch.optim.Optimizer.state_dict)
     load_state_dict = _undecorated(torch.optim.Optimizer.load_state_dict)
 
-    def _direct(self, group) -> bool:
+    def _direct(self, group: dict) -> bool:
         """Whether ``group``'s step is the fused CPU one taken here."""
         params = group["params"]
         return (
