@@ -38,11 +38,12 @@ FORMAT = "sksynth-model"
 #: datetime columns (see ``ContinuousEncoder``); 4 a GAN without the index of its
 #: training rows (earlier readers required it); 5 few-valued columns whose values
 #: never seen decode to the nearest seen one (``max_exact_values``); 6 a VAE with
-#: an autoregressive decoder (``autoregressive=True``). A file is
+#: an autoregressive decoder (``autoregressive=True``); 7 float columns of
+#: magnitudes above 2**1000, modelled in a power-of-two unit. A file is
 #: written with the lowest version that holds it, so that older sksynth versions
 #: read what they can and refuse, with a clear error, what they would decode
 #: wrongly or not load.
-VERSION = 6
+VERSION = 7
 _CLASSES = {cls.__name__: cls for cls in (GANSynthesizer, VAESynthesizer)}
 _MODULES = ("module_", "discriminator_", "sampler_")
 #: Parameters added after the first format, left out of a file at their default.
@@ -108,9 +109,11 @@ def _params(model) -> dict:
 
 def _version(model, plain: bool) -> int:
     """The lowest version that reads ``model``'s file (see ``VERSION``)."""
+    tt = model.transformer_
+    if any(getattr(e, "unit_", 1.0) != 1.0 for e in tt._encoders.values()):
+        return 7
     if getattr(model.net_.module_, "context", None) is not None:
         return 6
-    tt = model.transformer_
     # encoders that decode a mode to its nearest atom (max_exact_values): older
     # versions would decode that mode to values never seen
     if any(getattr(e, "snap_", False) for e in tt._encoders.values()):

@@ -210,6 +210,8 @@ def encode_continuous(e: ContinuousEncoder, info: NumericInfo) -> dict:
         state["residual_scales"] = list(e.residual_scales_)
     if e.snap_:
         state["snap"] = True
+    if e.unit_ != 1.0:
+        state["unit"] = e.unit_
     if info.origin:
         state["info"]["origin"] = int(info.origin)
     return state
@@ -223,6 +225,7 @@ def decode_continuous(state: dict) -> tuple[ContinuousEncoder, NumericInfo]:
         setattr(e, k, state[k])
     e.residual_scales_ = tuple(state.get("residual_scales", ()))
     e.snap_ = state.get("snap", False)
+    e.unit_ = float(state.get("unit", 1.0))
     info = NumericInfo(**state["info"])
     return e, info
 

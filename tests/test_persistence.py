@@ -509,3 +509,24 @@ def test_transformers_pickled_before_max_exact_values(tmp_path):
     assert not tt._encoders["x2"].snap_
     sksynth.save(vae, tmp_path / "m")
     assert sksynth.load(tmp_path / "m").transformer_.max_exact_values == 0
+
+
+def test_columns_near_the_float64_limit_in_files(tmp_path):
+    # modelled in a power-of-two unit (format version 7): older versions, which would
+    # read the modes in the column's own units, refuse the file
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"huge": rng.uniform(-1, 1, 80) * 1.5e308, "small": rng.normal(size=80)})
+    model = VAESynthesizer(epochs=1, random_state=0).fit(X)
+    sksynth.save(model, tmp_path / "m")
+    with zipfile.ZipFile(tmp_path / "m") as archive:
+        state = json.loads(archive.read("sksynth.json"))
+    assert state["version"] == 7
+    loaded = sksynth.load(tmp_path / "m")
+    assert loaded.transformer_._encoders["x0"].unit_ == 2.0**24
+    drawn = loaded.sample(200, random_state=1)
+    pd.testing.assert_frame_equal(drawn, model.sample(200, random_state=1))
+    assert drawn["huge"].between(X["huge"].min(), X["huge"].max()).all()
+    assert drawn["huge"].nunique() > 150  # before: the two bounds only
+    sksynth.save(model.fit(X.assign(huge=X["huge"] / 1e10)), tmp_path / "p")
+    with zipfile.ZipFile(tmp_path / "p") as archive:
+        assert json.loads(archive.read("sksynth.json"))["version"] == 1

@@ -188,11 +188,13 @@ def test_offsets_from_an_origin_are_exact_at_the_dtype_bounds():
                 np.testing.assert_array_equal(_offsets(values, origin, step), expected)
 
 
-@pytest.mark.parametrize("scale", [1e-4, 1e-8, 1e-200, 1e120, 1e160])
+@pytest.mark.parametrize("scale", [1e-4, 1e-8, 1e-200, 1e120, 1e160, 1e301, 2e307])
 def test_encoding_does_not_depend_on_the_unit(scale):
     # rates in [0, 1e-4] were squashed into a sliver of their modes (a variance floor of
     # 1e-6), so samples piled up at the bounds; beyond 1e154 the mixture's squares
-    # overflowed and every value decoded as missing
+    # overflowed and every value decoded as missing; near float64's limit (values to
+    # 1.4e308, both signs) differences and widths overflowed: every value came back
+    # missing, and drawn rows only at the bounds
     rng = np.random.default_rng(0)
     x = np.r_[rng.normal(size=300), rng.normal(5, 0.5, size=200)]
     unit = TableTransformer(random_state=0).fit(pd.DataFrame({"c": x}))
@@ -204,6 +206,25 @@ def test_encoding_does_not_depend_on_the_unit(scale):
         back = tt.inverse_transform(Z)["c"]
     np.testing.assert_allclose(Z, unit.transform(pd.DataFrame({"c": x})), rtol=0, atol=1e-4)
     np.testing.assert_allclose(back, X["c"], rtol=1e-6)
+
+
+def test_atoms_and_bounds_exact_near_the_float64_limit():
+    big = np.finfo(np.float64).max
+    rng = np.random.default_rng(0)
+    # atoms: 0, the largest float and the smallest (subnormal: not exact in units of 2**24)
+    tiny = np.nextafter(0.0, 1.0)
+    values = np.r_[np.zeros(40), np.full(20, big), np.full(20, tiny), rng.uniform(-1, 1, 60) * 1.5e308]
+    X = pd.DataFrame({"c": values})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # no overflow
+        tt = TableTransformer(random_state=0).fit(X)
+        Z = tt.transform(X)
+        back = tt.inverse_transform(Z)["c"].to_numpy()
+    assert tt._encoders["c"].unit_ == 2.0**24
+    assert (back[:40] == 0).all() and (back[40:60] == big).all() and (back[60:80] == tiny).all()
+    np.testing.assert_allclose(back[80:], values[80:], rtol=1e-6, atol=1e301)
+    Z[:, [s.start for s in tt.output_spans_ if s.kind == "scalar"]] = 5.0  # far beyond
+    assert np.isfinite(tt.inverse_transform(Z)["c"]).all()
 
 
 def test_narrow_integers_have_no_residual(adult):

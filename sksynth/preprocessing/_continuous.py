@@ -12,6 +12,11 @@ An integer column (ints, datetimes counted in steps) whose values lie more than
 one float32 column (a power of two divides it, which keeps it exact) or, when it
 can exceed ``2**23``, two: its high part and its low 23 bits. Atoms need none.
 
+A float column holding magnitudes above ``2**1000`` (about 1e301) is modelled in
+units of a power of two that brings them below it (exact, for normal numbers):
+its differences and spreads would otherwise overflow float64. Atoms, ``min_``
+and ``max_`` stay in the column's own units.
+
 An integer column with few distinct values (``max_exact_values``) has every value
 seen more than once as an atom; when that is all of them, one mode fitted on all
 values encodes a value never seen, and decodes to the nearest atom.
@@ -37,6 +42,8 @@ _LOW_BITS = 23
 _CENTRE_RATIO = 1e3
 # a column spread over more than this is scaled down before the mixture fit
 _MAX_UNSCALED = 1e100
+# magnitudes above this are modelled in a unit that brings them below it (see unit_)
+_MAX_MAGNITUDE = 2.0**1000
 
 
 class ContinuousEncoder:
@@ -59,6 +66,7 @@ class ContinuousEncoder:
 
     residual_scales_: tuple = ()  # encoders saved before residuals existed have none
     snap_: bool = False  # nor did they decode to the nearest atom
+    unit_: float = 1.0  # nor model huge magnitudes in a power-of-two unit
 
     def __init__(self, n_modes, atom_threshold, weight_threshold, max_fit_samples, rng):
         self.n_modes = n_modes
@@ -85,12 +93,17 @@ class ContinuousEncoder:
         if 0 < rest.sum() < 2:  # a single leftover value: keep it exact too
             is_atom |= rest
         self.atoms_ = uniques[is_atom]
-        non_atom = observed[~np.isin(observed, self.atoms_)]
+        peak = max(abs(self.min_), abs(self.max_))
+        self.unit_ = 1.0 if peak <= _MAX_MAGNITUDE else 2.0 ** float(np.ceil(np.log2(peak)) - 1000)
+        # the modes are fitted in units of unit_
+        non_atom = observed[~np.isin(observed, self.atoms_)] / self.unit_
         # every value seen is an atom: one mode fitted on them all encodes a value never
         # seen (transform of new rows); a draw of that mode decodes to the nearest atom
         self.snap_ = bool(few and not non_atom.size and uniques.size > 1)
         if self.snap_:
-            self.means_, self.stds_, self.log_weights_ = self._fit_mixture(observed, uniques[:1])
+            self.means_, self.stds_, self.log_weights_ = self._fit_mixture(
+                observed / self.unit_, uniques[:1]
+            )
         else:
             self.means_, self.stds_, self.log_weights_ = self._fit_mixture(
                 non_atom, uniques[~is_atom]
@@ -182,7 +195,8 @@ class ContinuousEncoder:
         return best
 
     def _decode(self, scalar: np.ndarray, mode: np.ndarray) -> np.ndarray:
-        centers = np.concatenate([self.atoms_, self.means_])
+        """Values in units of ``unit_`` (atoms included)."""
+        centers = np.concatenate([self.atoms_ / self.unit_, self.means_])
         widths = np.concatenate([np.zeros(self.atoms_.size), 4.0 * self.stds_])
         return centers[mode] + scalar * widths[mode]
 
@@ -209,7 +223,7 @@ class ContinuousEncoder:
         if rest.any():
             if self.means_.size == 0:  # see unrepresentable
                 raise ValueError("a value is not among the atoms of a column without modes")
-            x = values[rest]
+            x = values[rest] / self.unit_
             best = self._nearest_mode(x)
             mode[rest] = n_atoms + best
             scalar[rest] = (x - self.means_[best]) / (4.0 * self.stds_[best])
@@ -247,6 +261,11 @@ class ContinuousEncoder:
         ``snap_``, the mode of values never seen decodes to the nearest atom."""
         values = self._decode(scalar, mode)
         gaussian = mode >= self.atoms_.size  # atoms decode exactly on their own
+        if self.unit_ != 1.0:  # back to the column's units, atoms as they were seen
+            np.clip(values, self.min_ / self.unit_, self.max_ / self.unit_, out=values)
+            values *= self.unit_
+            atom = ~gaussian & (mode >= 0)  # -1: a missing row's mode in transform's output
+            values[atom] = self.atoms_[mode[atom]]
         if self.snap_:
             middles = (self.atoms_[1:] + self.atoms_[:-1]) / 2
             values[gaussian] = self.atoms_[np.searchsorted(middles, values[gaussian])]
