@@ -213,7 +213,8 @@ def test_atoms_and_bounds_exact_near_the_float64_limit():
     rng = np.random.default_rng(0)
     # atoms: 0, the largest float and the smallest (subnormal: not exact in units of 2**24)
     tiny = np.nextafter(0.0, 1.0)
-    values = np.r_[np.zeros(40), np.full(20, big), np.full(20, tiny), rng.uniform(-1, 1, 60) * 1.5e308]
+    spread = rng.uniform(-1, 1, 60) * 1.5e308
+    values = np.r_[np.zeros(40), np.full(20, big), np.full(20, tiny), spread]
     X = pd.DataFrame({"c": values})
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)  # no overflow
