@@ -141,17 +141,21 @@ def encode_container(c: Container) -> dict:
     }
     if c.column_names is not None:  # written only when used (older readers ignore it)
         state["column_names"] = [encode_value(v) for v in c.column_names]
+    if getattr(c, "columns_dtype", None) is not None:  # likewise
+        state["columns_dtype"] = encode_dtype(c.columns_dtype)
     return state
 
 
 def decode_container(state: dict) -> Container:
     names = state.get("column_names")
+    columns_dtype = state.get("columns_dtype")
     return Container(
         state["is_frame"],
         [decode_value(v) for v in state["columns"]],
         [decode_dtype(d) for d in state["dtypes"]],
         None if state["array_dtype"] is None else np.dtype(state["array_dtype"]),
         None if names is None else tuple(decode_value(v) for v in names),
+        None if columns_dtype is None else decode_dtype(columns_dtype),
     )
 
 

@@ -14,7 +14,7 @@ from conftest import make_mixed
 
 import sksynth
 import sksynth._serialize as ser
-from sksynth import GANSynthesizer, VAESynthesizer
+from sksynth import GANSynthesizer, TableTransformer, VAESynthesizer
 from sksynth.exceptions import PersistenceError
 
 
@@ -73,6 +73,26 @@ def test_multiindex_columns_round_trip(tmp_path):
     out = loaded.sample(5, random_state=0)
     assert out.columns.equals(X.columns) and out.columns.names == ["group", None]
     pd.testing.assert_frame_equal(out, model.sample(5, random_state=0))
+
+
+@pytest.mark.parametrize(
+    "columns",
+    [pd.Index(["a", "b"], dtype=object), pd.CategoricalIndex(["a", "b"]), pd.Index([10, 20])],
+    ids=["object", "categorical", "ints"],
+)
+def test_the_columns_index_keeps_its_dtype(columns, tmp_path):
+    # rebuilt from the labels, pandas 3 read an object index as "str" (so that
+    # assert_frame_equal failed against the input) and a CategoricalIndex lost its dtype
+    X = pd.DataFrame({"a": np.linspace(0.0, 1.0, 40), "b": ["x", "y"] * 20})
+    X.columns = columns
+    model = VAESynthesizer(epochs=1, random_state=0).fit(X)
+    out = model.sample(5, random_state=0)
+    pd.testing.assert_index_equal(out.columns, X.columns, exact=True)
+    pd.testing.assert_frame_equal(out.iloc[:0], X.iloc[:0].reset_index(drop=True))
+    sksynth.save(model, tmp_path / "m")
+    pd.testing.assert_frame_equal(sksynth.load(tmp_path / "m").sample(5, random_state=0), out)
+    tt = TableTransformer().fit(X)
+    pd.testing.assert_index_equal(tt.inverse_transform(tt.transform(X)).columns, X.columns)
 
 
 def test_object_columns_of_dates_decimals_and_bytes(tmp_path):
