@@ -39,6 +39,33 @@ def test_exact_copy_rate_compares_values_not_dtypes():
     assert exact_copy_rate(coded, coded.assign(c=[None, "b", np.nan])) == pytest.approx(2 / 3)
 
 
+def test_discrete_columns_of_another_kind_in_each_table_are_refused():
+    # text against numbers or datetimes never matched: the column scored 0, silently
+    real = pd.DataFrame({"k": ["1", "2"] * 20, "x": np.arange(40.0)})
+    numbers = real.assign(k=[1, 2] * 20)
+    with pytest.raises(ValueError, match=r"Column 'k' is discrete, but holds text in real"):
+        column_shapes(real, numbers)
+    with pytest.raises(ValueError, match=r"holds numbers in real .* and text in synthetic"):
+        column_pair_trends(numbers, real, discrete_columns=["k"])
+    dates = real.assign(k=pd.to_datetime(["2020-01-01", "2020-01-02"] * 20))
+    with pytest.raises(ValueError, match=r"text in real \(dtype .*\) and datetimes"):
+        detection_score(real, dates)
+    # kinds whose values compare equal score as before: bools and 0/1, a category and
+    # its strings, ints and floats
+    flags = pd.DataFrame({"f": [True, False] * 20, "c": pd.Categorical(["a", "b"] * 20)})
+    same = flags.assign(f=[1, 0] * 20, c=["a", "b"] * 20)
+    assert column_shapes(flags, same, discrete_columns=["f", "c"]) == 1.0
+    assert column_shapes(numbers, numbers.astype({"k": float}), discrete_columns=["k"]) == 1.0
+
+
+def test_tuple_labels_in_a_flat_index():
+    # the continuous pairs' correlations were built with tuple keys: MultiIndex columns,
+    # and a KeyError looking a pair up
+    X = pd.DataFrame({"a": np.arange(10.0), ("t", 2): np.arange(10.0)[::-1], "c": 1.0})
+    scores = column_pair_trends(X, X.assign(a=np.arange(10.0)[::-1]), aggregate=False)
+    assert scores[("a", ("t", 2))] == 0.0 and scores[(("t", 2), "c")] == 1.0
+
+
 def test_datetimes_in_other_time_zones_compare_as_instants():
     # detection, privacy and evaluate crashed on the object column pandas made of two zones
     d = pd.Series(pd.date_range("2021-01-01", periods=30, freq="6h", tz="UTC"))

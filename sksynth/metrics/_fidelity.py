@@ -85,9 +85,11 @@ def _codes(real, synthetic, discrete):
     return codes
 
 
-def _correlations(frame: pd.DataFrame, columns) -> pd.DataFrame:
-    numbers = pd.DataFrame({c: as_numbers(frame[c]) for c in columns})
-    return numbers.corr()
+def _correlations(frame: pd.DataFrame, columns) -> np.ndarray:
+    """Pearson correlations of ``columns``, in their order (pairwise-complete rows)."""
+    # positions, not labels: a dict keyed by tuple labels would build MultiIndex columns
+    numbers = pd.DataFrame(np.column_stack([as_numbers(frame[c]) for c in columns]))
+    return numbers.corr().to_numpy()
 
 
 def column_pair_trends(real, synthetic, *, discrete_columns="auto", aggregate=True):
@@ -128,10 +130,12 @@ def column_pair_trends(real, synthetic, *, discrete_columns="auto", aggregate=Tr
     corr_r = _correlations(real, continuous) if len(continuous) > 1 else None
     corr_s = _correlations(synthetic, continuous) if len(continuous) > 1 else None
     codes = _codes(real, synthetic, discrete)
+    position = {c: k for k, c in enumerate(continuous)}
     scores = {}
     for a, b in pairs:
         if a in continuous and b in continuous:
-            rho_r, rho_s = corr_r.loc[a, b], corr_s.loc[a, b]
+            i, j = position[a], position[b]
+            rho_r, rho_s = corr_r[i, j], corr_s[i, j]
             rho_r = 0.0 if np.isnan(rho_r) else rho_r
             rho_s = 0.0 if np.isnan(rho_s) else rho_s
             scores[(a, b)] = 1.0 - abs(rho_r - rho_s) / 2.0
@@ -139,8 +143,22 @@ def column_pair_trends(real, synthetic, *, discrete_columns="auto", aggregate=Tr
             ra, sa, ka = codes[a]
             rb, sb, kb = codes[b]
             scores[(a, b)] = _tvd_complement(ra * kb + rb, sa * kb + sb, ka * kb)
-    scores = pd.Series(scores, dtype=float)
+    scores = pd.Series(list(scores.values()), index=_pair_index(list(scores)), dtype=float)
     return float(scores.mean()) if aggregate else scores
+
+
+def _pair_index(pairs: list[tuple]) -> pd.MultiIndex:
+    """The two-level index of ``pairs`` of column labels, each level in the columns'
+    order: built from codes, since pandas sorts the levels it infers, which fails on
+    labels that do not compare (strings beside tuples in a flat index)."""
+    levels, codes = [], []
+    for side in (0, 1):
+        labels = [pair[side] for pair in pairs]
+        level = list(dict.fromkeys(labels))
+        position = {label: k for k, label in enumerate(level)}
+        levels.append(pd.Index(level, tupleize_cols=False))
+        codes.append([position[label] for label in labels])
+    return pd.MultiIndex(levels=levels, codes=codes)
 
 
 def quality_score(real, synthetic, *, discrete_columns="auto"):

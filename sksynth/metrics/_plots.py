@@ -152,7 +152,7 @@ def correlations_figure(real, synthetic, *, discrete_columns="auto"):
         axes[1].text(0.5, 0.5, "fewer than two continuous columns", ha="center")
         return fig
     corr = {
-        name: np.nan_to_num(_correlations(table, continuous).to_numpy())
+        name: np.nan_to_num(_correlations(table, continuous))
         for name, table in (("real", real), ("synthetic", synthetic))
     }
     panels = [

@@ -62,6 +62,7 @@ def align(real, synthetic, discrete_columns="auto", *, names=("real", "synthetic
             )
     for name, table in zip(names, (real, synthetic), strict=True):
         _check_finite(table, [c for c in table.columns if c not in discrete], name)
+    _check_kinds(real, synthetic, discrete, names)
     zoned = [
         c
         for c in real.columns
@@ -99,6 +100,42 @@ def _check_finite(table: pd.DataFrame, columns: list, name: str) -> None:
                     f"Column {c!r} of {name} holds infinity; the metrics take finite numbers "
                     "(missing values are fine)."
                 )
+
+
+#: what the values of a discrete column are, from ``pd.api.types.infer_dtype``: the
+#: values of two columns of different kinds never compare equal (``"1"`` and ``1``, a
+#: date as text and as a datetime); bools and numbers do (``True == 1``)
+_KINDS = {
+    "string": "text",
+    "integer": "numbers",
+    "floating": "numbers",
+    "mixed-integer-float": "numbers",
+    "decimal": "numbers",
+    "boolean": "numbers",
+    "datetime64": "datetimes",
+    "datetime": "datetimes",
+    "date": "datetimes",
+}
+
+
+def _kind(column: pd.Series) -> str | None:
+    """The kind of ``column``'s values (see ``_KINDS``); None: other or none at all."""
+    dtype = column.dtype
+    values = dtype.categories if isinstance(dtype, pd.CategoricalDtype) else column
+    return _KINDS.get(ptypes.infer_dtype(values, skipna=True))
+
+
+def _check_kinds(real: pd.DataFrame, synthetic: pd.DataFrame, discrete: list, names) -> None:
+    """A ``ValueError`` naming the first discrete column whose values are of another
+    kind in each table: none of them would match, and the column would score 0."""
+    for c in discrete:
+        kinds = _kind(real[c]), _kind(synthetic[c])
+        if None not in kinds and kinds[0] != kinds[1]:
+            raise ValueError(
+                f"Column {c!r} is discrete, but holds {kinds[0]} in {names[0]} (dtype "
+                f"{real[c].dtype}) and {kinds[1]} in {names[1]} (dtype {synthetic[c].dtype}), "
+                "whose values never match. Give both tables the same dtype."
+            )
 
 
 def as_labels(real: pd.Series, synthetic: pd.Series) -> tuple[np.ndarray, np.ndarray, int]:
