@@ -293,32 +293,40 @@ def save(model, path) -> None:
         partial.write_bytes(data.getvalue())
 
 
+def _where(path) -> str:
+    """How error messages name ``path``: the path, or a file object's name if it has one."""
+    if hasattr(path, "read"):
+        name = getattr(path, "name", None)
+        return repr(str(name)) if isinstance(name, (str, bytes)) else "the file object"
+    return repr(str(path))
+
+
 def _read(path) -> tuple[dict, dict]:
-    path = Path(path)
+    source = path if hasattr(path, "read") else Path(path)
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(source) as archive:
             state = json.loads(archive.read("sksynth.json"))
             weights = torch.load(
                 io.BytesIO(archive.read("weights.pt")), map_location="cpu", weights_only=True
             )
     except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise PersistenceError(f"{str(path)!r} is not a sksynth model file ({exc}).") from exc
+        raise PersistenceError(f"{_where(path)} is not a sksynth model file ({exc}).") from exc
     except OSError:  # no such file, a directory, no permission: said as it is
         raise
     except Exception as exc:  # torch's unpickler refuses anything but tensors
-        raise PersistenceError(f"{str(path)!r} holds unreadable weights ({exc}).") from exc
+        raise PersistenceError(f"{_where(path)} holds unreadable weights ({exc}).") from exc
     if not isinstance(state, dict) or state.get("format") != FORMAT:
-        raise PersistenceError(f"{str(path)!r} is not a sksynth model file.")
+        raise PersistenceError(f"{_where(path)} is not a sksynth model file.")
     if not isinstance(state.get("version", 0), int):
-        raise PersistenceError(f"{str(path)!r} has no valid format version.")
+        raise PersistenceError(f"{_where(path)} has no valid format version.")
     if state.get("version", 0) > VERSION:
         raise PersistenceError(
-            f"{str(path)!r} was written by a newer sksynth (format version "
+            f"{_where(path)} was written by a newer sksynth (format version "
             f"{state['version']}; this one reads up to {VERSION})."
         )
     if state.get("class") not in _CLASSES:
         raise PersistenceError(
-            f"{str(path)!r} holds an unknown model class {state.get('class')!r}."
+            f"{_where(path)} holds an unknown model class {state.get('class')!r}."
         )
     return state, weights
 
@@ -332,8 +340,9 @@ def load(path):
 
     Parameters
     ----------
-    path : str or path-like
-        A file written by :func:`save`.
+    path : str, path-like or binary file object
+        A file written by :func:`save` (a file object is read from its current
+        position).
 
     Returns
     -------
@@ -364,7 +373,7 @@ def load(path):
         return _model_from(state, weights, _device_here(state))
     except _DAMAGED as exc:  # a field missing or of the wrong kind, weights of another shape
         raise PersistenceError(
-            f"{str(path)!r} is a damaged sksynth model file ({type(exc).__name__}: {exc})."
+            f"{_where(path)} is a damaged sksynth model file ({type(exc).__name__}: {exc})."
         ) from exc
 
 

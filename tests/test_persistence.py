@@ -550,3 +550,18 @@ def test_columns_near_the_float64_limit_in_files(tmp_path):
     sksynth.save(model.fit(X.assign(huge=X["huge"] / 1e10)), tmp_path / "p")
     with zipfile.ZipFile(tmp_path / "p") as archive:
         assert json.loads(archive.read("sksynth.json"))["version"] == 1
+
+
+def test_save_and_load_through_a_file_object(tmp_path):
+    # save wrote to a binary file object, but load took paths only (a TypeError)
+    model = VAESynthesizer(epochs=1, random_state=0).fit(make_mixed(60))
+    buffer = io.BytesIO()
+    sksynth.save(model, buffer)
+    buffer.seek(0)
+    loaded = sksynth.load(buffer)
+    pd.testing.assert_frame_equal(loaded.sample(5, random_state=0), model.sample(5, random_state=0))
+    with pytest.raises(PersistenceError, match="^the file object is not a sksynth model file"):
+        sksynth.load(io.BytesIO(b"not a model"))
+    (tmp_path / "junk").write_bytes(b"not a model")
+    with open(tmp_path / "junk", "rb") as handle, pytest.raises(PersistenceError, match="junk'"):
+        sksynth.load(handle)
