@@ -268,10 +268,12 @@ def cmd_sample(args) -> None:
     seed = args.seed
     if seed is None:  # new rows on every run (the file holds the model's stream as saved)
         seed = int(np.random.default_rng().integers(2**31 - 1))
-        print(f"seed {seed} (pass --seed {seed} to draw these rows again)", file=sys.stderr)
+    # the request is checked here: the seed is said only for rows that will be drawn
     chunks = model.sample_chunks(
         args.n, chunk_size=args.chunk_size, conditions=conditions or None, random_state=seed
     )
+    if args.seed is None:
+        print(f"seed {seed} (pass --seed {seed} to draw these rows again)", file=sys.stderr)
     # written beside the output and moved over it once complete: a run that fails or
     # is stopped part-way leaves no file cut short, and the one there before as it was
     with replaced_on_success(args.output) as partial:

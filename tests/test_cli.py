@@ -89,6 +89,19 @@ def test_parquet_conditions_and_streaming(adult_csv, tmp_path):
     assert synth.shape == (1000, 15) and (synth["sex"] == "Female").all()
 
 
+def test_the_seed_is_said_only_for_rows_drawn(adult_csv, tmp_path, capsys):
+    # the seed line came before the request was refused, naming rows never drawn
+    model, out = tmp_path / "m.sksynth", tmp_path / "out.csv"
+    assert main(["fit", str(adult_csv), "--model", "gan", "--epochs", "1", "-o", str(model)]) == 0
+    capsys.readouterr()
+    args = ["sample", str(model), "-n", "20", "-o", str(out)]
+    assert main([*args, "--condition", "sex=Nope"]) == 2
+    err = capsys.readouterr().err
+    assert "Nope" in err and "seed" not in err and not out.exists()
+    assert main(args) == 0
+    assert "seed" in capsys.readouterr().err and len(pd.read_csv(out)) == 20
+
+
 def test_conditions_read_as_csv_cells(adult_csv, tmp_path):
     # a bool column (read from CSV) takes True/False, an int column numbers
     data = pd.read_csv(adult_csv).assign(rich=lambda t: t["income"] == ">50K")
