@@ -253,3 +253,30 @@ def test_scorers_drive_a_grid_search(halves):
     results = pd.DataFrame(search.cv_results_)
     assert results["mean_test_detection"].between(0, 1).all()
     assert search.best_params_["latent_dim"] in (2, 8)
+
+
+def test_scorers_take_a_pipeline_ending_in_a_synthesizer(halves):
+    # scored as Pipeline.score does (X through the steps before the synthesizer); the
+    # scorers refused a Pipeline, so GridSearchCV(pipeline, scoring=quality_scorer) failed
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    a, _ = halves
+    X = a[["age", "hours-per-week", "sex"]].iloc[:400]
+    halve = ColumnTransformer(
+        [("half", FunctionTransformer(lambda T: T / 2), ["age"])],
+        remainder="passthrough",
+        verbose_feature_names_out=False,
+    ).set_output(transform="pandas")
+    pipe = make_pipeline(halve, FAST["vae"](random_state=0)).fit(X)
+    assert quality_scorer(pipe, X) == pytest.approx(pipe.score(X))
+    model = pipe[-1]
+    assert quality_scorer(pipe, X) == pytest.approx(quality_scorer(model, halve.transform(X)))
+    assert quality_scorer(pipe, X) != pytest.approx(quality_scorer(model, X))
+    search = GridSearchCV(
+        pipe, {"vaesynthesizer__latent_dim": [2, 4]}, scoring=quality_scorer, cv=2
+    ).fit(X)
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    with pytest.raises(TypeError, match="got Pipeline, which has no sample method"):
+        quality_scorer(make_pipeline(DecisionTreeClassifier()), X)

@@ -3,12 +3,15 @@
 Each draws ``len(X)`` rows from the synthesizer with a fixed seed and compares
 them with the real rows ``X`` (and ``y``, joined as one more column, when the
 synthesizer was fitted with a target), so ``GridSearchCV`` can rank
-synthesizers by any of these scores.
+synthesizers by any of these scores. A ``Pipeline`` whose last step is a
+synthesizer is scored as its ``score`` does: ``X`` goes through the steps
+before it, and the synthesizer's rows are compared with what comes out.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from sklearn.pipeline import Pipeline
 
 from ..preprocessing._columns import as_frame
 from ._detection import detection_score
@@ -26,6 +29,8 @@ def _tables(estimator, X, y):
     ``X`` is checked as ``score`` checks it (feature names, count and kinds), and its
     columns take the labels seen in ``fit``.
     """
+    if isinstance(estimator, Pipeline) and hasattr(estimator._final_estimator, "sample"):
+        X, estimator = estimator[:-1].transform(X), estimator._final_estimator
     if not hasattr(estimator, "sample"):
         raise TypeError(
             f"sksynth scorers score a fitted synthesizer; got {type(estimator).__name__}, "
