@@ -286,6 +286,20 @@ def test_metrics_refuse_what_is_no_table_with_the_parameter_named():
         with pytest.raises(ValueError, match="discrete_columns must be 'auto' or a list"):
             quality_score(real, real, discrete_columns=bad)
     assert quality_score(real, real, discrete_columns={"c"}) == 1.0
+    # parameters checked with the metric named (the aggregate score for "no" before;
+    # scikit-learn's TypeError or AttributeError for a splitter or a regressor)
+    for metric in (column_shapes, column_pair_trends):
+        with pytest.raises(ValueError, match=f"{metric.__name__}'s aggregate must be True or"):
+            metric(real, real, aggregate="no")
+    from sklearn.linear_model import LinearRegression
+    from sklearn.model_selection import KFold
+
+    for cv in (KFold(3), 1, 2.0, True):
+        with pytest.raises(ValueError, match="detection_score's cv must be an int of at least 2"):
+            detection_score(real, real, cv=cv)
+    with pytest.raises(ValueError, match="estimator must be a classifier .*LinearRegression"):
+        detection_score(real, real, estimator=LinearRegression())
+    assert 0 <= detection_score(real, real, cv=np.int64(2)) <= 1
 
 
 def test_evaluate_reports_on_a_target_with_missing_values():

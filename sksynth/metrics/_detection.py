@@ -54,6 +54,19 @@ def detection_score(
     >>> detection_score(adult.iloc[:2000], shifted) < 0.2
     True
     """
+    if isinstance(cv, bool) or not isinstance(cv, (int, np.integer)) or cv < 2:
+        raise ValueError(
+            f"detection_score's cv must be an int of at least 2, the number of stratified "
+            f"folds; got {cv!r}."
+        )
+    if estimator is not None and not (
+        hasattr(estimator, "fit")
+        and (hasattr(estimator, "predict_proba") or hasattr(estimator, "decision_function"))
+    ):
+        raise ValueError(
+            "detection_score's estimator must be a classifier with predict_proba or "
+            f"decision_function; got {estimator!r}."
+        )
     real, synthetic, discrete = align(real, synthetic, discrete_columns)
     for name, table in (("real", real), ("synthetic", synthetic)):
         if len(table) < cv:

@@ -63,6 +63,7 @@ def column_shapes(real, synthetic, *, discrete_columns="auto", aggregate=True):
     >>> column_shapes(real, synth, aggregate=False).round(2).to_dict()
     {'x': 0.75, 'c': 0.75}
     """
+    _check_aggregate(aggregate, "column_shapes")
     real, synthetic, discrete = align(real, synthetic, discrete_columns)
     scores = {}
     for column in real.columns:
@@ -83,6 +84,11 @@ def _codes(real, synthetic, discrete):
         else:
             codes[column] = binned(as_numbers(real[column]), as_numbers(synthetic[column]))
     return codes
+
+
+def _check_aggregate(aggregate, metric: str) -> None:
+    if not isinstance(aggregate, (bool, np.bool_)):
+        raise ValueError(f"{metric}'s aggregate must be True or False; got {aggregate!r}.")
 
 
 def _correlations(frame: pd.DataFrame, columns) -> np.ndarray:
@@ -122,6 +128,7 @@ def column_pair_trends(real, synthetic, *, discrete_columns="auto", aggregate=Tr
     >>> column_pair_trends(real, real.assign(y=[4.0, 3.0, 2.0, 1.0]))
     0.0
     """
+    _check_aggregate(aggregate, "column_pair_trends")
     real, synthetic, discrete = align(real, synthetic, discrete_columns)
     pairs = list(combinations(real.columns, 2))
     if not pairs:
