@@ -136,6 +136,12 @@ def test_y_needs_a_model_fitted_with_class_labels(make, labelled):
         regression.sample(5, y=30.0)
     Xs, ys = regression.sample(20, random_state=0)  # a continuous y is modelled jointly
     assert ys.dtype == np.float64 and len(Xs) == 20
+    # the target named in conditions: "unknown column 'age'" before, without a word of y
+    with pytest.raises(ValueError, match="'age' is the target y .* it is continuous"):
+        regression.sample(5, conditions={"age": 30.0})
+    classes = make(random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match="'income' is the target y given to fit, .*pass y="):
+        classes.sample_chunks(5, conditions={"income": ">50K"})
 
 
 def test_conditional_sampling_survives_save_and_load(fitted, tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import re
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from numbers import Integral, Real
 
 import numpy as np
@@ -401,6 +402,17 @@ class BaseSynthesizer(BaseEstimator, ABC):
     def _request(self, n: int, y, conditions) -> Request | None:
         """What ``sample`` must honour, checked up front; ``None``: plain sampling."""
         internal = {label: f"x{k}" for k, label in enumerate(self._container.columns)}
+        name = None if self._target is None else self._target["name"]
+        if isinstance(conditions, Mapping) and name is not None and name not in internal:
+            if any(label == name for label in conditions):  # the target is no column of X
+                how = (
+                    "pass y= to choose its labels"
+                    if hasattr(self, "classes_")
+                    else "it is continuous, so it cannot be fixed"
+                )
+                raise ValueError(
+                    f"conditions: {name!r} is the target y given to fit, not a column of X; {how}."
+                )
         fixed, text = resolve_conditions(self.transformer_, conditions, internal)
         starts = tuple(s.start for s in self.transformer_.output_spans_)
         if not hasattr(self, "classes_") or (y is None and self._class_probs is None):
