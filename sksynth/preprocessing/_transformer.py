@@ -309,7 +309,10 @@ class TableTransformer(TransformerMixin, BaseEstimator):
             series = frame[name]
             check_supported(series, name)
             if series.isna().all():
-                raise ValueError(f"Column {name!r} holds only missing values.")
+                raise ValueError(
+                    f"Column {name!r} holds only missing values ({len(series)} rows of dtype "
+                    f"{series.dtype}): there is nothing to model in it; drop it before fit."
+                )
             if name in self.discrete_columns_:
                 encoder = DiscreteEncoder().fit(series, name)
                 warn_identifier(encoder, series, self._label(name))
