@@ -494,8 +494,10 @@ class BaseSynthesizer(BaseEstimator, ABC):
     def score(self, X, y=None):
         """Quality of a fixed-seed synthetic sample of ``len(X)`` rows against ``X``.
 
-        ``sksynth.metrics.quality_score(X, self.sample(len(X), random_state=0))``,
-        so a grid over either synthesizer can be compared.
+        ``sksynth.metrics.quality_score(X, self.sample(len(X), random_state=0),
+        discrete_columns=self.discrete_columns_)``: the columns are scored as the
+        model took them (``"auto"``'s choice, or those the user listed), so a
+        grid over either synthesizer can be compared.
 
         Parameters
         ----------
