@@ -22,6 +22,7 @@ from skorch.history import History
 from . import _serialize as ser
 from .exceptions import PersistenceError
 from .preprocessing import TableTransformer
+from .preprocessing._columns import is_timedelta
 from .synthesizers import GANSynthesizer, VAESynthesizer
 from .synthesizers._base import TARGET
 from .synthesizers._device import resolve_device
@@ -39,11 +40,12 @@ FORMAT = "sksynth-model"
 #: training rows (earlier readers required it); 5 few-valued columns whose values
 #: never seen decode to the nearest seen one (``max_exact_values``); 6 a VAE with
 #: an autoregressive decoder (``autoregressive=True``); 7 float columns of
-#: magnitudes above 2**1000, modelled in a power-of-two unit. A file is
+#: magnitudes above 2**1000, modelled in a power-of-two unit; 8 duration
+#: (timedelta) columns. A file is
 #: written with the lowest version that holds it, so that older sksynth versions
 #: read what they can and refuse, with a clear error, what they would decode
 #: wrongly or not load.
-VERSION = 7
+VERSION = 8
 _CLASSES = {cls.__name__: cls for cls in (GANSynthesizer, VAESynthesizer)}
 _MODULES = ("module_", "discriminator_", "sampler_")
 #: Parameters added after the first format, left out of a file at their default.
@@ -110,6 +112,9 @@ def _params(model) -> dict:
 def _version(model, plain: bool) -> int:
     """The lowest version that reads ``model``'s file (see ``VERSION``)."""
     tt = model.transformer_
+    # older versions would read a duration column as floats, or its categories not at all
+    if any(is_timedelta(dtype) for dtype in tt._container.dtypes):
+        return 8
     if any(getattr(e, "unit_", 1.0) != 1.0 for e in tt._encoders.values()):
         return 7
     if getattr(model.net_.module_, "context", None) is not None:

@@ -19,8 +19,8 @@ from .preprocessing._spans import Span
 
 def encode_value(value: Any) -> list:
     """A tagged JSON form of one cell or label."""
-    if isinstance(value, np.generic) and not isinstance(value, np.datetime64):
-        value = value.item()
+    if isinstance(value, np.generic) and not isinstance(value, np.datetime64 | np.timedelta64):
+        value = value.item()  # (a timedelta64 in ns would become an int)
     if value is None:
         return ["none", None]
     if value is pd.NA:
@@ -39,6 +39,8 @@ def encode_value(value: Any) -> list:
         return ["tuple", [encode_value(v) for v in value]]
     if isinstance(value, pd.Timestamp | np.datetime64):
         return ["datetime", pd.Timestamp(value).isoformat()]
+    if isinstance(value, pd.Timedelta | np.timedelta64):  # a duration column's category
+        return ["timedelta", pd.Timedelta(value).isoformat()]
     # Python objects an object column may hold (see TableTransformer's accepted kinds)
     if isinstance(value, datetime.datetime):
         return ["pydatetime", value.isoformat()]
@@ -63,6 +65,8 @@ def decode_value(item: list) -> Any:
         return float(value)
     if tag == "datetime":
         return pd.Timestamp(value)
+    if tag == "timedelta":
+        return pd.Timedelta(value)
     if tag == "pydatetime":
         return datetime.datetime.fromisoformat(value)
     if tag == "date":

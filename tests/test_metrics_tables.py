@@ -58,6 +58,17 @@ def test_discrete_columns_of_another_kind_in_each_table_are_refused():
     assert column_shapes(numbers, numbers.astype({"k": float}), discrete_columns=["k"]) == 1.0
 
 
+def test_durations_compare_in_seconds_whatever_their_unit():
+    rng = np.random.default_rng(0)
+    took = pd.DataFrame({"t": pd.to_timedelta(rng.integers(0, 10**4, 300), unit="s")})
+    seconds = took.astype("timedelta64[s]")
+    assert column_shapes(took.astype("timedelta64[ns]"), seconds) == 1.0
+    assert column_shapes(took, took.assign(t=took["t"] * 3)) < 0.7
+    pairs = column_pair_trends(took.assign(x=np.arange(300.0)), seconds.assign(x=np.arange(300.0)))
+    assert pairs == 1.0
+    assert exact_copy_rate(took, seconds) == 1.0
+
+
 def test_tuple_labels_in_a_flat_index():
     # the continuous pairs' correlations were built with tuple keys: MultiIndex columns,
     # and a KeyError looking a pair up

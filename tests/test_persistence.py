@@ -565,3 +565,27 @@ def test_save_and_load_through_a_file_object(tmp_path):
     (tmp_path / "junk").write_bytes(b"not a model")
     with open(tmp_path / "junk", "rb") as handle, pytest.raises(PersistenceError, match="junk'"):
         sksynth.load(handle)
+
+
+def test_duration_columns_in_files(tmp_path):
+    # format version 8: older versions would read a continuous duration as floats and
+    # could not save a discrete one's categories (Timedelta values)
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(
+        {
+            "took": pd.to_timedelta(rng.integers(0, 5000, 120), unit="s"),
+            "shift": pd.to_timedelta(rng.integers(0, 3, 120), unit="D"),
+            "x": rng.normal(size=120),
+        }
+    )
+    model = GANSynthesizer(epochs=1, batch_size=40, random_state=0, discrete_columns=["shift"])
+    model.fit(X)
+    sksynth.save(model, tmp_path / "m")
+    with zipfile.ZipFile(tmp_path / "m") as archive:
+        assert json.loads(archive.read("sksynth.json"))["version"] == 8
+    loaded = sksynth.load(tmp_path / "m")
+    drawn = loaded.sample(50, random_state=2)
+    pd.testing.assert_frame_equal(drawn, model.sample(50, random_state=2))
+    assert set(drawn["shift"]) <= set(X["shift"]) and drawn["took"].dtype == X["took"].dtype
+    day = pd.Timedelta(days=1)
+    assert (loaded.sample(5, conditions={"shift": day}, random_state=0)["shift"] == day).all()

@@ -333,7 +333,7 @@ def test_high_cardinality_and_constant_columns():
         (pd.DataFrame({"a": [1.0, np.inf]}), "'a' contains inf"),
         (pd.DataFrame({"a": np.array([1j, 2j])}), "'a' has complex dtype"),
         (pd.DataFrame({"a": pd.Series([1, "x", 2.5], dtype=object)}), "'a' is an object column"),
-        (pd.DataFrame({"a": pd.to_timedelta([1, 2], unit="D")}), "'a' has unsupported dtype"),
+        (pd.DataFrame({"a": pd.period_range("2020-01", periods=2, freq="M")}), "'a' has unsup"),
         (
             pd.DataFrame([[1.0, 2.0, 3.0]], columns=["a", "b", "a"]),
             r"duplicate column names \['a'\]",
@@ -426,11 +426,52 @@ def test_datetimes_beyond_the_fitted_resolution_name_the_column():
         tt.transform(pd.DataFrame({"d": far}))
 
 
-def test_pyarrow_durations_are_refused_like_timedeltas():
-    pytest.importorskip("pyarrow")
-    seconds = pd.Series(pd.to_timedelta([1, 2, 3], unit="s")).astype("duration[s][pyarrow]")
-    with pytest.raises(ValueError, match="Column 'u' has unsupported dtype duration"):
-        TableTransformer().fit(pd.DataFrame({"u": seconds}))
+@pytest.mark.parametrize(
+    "dtype", ["timedelta64[ns]", "timedelta64[s]", "duration[ms][pyarrow]", "duration[us][pyarrow]"]
+)
+def test_durations_round_trip_exactly(dtype):
+    # timedelta columns were refused ("unsupported dtype"): they are counted in their
+    # coarsest exact step, as datetimes are, and come back in their own dtype
+    if "pyarrow" in dtype:
+        pytest.importorskip("pyarrow")
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(
+        {
+            "minutes": pd.Series(pd.to_timedelta(rng.integers(-500, 500, 300), unit="min")),
+            "ms": pd.Series(pd.to_timedelta(rng.integers(0, 10**9, 300), unit="ms")),
+        }
+    ).astype(dtype)
+    X.loc[[3, 7], "minutes"] = None
+    tt = TableTransformer(random_state=0).fit(X)
+    assert tt.continuous_columns_ == ["minutes", "ms"]
+    info = tt._numeric_info["minutes"]
+    assert (
+        info.kind == "timedelta"
+        and info.step * {"ns": 1, "us": 10**3, "ms": 10**6, "s": 10**9}[info.unit] == 60 * 10**9
+    )
+    back = tt.inverse_transform(tt.transform(X))
+    for column in X:
+        assert back[column].dtype == X[column].dtype and back[column].equals(X[column])
+    # another resolution is read in the fitted one; another kind of column is refused
+    finer = X.astype({"minutes": "timedelta64[ns]"}) if "pyarrow" not in dtype else X
+    np.testing.assert_array_equal(tt.transform(finer), tt.transform(X))
+    with pytest.raises(ValueError, match=r"Column 'ms' held durations \(timedelta\) during"):
+        tt.transform(X.assign(ms=np.arange(300.0)))
+    numbers = TableTransformer(random_state=0).fit(X.assign(ms=np.arange(300.0)))
+    with pytest.raises(ValueError, match="Column 'ms' held numbers during fit; got dtype"):
+        numbers.transform(X)
+
+
+def test_durations_wider_than_float64_integers_warn_and_come_back_close():
+    rng = np.random.default_rng(0)
+    wide = pd.DataFrame({"w": pd.to_timedelta(rng.integers(-(2**62), 2**62, 200), unit="ns")})
+    with pytest.warns(UserWarning, match="Column 'w' spans .* will come back approximately"):
+        tt = TableTransformer(random_state=0).fit(wide)
+    back = tt.inverse_transform(tt.transform(wide))["w"]
+    assert back.dtype == wide["w"].dtype
+    values = wide["w"].to_numpy(float)
+    span = values.max() - values.min()  # within a millionth of it, as the warning says
+    np.testing.assert_allclose(back.to_numpy(float), values, rtol=0, atol=1e-6 * span)
 
 
 def test_missing_column_label_is_refused():

@@ -14,6 +14,8 @@ from ..preprocessing._columns import (
     column_labels,
     is_datetime,
     is_discrete_by_default,
+    is_timedelta,
+    numpy_timedeltas,
     utc_naive,
 )
 
@@ -115,6 +117,8 @@ _KINDS = {
     "datetime64": "datetimes",
     "datetime": "datetimes",
     "date": "datetimes",
+    "timedelta64": "durations",
+    "timedelta": "durations",
 }
 
 
@@ -147,7 +151,13 @@ def as_labels(real: pd.Series, synthetic: pd.Series) -> tuple[np.ndarray, np.nda
 
 def as_numbers(series: pd.Series) -> np.ndarray:
     """Float64 values of a continuous column, NaN for missing; datetimes in seconds
-    since 1970 (UTC), so that tables stored in different units or steps compare."""
+    since 1970 (UTC) and durations in seconds, so that tables stored in different
+    units or steps compare."""
+    if is_timedelta(series.dtype):
+        raw = numpy_timedeltas(series).to_numpy()
+        values = raw / np.timedelta64(1, "s")
+        values[np.isnat(raw)] = np.nan
+        return values
     if is_datetime(series.dtype):
         raw = utc_naive(series).to_numpy()
         unit_seconds = np.timedelta64(1, np.datetime_data(raw.dtype)[0]) / np.timedelta64(1, "s")

@@ -33,7 +33,9 @@ _ACCEPTED_OBJECT_KINDS = {
 FLOAT64_EXACT = 2**53
 _SIGN_BIT = np.uint64(2**63)
 _BELOW_2_64 = float(np.nextafter(2.0**64, 0))  # the largest float64 that fits a uint64
-# Datetime steps, coarsest first, in nanoseconds.
+#: numpy's type of the columns counted in steps of a unit, by ``NumericInfo.kind``
+_NUMPY_TYPE = {"datetime": "datetime64", "timedelta": "timedelta64"}
+# Datetime (and duration) steps, coarsest first, in nanoseconds.
 _DATETIME_STEPS_NS = (86_400 * 10**9, 3_600 * 10**9, 60 * 10**9, 10**9, 10**6, 10**3, 1)
 _NS_PER_UNIT = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}
 
@@ -99,11 +101,18 @@ def is_datetime(dtype: Any) -> bool:
     return ptypes.is_datetime64_any_dtype(dtype)
 
 
+def is_timedelta(dtype: Any) -> bool:
+    """Durations: numpy's timedelta64 or pyarrow's duration."""
+    if isinstance(dtype, pd.ArrowDtype):
+        return str(dtype.pyarrow_dtype).startswith("duration[")
+    return ptypes.is_timedelta64_dtype(dtype)
+
+
 def is_numeric(dtype: Any) -> bool:
-    """Numbers a continuous encoder can model (bool excluded)."""
+    """Numbers a continuous encoder can model (bool excluded), datetimes and durations."""
     if ptypes.is_bool_dtype(dtype) or ptypes.is_complex_dtype(dtype):
         return False
-    return ptypes.is_numeric_dtype(dtype) or is_datetime(dtype)
+    return ptypes.is_numeric_dtype(dtype) or is_datetime(dtype) or is_timedelta(dtype)
 
 
 def is_discrete_by_default(dtype: Any) -> bool:
@@ -116,12 +125,7 @@ def check_supported(series: pd.Series, name: Any) -> None:
     dtype = series.dtype
     if ptypes.is_complex_dtype(dtype):
         raise ValueError(f"Column {name!r} has complex dtype {dtype}, which is not supported.")
-    arrow_duration = isinstance(dtype, pd.ArrowDtype) and str(dtype).startswith("duration[")
-    if (
-        ptypes.is_timedelta64_dtype(dtype)
-        or arrow_duration
-        or isinstance(dtype, pd.PeriodDtype | pd.IntervalDtype | pd.SparseDtype)
-    ):
+    if isinstance(dtype, pd.PeriodDtype | pd.IntervalDtype | pd.SparseDtype):
         raise ValueError(f"Column {name!r} has unsupported dtype {dtype}.")
     if ptypes.is_object_dtype(dtype):
         kind = ptypes.infer_dtype(series, skipna=True)
@@ -154,8 +158,10 @@ def check_same_kind(series: pd.Series, name: Any, info: NumericInfo) -> None:
         aware = info.tz is not None
         ok = is_datetime(dtype) and (_tz(dtype) is not None) == aware
         expected = f"datetimes {'with' if aware else 'without'} a time zone"
+    elif info.kind == "timedelta":
+        ok, expected = is_timedelta(dtype), "durations (timedelta)"
     else:
-        ok = (is_numeric(dtype) and not is_datetime(dtype)) or (
+        ok = (is_numeric(dtype) and not is_datetime(dtype) and not is_timedelta(dtype)) or (
             ptypes.is_object_dtype(dtype) and ptypes.infer_dtype(series) in (*NUMBER_KINDS, "empty")
         )
         expected = "numbers"
@@ -167,11 +173,11 @@ def check_same_kind(series: pd.Series, name: Any, info: NumericInfo) -> None:
 class NumericInfo:
     """How a continuous column maps to float64 and back."""
 
-    kind: str  # "float", "int" or "datetime"
-    step: int = 1  # datetime: step in the column's unit; values are counted in steps
+    kind: str  # "float", "int", "datetime" or "timedelta"
+    step: int = 1  # datetime, timedelta: step in the column's unit; values are counted in steps
     unit: str = "ns"
     tz: Any = None
-    origin: int = 0  # int, datetime: values are counted from here (in the column's unit)
+    origin: int = 0  # int, datetime, timedelta: values are counted from here (in its unit)
 
 
 def _origin(low: int, high: int, step: int = 1) -> int:
@@ -256,6 +262,14 @@ def numpy_datetimes(series: pd.Series) -> pd.Series:
     return series.astype(pd.DatetimeTZDtype(unit, tz) if tz else f"datetime64[{unit}]")
 
 
+def numpy_timedeltas(series: pd.Series) -> pd.Series:
+    """A duration column in numpy's timedelta64: pyarrow durations are converted."""
+    dtype = series.dtype
+    if not isinstance(dtype, pd.ArrowDtype):
+        return series
+    return series.astype(f"timedelta64[{dtype.pyarrow_dtype.unit}]")
+
+
 def utc_naive(series: pd.Series) -> pd.Series:
     """A datetime column as naive UTC times (unchanged when it has no time zone)."""
     series = numpy_datetimes(series)
@@ -267,14 +281,21 @@ def utc_naive(series: pd.Series) -> pd.Series:
 def to_float(series: pd.Series, info: NumericInfo | None = None) -> tuple[np.ndarray, NumericInfo]:
     """Float64 values of a continuous column (NaN where missing) and how to restore them.
 
-    Datetimes are counted in their coarsest exact step (days, hours, ... nanoseconds),
-    so their values stay small enough to round-trip exactly; ints and datetimes
-    beyond float64's exact integers (2**53) are counted from their minimum.
+    Datetimes and durations are counted in their coarsest exact step (days, hours,
+    ... nanoseconds), so their values stay small enough to round-trip exactly; ints,
+    datetimes and durations beyond float64's exact integers (2**53) are counted from
+    their minimum.
     """
-    if is_datetime(series.dtype):
-        series = numpy_datetimes(series)
-        tz = getattr(series.dtype, "tz", None)
-        naive = utc_naive(series)
+    durations = is_timedelta(series.dtype)
+    if is_datetime(series.dtype) or durations:
+        kind = "timedelta" if durations else "datetime"
+        if durations:
+            series = naive = numpy_timedeltas(series)
+            tz = None
+        else:
+            series = numpy_datetimes(series)
+            tz = getattr(series.dtype, "tz", None)
+            naive = utc_naive(series)
         unit = getattr(naive.dt, "unit", "ns")
         finer = 1  # units of the column's resolution per unit of the one seen in fit
         if info is not None and unit != info.unit:  # counted in the unit seen in fit
@@ -282,10 +303,10 @@ def to_float(series: pd.Series, info: NumericInfo | None = None) -> tuple[np.nda
                 finer = _NS_PER_UNIT[info.unit] // _NS_PER_UNIT[unit]
             else:
                 try:
-                    naive, unit = naive.astype(f"datetime64[{info.unit}]"), info.unit
+                    naive, unit = naive.astype(f"{_NUMPY_TYPE[kind]}[{info.unit}]"), info.unit
                 except (OverflowError, ValueError) as exc:  # pandas' OutOfBoundsDatetime
                     raise ValueError(
-                        f"Column {series.name!r} holds datetimes the resolution seen "
+                        f"Column {series.name!r} holds {kind}s the resolution seen "
                         f"during fit ({info.unit}) cannot hold ({exc})."
                     ) from exc
         raw = naive.to_numpy()
@@ -299,7 +320,7 @@ def to_float(series: pd.Series, info: NumericInfo | None = None) -> tuple[np.nda
                 if step_ns % scale == 0 and np.all(observed % (step_ns // scale) == 0):
                     step = step_ns // scale
                     break
-            info = NumericInfo("datetime", step=step, unit=unit, tz=tz)
+            info = NumericInfo(kind, step=step, unit=unit, tz=tz)
             if observed.size:
                 info.origin = _origin(int(observed.min()), int(observed.max()), step)
         out = _datetime_steps(ints, info, finer)
@@ -339,14 +360,14 @@ def _datetime_steps(ints: np.ndarray, info: NumericInfo, finer: int = 1) -> np.n
 def from_float(values: np.ndarray, info: NumericInfo, dtype: Any) -> pd.Series:
     """Inverse of :func:`to_float`: rebuild a column of ``dtype`` from float64 (NaN = missing)."""
     missing = np.isnan(values)
-    if info.kind == "datetime":
+    if info.kind in _NUMPY_TYPE:
         steps = np.where(missing, 0, np.rint(values))
         if info.origin:
             ints = _from_offsets(steps, info.origin, np.dtype(np.int64), info.step)
         else:
             ints = steps.astype(np.int64) * info.step
-        arr = ints.view(f"datetime64[{info.unit}]").copy()
-        arr[missing] = np.datetime64("NaT")
+        arr = ints.view(f"{_NUMPY_TYPE[info.kind]}[{info.unit}]").copy()
+        arr[missing] = np.array("NaT", dtype=arr.dtype)
         series = pd.Series(arr)
         if info.tz is not None:
             series = series.dt.tz_localize("UTC").dt.tz_convert(info.tz)

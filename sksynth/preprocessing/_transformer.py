@@ -166,7 +166,7 @@ class TableTransformer(TransformerMixin, BaseEstimator):
     are atoms, restored exactly; decoded values stay within the observed range.
     Discrete columns are one-hot encoded, missing values being a category.
     Missing values of continuous columns get a ``[present, missing]`` block.
-    An int or datetime column too wide for a float32 scalar to restore exactly
+    An int, datetime or duration column too wide for a float32 scalar to restore exactly
     (values more than ``2**22`` steps from their mode's mean, such as times to
     the second over years) also gets one or two ``residual`` columns, so that it
     still round-trips exactly (up to ``2**53`` steps between its extremes).
@@ -175,7 +175,7 @@ class TableTransformer(TransformerMixin, BaseEstimator):
     ----------
     discrete_columns : "auto" or list of str or int, default="auto"
         ``"auto"`` makes bool, category, string and object columns discrete and
-        numbers and datetimes continuous (an object column of over 50 distinct
+        numbers, datetimes and durations continuous (an object column of over 50 distinct
         numbers, as ``df.to_numpy()`` of a mixed table makes, warns). A list of
         column names (or positions) replaces the inference; non-numeric columns
         must be in it.
@@ -186,7 +186,7 @@ class TableTransformer(TransformerMixin, BaseEstimator):
         observed rows is modelled as an atom. Use ``1.0`` (and
         ``max_exact_values=0``) to disable atoms.
     max_exact_values : int, default=0
-        An int or datetime column with at most this many distinct values
+        An int, datetime or duration column with at most this many distinct values
         (a rating, a count, a code) is modelled value by value: each value
         seen more than once is an atom, whatever its share (one seen once is
         left to the Gaussian modes, so it is not copied). When every value is
