@@ -307,6 +307,11 @@ def _where(path) -> str:
 
 
 def _read(path) -> tuple[dict, dict]:
+    if isinstance(path, io.TextIOBase):
+        raise TypeError(
+            f"load needs a path or a file object opened in binary mode ('rb'); got "
+            f"{_where(path)} opened in text mode."
+        )
     source = path if hasattr(path, "read") else Path(path)
     try:
         with zipfile.ZipFile(source) as archive:
@@ -346,8 +351,8 @@ def load(path):
     Parameters
     ----------
     path : str, path-like or binary file object
-        A file written by :func:`save` (a file object is read from its current
-        position).
+        A file written by :func:`save`; a file object (opened in binary mode)
+        is read as a whole, so it must hold that one file.
 
     Returns
     -------

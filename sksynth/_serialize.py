@@ -234,6 +234,8 @@ def decode_continuous(state: dict) -> tuple[ContinuousEncoder, NumericInfo]:
     e.residual_scales_ = tuple(state.get("residual_scales", ()))
     e.snap_ = state.get("snap", False)
     e.unit_ = float(state.get("unit", 1.0))
+    if not (math.isfinite(e.unit_) and e.unit_ > 0):
+        raise ValueError(f"a column's unit must be a positive number; got {e.unit_}")
     info = NumericInfo(**state["info"])
     return e, info
 

@@ -278,5 +278,7 @@ def test_scorers_take_a_pipeline_ending_in_a_synthesizer(halves):
         pipe, {"vaesynthesizer__latent_dim": [2, 4]}, scoring=quality_scorer, cv=2
     ).fit(X)
     assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    nested = make_pipeline(halve, make_pipeline("passthrough", model))
+    assert quality_scorer(nested, X) == pytest.approx(nested.score(X))
     with pytest.raises(TypeError, match="got Pipeline, which has no sample method"):
         quality_scorer(make_pipeline(DecisionTreeClassifier()), X)

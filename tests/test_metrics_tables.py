@@ -56,6 +56,20 @@ def test_discrete_columns_of_another_kind_in_each_table_are_refused():
     same = flags.assign(f=[1, 0] * 20, c=["a", "b"] * 20)
     assert column_shapes(flags, same, discrete_columns=["f", "c"]) == 1.0
     assert column_shapes(numbers, numbers.astype({"k": float}), discrete_columns=["k"]) == 1.0
+    # a column with no value in one table has no kind (an empty CSV column reads as
+    # float64): missing against missing still scores, as before
+    some = pd.DataFrame({"c": pd.Series(["a", None, None, None], dtype=object)})
+    assert column_shapes(some, pd.DataFrame({"c": [np.nan] * 4})) == 0.75
+    # dates against datetimes, naive against zoned datetimes: never equal either
+    day = pd.DataFrame({"d": pd.to_datetime(["2020-01-01", "2020-01-02"] * 3)})
+    dates = day.assign(d=[t.date() for t in day["d"]])
+    with pytest.raises(ValueError, match=r"holds datetimes in real .* and dates \(no time"):
+        column_shapes(day, dates, discrete_columns=["d"])
+    zoned = day.assign(d=day["d"].dt.tz_localize("UTC"))
+    with pytest.raises(ValueError, match="and datetimes with a time zone in synthetic"):
+        column_shapes(day, zoned, discrete_columns=["d"])
+    objects = day.assign(d=day["d"].dt.to_pydatetime().tolist())
+    assert column_shapes(day, objects.astype({"d": object}), discrete_columns=["d"]) == 1.0
 
 
 def test_durations_compare_in_seconds_whatever_their_unit():

@@ -77,12 +77,20 @@ def test_multiindex_columns_round_trip(tmp_path):
 
 @pytest.mark.parametrize(
     "columns",
-    [pd.Index(["a", "b"], dtype=object), pd.CategoricalIndex(["a", "b"]), pd.Index([10, 20])],
-    ids=["object", "categorical", "ints"],
+    [
+        pd.Index(["a", "b"], dtype=object),
+        pd.CategoricalIndex(["a", "b"]),
+        pd.Index([10, 20]),
+        pd.Index([("a", 1), ("b", 2)], tupleize_cols=False),
+        pd.DatetimeIndex(["2020-01-01", "2020-01-02"]).as_unit("s"),
+        pd.DatetimeIndex(["2020-01-01", "2020-01-02"]).tz_localize("Europe/Paris"),
+    ],
+    ids=["object", "categorical", "ints", "flat-tuples", "seconds", "zoned"],
 )
 def test_the_columns_index_keeps_its_dtype(columns, tmp_path):
     # rebuilt from the labels, pandas 3 read an object index as "str" (so that
-    # assert_frame_equal failed against the input) and a CategoricalIndex lost its dtype
+    # assert_frame_equal failed against the input), a CategoricalIndex lost its dtype,
+    # flat tuples became a MultiIndex; from files datetimes came in another unit or zone
     X = pd.DataFrame({"a": np.linspace(0.0, 1.0, 40), "b": ["x", "y"] * 20})
     X.columns = columns
     model = VAESynthesizer(epochs=1, random_state=0).fit(X)
@@ -547,6 +555,14 @@ def test_columns_near_the_float64_limit_in_files(tmp_path):
     pd.testing.assert_frame_equal(drawn, model.sample(200, random_state=1))
     assert drawn["huge"].between(X["huge"].min(), X["huge"].max()).all()
     assert drawn["huge"].nunique() > 150  # before: the two bounds only
+    for unit in (0.0, -1.0, float("nan")):  # damaged: a ZeroDivisionError, NaN or a constant
+
+        def damage(state, unit=unit):
+            encoders = state["fitted"]["transformer"]["encoders"]
+            encoders[next(iter(encoders))]["unit"] = unit
+
+        with pytest.raises(PersistenceError, match="unit must be a positive number"):
+            sksynth.load(_edited(tmp_path, tmp_path / "m", damage))
     sksynth.save(model.fit(X.assign(huge=X["huge"] / 1e10)), tmp_path / "p")
     with zipfile.ZipFile(tmp_path / "p") as archive:
         assert json.loads(archive.read("sksynth.json"))["version"] == 1
@@ -565,6 +581,9 @@ def test_save_and_load_through_a_file_object(tmp_path):
     (tmp_path / "junk").write_bytes(b"not a model")
     with open(tmp_path / "junk", "rb") as handle, pytest.raises(PersistenceError, match="junk'"):
         sksynth.load(handle)
+    sksynth.save(model, tmp_path / "m")
+    with open(tmp_path / "m") as handle, pytest.raises(TypeError, match="binary mode .*text mode"):
+        sksynth.load(handle)  # "not a sksynth model file" before
 
 
 def test_duration_columns_in_files(tmp_path):

@@ -29,8 +29,14 @@ def _tables(estimator, X, y):
     ``X`` is checked as ``score`` checks it (feature names, count and kinds), and its
     columns take the labels seen in ``fit``.
     """
-    if isinstance(estimator, Pipeline) and hasattr(estimator._final_estimator, "sample"):
-        X, estimator = estimator[:-1].transform(X), estimator._final_estimator
+    steps, last = [], estimator
+    while isinstance(last, Pipeline):  # pipelines in pipelines too
+        steps.append(last[:-1])
+        last = last._final_estimator
+    if steps and hasattr(last, "sample"):
+        for head in steps:
+            X = head.transform(X)
+        estimator = last
     if not hasattr(estimator, "sample"):
         raise TypeError(
             f"sksynth scorers score a fitted synthesizer; got {type(estimator).__name__}, "

@@ -15,6 +15,7 @@ from ..preprocessing._columns import (
     is_datetime,
     is_discrete_by_default,
     is_timedelta,
+    numpy_datetimes,
     numpy_timedeltas,
     utc_naive,
 )
@@ -116,15 +117,20 @@ _KINDS = {
     "boolean": "numbers",
     "datetime64": "datetimes",
     "datetime": "datetimes",
-    "date": "datetimes",
+    "date": "dates (no time of day)",
     "timedelta64": "durations",
     "timedelta": "durations",
 }
 
 
 def _kind(column: pd.Series) -> str | None:
-    """The kind of ``column``'s values (see ``_KINDS``); None: other or none at all."""
+    """The kind of ``column``'s values (see ``_KINDS``; datetimes with a time zone
+    are a kind of their own); None: other kinds, or no value at all."""
+    if not column.notna().any():  # all missing: nothing to tell apart
+        return None
     dtype = column.dtype
+    if is_datetime(dtype) and getattr(numpy_datetimes(column).dtype, "tz", None) is not None:
+        return "datetimes with a time zone"
     values = dtype.categories if isinstance(dtype, pd.CategoricalDtype) else column
     return _KINDS.get(ptypes.infer_dtype(values, skipna=True))
 

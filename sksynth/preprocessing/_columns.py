@@ -49,15 +49,21 @@ class Container:
     dtypes: list[Any]
     array_dtype: Any = None
     column_names: tuple | None = None  # the names of the columns' index (its levels')
-    # the dtype of the columns' index where rebuilding it from the labels infers
-    # another (pandas 3 reads strings as "str" where the input's index was object,
-    # a CategoricalIndex); None: the inferred one, or a MultiIndex
+    # the dtype of a flat columns' index, which rebuilding it from the labels may not
+    # infer (pandas 3 reads strings as "str" where the input's index was object, a
+    # CategoricalIndex; tuples as a MultiIndex; in files, datetimes in another unit
+    # or time zone); None: a MultiIndex (and models from before it was recorded)
     columns_dtype: Any = None
 
     def restore(self, frame: pd.DataFrame) -> pd.DataFrame | np.ndarray:
         """Give ``frame`` (columns already in the recorded dtypes) the input's container."""
         if self.is_frame:
-            frame.columns = pd.Index(self.columns, dtype=self.columns_dtype)
+            if self.columns_dtype is None:
+                frame.columns = pd.Index(self.columns)
+            else:
+                frame.columns = pd.Index(
+                    self.columns, dtype=self.columns_dtype, tupleize_cols=False
+                )
             if self.column_names is not None:
                 frame.columns.names = list(self.column_names)
             return frame
@@ -72,8 +78,7 @@ def as_frame(X: pd.DataFrame | np.ndarray) -> tuple[pd.DataFrame, Container]:
         named = any(name is not None for name in names)
         container = Container(True, list(X.columns), list(X.dtypes), None, names if named else None)
         if not isinstance(X.columns, pd.MultiIndex):
-            inferred = pd.Index(container.columns).dtype
-            container.columns_dtype = None if X.columns.dtype == inferred else X.columns.dtype
+            container.columns_dtype = X.columns.dtype
         return frame, container
     arr = np.asarray(X)
     # an object array stays object (pandas 3 would infer strings, turning None into NaN)
