@@ -378,8 +378,11 @@ def cmd_evaluate(args) -> None:
     real, synthetic = _read_table(args.real, args.dates), _read_table(args.synthetic, args.dates)
     real_test = _read_table(args.real_test, args.dates) if args.real_test else None
     discrete = _discrete(real, args.target, args.discrete)
-    report = evaluate(real, synthetic, target=args.target, real_test=real_test,
-                      discrete_columns=discrete)  # fmt: skip
+    try:
+        report = evaluate(real, synthetic, target=args.target, real_test=real_test,
+                          discrete_columns=discrete)  # fmt: skip
+    except ValueError as exc:  # in the command's terms
+        raise ValueError(_option_terms(str(exc))) from exc
     summary = report.summary[["synthetic", "reference"]].astype(float).round(4)
     print(summary.to_string(na_rep=""))
     for name, meaning in report.summary["meaning"].items():
@@ -398,6 +401,14 @@ def cmd_evaluate(args) -> None:
     print(report.column_shapes.round(4).to_string())
     if args.report:
         print(f"\nwrote {report.to_html(args.report)}")
+
+
+def _option_terms(message: str) -> str:
+    """A metric's error message with its parameters named as the command's options."""
+    message = message.replace("discrete_columns", "--discrete").replace("real_test", "--real-test")
+    if "datetimes" in message and "never match" in message:
+        message += " Text read from a CSV file becomes datetimes with --dates."
+    return message
 
 
 def cmd_demo(args) -> None:

@@ -504,3 +504,24 @@ def test_outputs_through_links_and_fifos(adult_csv, tmp_path):
         os.close(reader)
     assert fifo.is_fifo() and text == real.read_text()
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def test_evaluate_refuses_columns_of_another_kind_in_its_own_terms(tmp_path, capsys):
+    # a Parquet sample's datetimes against a CSV's text scored 0 silently (exit 0);
+    # the error names the options, not the Python parameters
+    days = pd.Series(pd.to_datetime("2020-01-01") + pd.to_timedelta(range(40), unit="D"))
+    real = pd.DataFrame({"when": days, "x": range(40)})
+    real.to_csv(tmp_path / "real.csv", index=False)
+    real.to_parquet(tmp_path / "synth.parquet")
+    args = ["evaluate", str(tmp_path / "real.csv"), str(tmp_path / "synth.parquet")]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "Column 'when' is discrete, but holds text in real" in err
+    assert "becomes datetimes with --dates" in err
+    assert main([*args, "--dates", "when"]) == 0
+    capsys.readouterr()
+    real.assign(x="text").to_csv(tmp_path / "text.csv", index=False)
+    assert main(["evaluate", str(tmp_path / "real.csv"), str(tmp_path / "text.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "Column 'x' is continuous, but holds values that are not numbers" in err
+    assert "List it in --discrete, or give" in err and "discrete_columns" not in err
