@@ -477,6 +477,8 @@ def _check_layout(model) -> None:
         or len(tt._container.columns) != expected
     ):
         raise ValueError(f"the model's columns disagree with n_features_in={n}.")
+    if list(model._container.dtypes) != list(tt._container.dtypes[:n]):
+        raise ValueError("the model's column dtypes disagree with its transformer's.")
     tt._check_encoders()
     _check_classes(model)
 

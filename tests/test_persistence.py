@@ -247,7 +247,18 @@ def test_load_refuses_files_whose_parts_disagree(tmp_path):
     def encoders(state):
         return state["fitted"]["transformer"]["encoders"]
 
+    def categories(state, part):  # a categorical column's categories in a recorded dtype
+        dtypes = part(state)["container"]["dtypes"]
+        return next(d["category"] for d in dtypes if isinstance(d, dict) and "category" in d)
+
     edits = {
+        # loaded without a word before (the category still in the encoder)
+        "a category dropped from the input's dtype": lambda s: categories(
+            s, lambda s: s["fitted"]
+        ).pop(0),
+        "a category dropped from the transformer's": lambda s: categories(
+            s, lambda s: s["fitted"]["transformer"]
+        ).pop(0),
         "a category dropped": lambda s: encoders(s)[discrete]["categories"].pop(),
         "a mode's mean dropped": lambda s: encoders(s)[continuous]["means_"].pop(),
         "a column dropped": lambda s: s["fitted"]["container"]["columns"].pop(),

@@ -339,8 +339,10 @@ class TableTransformer(TransformerMixin, BaseEstimator):
     def _check_encoders(self) -> None:
         """Raise a ``ValueError`` unless the encoders give the recorded output layout
         (a loaded file whose parts disagree: an edited or damaged one)."""
-        for name in self._container.columns:
+        for name, dtype in zip(self._container.columns, self._container.dtypes, strict=True):
             encoder = self._encoders[name]
+            if isinstance(encoder, DiscreteEncoder) and encoder.dtype != dtype:
+                raise ValueError(f"the dtype of column {name!r} disagrees with its encoder's.")
             if isinstance(encoder, ContinuousEncoder):
                 sizes = {encoder.means_.size, encoder.stds_.size, encoder.log_weights_.size}
                 if len(sizes) != 1 or name not in self._numeric_info:
