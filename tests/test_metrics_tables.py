@@ -277,6 +277,10 @@ def test_identifier_columns_encode_sparse_for_detection_and_distances(adult):
     assert 0.5 < detection_score(real, synth) <= 1.0
     distances = distance_to_closest_record(real, synth)
     assert (distances >= 1.0).all()  # every synthetic id differs from every real one
+    copies = distance_to_closest_record(real, real.iloc[:200])
+    assert (copies == 0.0).all()  # sparse rows too
+    dense_copies = distance_to_closest_record(real.drop(columns="id"), real.iloc[:200, :-1])
+    assert (dense_copies == 0.0).all()
     assert 0.5 < tstr_score(real, synth, "income") <= 1.0
     # a user's estimator gets the dense matrix it may need
     dense_only = HistGradientBoostingClassifier(max_iter=5)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 from sklearn.neighbors import NearestNeighbors
 
 from ._encoding import MetricEncoder
@@ -22,8 +23,27 @@ def neighbour_distances(real, queries, discrete_columns, k):
     aligned = [align(real, query, discrete_columns) for query in queries]
     real, discrete = aligned[0][0], aligned[0][2]
     encoder = MetricEncoder(discrete).fit(real)
-    index = NearestNeighbors(n_neighbors=min(k, len(real))).fit(encoder.transform(real))
-    return [index.kneighbors(encoder.transform(query))[0] for _, query, _ in aligned]
+    points = encoder.transform(real)
+    index = NearestNeighbors(n_neighbors=min(k, len(real))).fit(points)
+    out = []
+    for _, query, _ in aligned:
+        encoded = encoder.transform(query)
+        out.append(_exact_distances(points, encoded, index.kneighbors(encoded)[1]))
+    return out
+
+
+def _exact_distances(points, queries, neighbours: np.ndarray) -> np.ndarray:
+    """Distances from each query row to its ``neighbours`` (indices into ``points``),
+    from the differences themselves, ascending per row. The index's distances come
+    from ``|a|^2 + |b|^2 - 2ab``, which leaves about 1e-8 between equal rows: a copy of a
+    real row then read as a near miss, not 0."""
+    n, k = neighbours.shape
+    difference = queries[np.repeat(np.arange(n), k)] - points[neighbours.ravel()]
+    if sparse.issparse(difference):
+        squares = np.asarray(difference.multiply(difference).sum(axis=1)).ravel()
+    else:
+        squares = np.einsum("ij,ij->i", difference, difference)
+    return np.sort(np.sqrt(squares).reshape(n, k), axis=1)
 
 
 def distance_ratio(distances: np.ndarray) -> np.ndarray:
