@@ -6,7 +6,7 @@ import weakref
 import numpy as np
 import pytest
 
-from sksynth.utils._blocks import stacked
+from sksynth.utils._blocks import stacked, stacked_chunks
 
 
 def _blocks(sizes, width=3, seen=None):
@@ -44,3 +44,27 @@ def test_blocks_are_dropped_once_copied():
 def test_row_count_checked(sizes, n):
     with pytest.raises(ValueError, match="rows"):
         stacked(_blocks(sizes), n)
+
+
+@pytest.mark.parametrize("sizes, chunk", [([5, 5, 2], 4), ([5, 5, 2], 5), ([3, 9], 12), ([12], 5)])
+def test_stacked_chunks_split_the_concatenation(sizes, chunk):
+    # blocks are split where a chunk ends (sample_chunks concatenated its buffer,
+    # then the decoder copied it column-major)
+    expected = np.concatenate(list(_blocks(sizes)))
+    chunks = list(stacked_chunks(_blocks(sizes), len(expected), chunk, order="F"))
+    assert [len(c) for c in chunks] == [min(chunk, 12 - s) for s in range(0, 12, chunk)]
+    assert all(c.flags["F_CONTIGUOUS"] for c in chunks)
+    assert np.array_equal(np.concatenate(chunks), expected)
+
+
+def test_stacked_chunks_hold_a_chunk_and_a_block():
+    seen = []
+    for _ in stacked_chunks(_blocks([4, 4, 4, 4], seen=seen), 16, 8):
+        pass
+    assert seen == [True, True, True]
+
+
+@pytest.mark.parametrize("sizes, n", [([4, 4], 9), ([4, 4], 7), ([4, 4, 1], 8)])
+def test_stacked_chunks_check_the_row_count(sizes, n):
+    with pytest.raises(ValueError, match="rows"):
+        list(stacked_chunks(_blocks(sizes), n, 3))

@@ -25,7 +25,7 @@ from ..nn._net import make_generator
 from ..preprocessing import TableTransformer
 from ..preprocessing._columns import as_frame
 from ..preprocessing._transformer import resolve_discrete_columns, validate_table
-from ..utils._blocks import stacked
+from ..utils._blocks import stacked, stacked_chunks
 from ..utils._checks import check_count, check_layer_sizes, refuse_bool_numbers
 from ..utils._fitting import unfitted_on_error
 from ._conditional import Request, draw_block, label_codes, resolve_conditions
@@ -372,17 +372,10 @@ class BaseSynthesizer(BaseEstimator, ABC):
         blocks = self._blocks(n, random_state, y, conditions)  # checks and seeds now
 
         def chunks():
-            buffer, buffered, done = [], 0, 0
-            for block in blocks:
-                buffer.append(block)
-                buffered += len(block)
-                while buffered >= chunk_size:
-                    joined = np.concatenate(buffer)
-                    yield self._decode(joined[:chunk_size], first_row=done)
-                    buffer, buffered = [joined[chunk_size:]], buffered - chunk_size
-                    done += chunk_size
-            if buffered:
-                yield self._decode(np.concatenate(buffer), first_row=done)
+            # column-major, as the decoder reads it
+            compacts = stacked_chunks(blocks, n, chunk_size, order="F")
+            for start, compact in zip(range(0, n, chunk_size), compacts, strict=True):
+                yield self._decode(compact, first_row=start)
 
         return chunks()
 
