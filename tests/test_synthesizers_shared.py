@@ -12,7 +12,7 @@ from conftest import make_mixed, mixed_frames
 from hypothesis import HealthCheck, given, settings
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
-from skorch.callbacks import Callback
+from skorch.callbacks import Callback, EpochTimer
 from synth_helpers import FAST, assert_global_states_untouched, global_states
 
 from sksynth import GANSynthesizer, TableTransformer
@@ -134,6 +134,16 @@ def test_a_callback_that_cannot_be_copied_is_named(make, mixed):
         make(callbacks=[Locked()]).fit(mixed)
 
 
+def test_callbacks_that_are_no_callbacks_are_named(make, mixed):
+    # skorch's AttributeError ('str' object has no attribute 'set_params') came after
+    # the table was encoded, and a None was dropped without a word
+    for entry in ("print_log", None, ("a", 1), ("a",), lambda net: None):
+        with pytest.raises(ValueError, match=r"'callbacks' parameter .* skorch callbacks .*got"):
+            make(callbacks=[entry]).fit(mixed)
+    model = make(epochs=1, callbacks=[EpochTimer, ("timer", EpochTimer())]).fit(mixed)
+    assert "timer" in dict(model.net_.callbacks_)
+
+
 def test_too_few_rows_after_holding_out_validation_rows(make, mixed):
     # the message gave the count after the split, not the rows the user passed
     if isinstance(make(), GANSynthesizer):  # needs max(pac, 2) = 4 rows to train
@@ -173,6 +183,11 @@ def test_unfitted_and_bad_arguments(make, mixed):
         type(model)(batch_size=-3).fit(mixed)
     with pytest.raises(ValueError, match="'epochs' parameter .* not a bool; got True"):
         type(model)(epochs=True).fit(mixed)  # was one epoch
+    with pytest.raises(ValueError, match="'random_state' parameter .* not a bool; got True"):
+        type(model)(random_state=True).fit(mixed)  # was seed 1
+    repeated = type(model)(discrete_columns=["c", "b", "s", 4])  # "c" is column 4
+    with pytest.raises(ValueError, match="discrete_columns names column .c. more than once"):
+        repeated.fit(mixed)  # merged without a word
     labels = pd.Series(["a", "b", None] * 40)
     for y in (labels, labels.astype("string"), np.where(labels.isna(), np.nan, 1.5)):
         with pytest.raises(ValueError, match=r"y has missing values \(rows \[2, 5"):

@@ -121,6 +121,12 @@ def resolve_discrete_columns(frame: pd.DataFrame, discrete_columns) -> list[Any]
             f"discrete_columns names {unknown[0]!r}, which is not a column of X; the columns "
             f"are {columns[:20]}{'...' if len(columns) > 20 else ''}."
         )
+    repeated = next((c for k, c in enumerate(chosen) if c in chosen[:k]), None)
+    if repeated is not None:  # by name twice, or by name and position
+        raise ValueError(
+            f"discrete_columns names column {repeated!r} more than once (by its name or its "
+            "position); list each column once."
+        )
     for c in columns:
         if c not in chosen and not is_numeric(frame[c].dtype):
             raise ValueError(

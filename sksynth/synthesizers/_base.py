@@ -26,7 +26,7 @@ from ..preprocessing import TableTransformer
 from ..preprocessing._columns import as_frame
 from ..preprocessing._transformer import resolve_discrete_columns, validate_table
 from ..utils._blocks import stacked, stacked_chunks
-from ..utils._checks import check_count, check_layer_sizes, refuse_bool_numbers
+from ..utils._checks import check_callbacks, check_count, check_layer_sizes, refuse_bool_numbers
 from ..utils._fitting import unfitted_on_error
 from ._conditional import Request, draw_block, label_codes, resolve_conditions
 from ._device import resolve_device
@@ -90,6 +90,7 @@ class BaseSynthesizer(BaseEstimator, ABC):
         # latent_mixture=True failed in the mixture after the whole training
         refuse_bool_numbers(self)
         check_layer_sizes(self, self._layer_sizes)
+        check_callbacks(self)
 
     # ---- hooks -----------------------------------------------------------------------
     @abstractmethod

@@ -32,7 +32,10 @@ class GANSynthesizer(BaseSynthesizer):
     epochs : int, default=300
         Passes over the training data.
     batch_size : int, default=500
-        Rows per step; at least 2 and a multiple of ``pac``.
+        Rows per step; at least 2 and a multiple of ``pac``. An epoch's last
+        step takes the rows left rounded down to a multiple of ``pac``; the
+        others (fewer than ``pac``) wait for the next epoch, whose rows are
+        shuffled anew.
     loss : {"bce", "wgan-gp"}, default="bce"
         ``"bce"``: the original GAN objective (binary cross-entropy, with the
         non-saturating generator loss); ``"wgan-gp"``: Wasserstein loss with

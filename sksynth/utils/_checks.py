@@ -25,6 +25,31 @@ def refuse_bool_numbers(estimator) -> None:
                 f"The {key!r} parameter of {type(estimator).__name__} must be a number, "
                 f"not a bool; got {value!r}."
             )
+        if isinstance(value, bool) and "random_state" in constraints:  # True seeded 1
+            raise InvalidParameterError(
+                f"The {key!r} parameter of {type(estimator).__name__} must be an int, a "
+                f"RandomState instance or None, not a bool; got {value!r}."
+            )
+
+
+def check_callbacks(estimator) -> None:
+    """Refuse a ``callbacks`` entry skorch cannot use, naming the parameter: skorch's
+    own errors came after the table was encoded (``AttributeError: 'str' object has no
+    attribute 'set_params'``), and a ``None`` was dropped without a word."""
+    from skorch.callbacks import Callback
+
+    for entry in estimator.callbacks or []:
+        named = isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[0], str)
+        callback = entry[1] if named else entry
+        if not (
+            isinstance(callback, Callback)
+            or (isinstance(callback, type) and issubclass(callback, Callback))
+        ):
+            raise InvalidParameterError(
+                f"The 'callbacks' parameter of {type(estimator).__name__} must be a list of "
+                "skorch callbacks (Callback instances or classes, or (name, callback) "
+                f"pairs); got {entry!r} in it."
+            )
 
 
 def check_layer_sizes(estimator, names: tuple[str, ...]) -> None:
