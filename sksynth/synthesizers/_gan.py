@@ -34,8 +34,8 @@ class GANSynthesizer(BaseSynthesizer):
     batch_size : int, default=500
         Rows per step; at least 2 and a multiple of ``pac``. An epoch's last
         step takes the rows left rounded down to a multiple of ``pac``; the
-        others (fewer than ``pac``) wait for the next epoch, whose rows are
-        shuffled anew.
+        others (fewer than ``pac``) sit that epoch out, and every epoch
+        shuffles the rows anew.
     loss : {"bce", "wgan-gp"}, default="bce"
         ``"bce"``: the original GAN objective (binary cross-entropy, with the
         non-saturating generator loss); ``"wgan-gp"``: Wasserstein loss with
