@@ -355,7 +355,7 @@ def test_bad_discrete_columns(mixed):
         TableTransformer(discrete_columns="all").fit(mixed)
 
 
-@pytest.mark.parametrize("name", ["n_modes", "atom_threshold"])
+@pytest.mark.parametrize("name", ["n_modes", "atom_threshold", "random_state"])
 def test_a_bool_is_no_number(mixed, name):
     with pytest.raises(ValueError, match=f"'{name}' parameter .* not a bool; got True"):
         TableTransformer(**{name: True}).fit(mixed)  # n_modes=True fitted one mode
