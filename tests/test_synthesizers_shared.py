@@ -369,3 +369,40 @@ def test_a_failed_fit_leaves_the_estimator_unfitted(make, adult_small):
             model.sample(3)
     assert model.fit(other).sample(2, random_state=0).columns.tolist() == ["a", "b"]
     assert not hasattr(model, "classes_")
+
+
+def test_torch_settings_of_the_caller_change_nothing(make, mixed):
+    # a float64 default dtype failed fit ("mat1 and mat2 must have the same dtype") and
+    # sampling from models already fitted; the GAN could not fit under no_grad, neither
+    # model under inference_mode
+    model = make(random_state=0).fit(mixed)
+    expected = model.sample(30, random_state=1)
+    before = torch.get_default_dtype()
+    try:
+        torch.set_default_dtype(torch.float64)
+        pd.testing.assert_frame_equal(model.sample(30, random_state=1), expected)
+        refit = make(random_state=0).fit(mixed)
+        pd.testing.assert_frame_equal(refit.sample(30, random_state=1), expected)
+        assert refit.score(mixed) == pytest.approx(model.score(mixed))
+    finally:
+        torch.set_default_dtype(before)
+    for mode in (torch.no_grad, torch.inference_mode):
+        with mode():
+            refit = make(random_state=0).fit(mixed)
+            pd.testing.assert_frame_equal(refit.sample(30, random_state=1), expected)
+        assert torch.is_grad_enabled() and not torch.is_inference_mode_enabled()
+
+
+def test_an_interrupted_fit_leaves_the_model_unfitted(make, mixed):
+    # a KeyboardInterrupt outside skorch's training loop (here: as training begins)
+    # left a model that passed check_is_fitted with untrained weights
+    class Interrupt(Callback):
+        def on_train_begin(self, net, **kwargs):
+            raise KeyboardInterrupt
+
+    model = make(random_state=0).fit(mixed)
+    model.set_params(callbacks=[Interrupt()])
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(mixed)
+    with pytest.raises(NotFittedError):
+        model.sample(3)

@@ -79,7 +79,7 @@ class SpanContext(nn.Module):
     def __init__(self, spans: Sequence[Span], n_features: int):
         super().__init__()
         self.order = drawing_order(spans)
-        self.weight = nn.Parameter(torch.zeros(n_features, n_features))
+        self.weight = nn.Parameter(torch.zeros(n_features, n_features, dtype=torch.float32))
         # derived from the spans: rebuilt with the module, not saved with its weights
         self.register_buffer("mask", context_mask(spans, self.order, n_features), persistent=False)
         columns = [torch.arange(spans[k].start, spans[k].stop) for k in self.order]
@@ -129,7 +129,7 @@ class SpanContext(nn.Module):
             options = {"generator": generator, "device": device}
             uniforms = torch.rand((n_onehot, n), dtype=torch.float64, **options).to(raw.device)
             if scalar_scale is not None:
-                noise = torch.randn((len(plan) - n_onehot, n), **options)
+                noise = torch.randn((len(plan) - n_onehot, n), dtype=torch.float32, **options)
                 noise = noise.to(raw.device, raw.dtype)
         if noise is not None:
             # the scalar spans keep their relative order (a column's value, then its

@@ -43,7 +43,7 @@ class ConditionSampler(nn.Module):
         max_width = int(widths.max()) if n_spans else 1
         # filled by index_rows, or by load_state_dict
         for name in ("counts", "train_probs", "data_probs"):
-            self.register_buffer(name, torch.zeros(n_spans, max_width))
+            self.register_buffer(name, torch.zeros(n_spans, max_width, dtype=torch.float32))
         self._row_order = self._exact_counts = self._starts = None
 
     def index_rows(self, codes):
@@ -102,7 +102,8 @@ class ConditionSampler(nn.Module):
         span = torch.randint(self.n_spans, (n,), generator=generator, device=generator.device)
         span = span.to(device)
         probs = (self.train_probs if log_frequency else self.data_probs)[span]
-        u = torch.rand((n, 1), generator=generator, device=generator.device).to(device)
+        u = torch.rand((n, 1), generator=generator, device=generator.device, dtype=torch.float32)
+        u = u.to(device)
         # a category of no probability (one the training rows lack) is never drawn
         category = torch.searchsorted(torch.cumsum(probs, 1), u, right=True).squeeze(1)
         # the last category of any probability (for rounding): float math runs everywhere
@@ -117,6 +118,9 @@ class ConditionSampler(nn.Module):
         if self._row_order is None:
             raise RuntimeError("the training rows are not indexed: call index_rows first.")
         count = self._exact_counts[span, category]
-        u = torch.rand(span.shape, generator=generator, device=generator.device).to(count.device)
+        u = torch.rand(
+            span.shape, generator=generator, device=generator.device, dtype=torch.float32
+        )
+        u = u.to(count.device)
         pick = self._starts[span, category] + (u * count).long().clamp_max(count - 1)
         return self._row_order[span, pick]

@@ -31,7 +31,9 @@ class SeededDropout(nn.Module):
     def forward(self, x):
         if not self.training or self.p == 0 or self.generator is None:
             return x
-        keep = torch.rand(x.shape, generator=self.generator, device=self.generator.device)
+        keep = torch.rand(
+            x.shape, generator=self.generator, device=self.generator.device, dtype=torch.float32
+        )
         return x * (keep.to(x.device) >= self.p) / (1.0 - self.p)
 
     def __getstate__(self):
@@ -44,7 +46,7 @@ class _Residual(nn.Module):
     def __init__(self, n_in, n_out, generator):
         super().__init__()
         self.linear = seeded_linear(n_in, n_out, generator)
-        self.norm = nn.BatchNorm1d(n_out)
+        self.norm = nn.BatchNorm1d(n_out, dtype=torch.float32)
 
     def forward(self, x):
         return torch.cat([F.relu(self.norm(self.linear(x))), x], dim=1)
@@ -202,7 +204,9 @@ class GANNet(SeededNet):
     def _raw(self, n, cond, generator, *, sample_order=False):
         """The generator's raw output for ``n`` noise draws (and the conditional vectors)."""
         module = self.module_
-        noise = torch.randn((n, module.noise_dim), generator=generator, device=generator.device)
+        noise = torch.randn(
+            (n, module.noise_dim), generator=generator, device=generator.device, dtype=torch.float32
+        )
         noise = noise.to(self.device)
         if cond is None:
             cond = noise.new_zeros((n, 0))
@@ -240,7 +244,10 @@ class GANNet(SeededNet):
     def _penalty(self, real, fake):
         pac = self.pac
         alpha = torch.rand(
-            (real.shape[0] // pac, 1, 1), generator=self.rng_, device=self.rng_.device
+            (real.shape[0] // pac, 1, 1),
+            generator=self.rng_,
+            device=self.rng_.device,
+            dtype=torch.float32,
         )
         alpha = alpha.to(real.device)
         shape = real.shape

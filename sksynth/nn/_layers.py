@@ -41,8 +41,8 @@ def seeded_linear(n_in: int, n_out: int, generator: torch.Generator) -> nn.Linea
     # built on the meta device (nothing drawn, nothing allocated), then given its
     # tensors: torch's ``skip_init`` does the same through code that loads sympy
     layer = nn.Linear(n_in, n_out, device="meta")
-    layer.weight = nn.Parameter(torch.empty(n_out, n_in))
-    layer.bias = nn.Parameter(torch.empty(n_out))
+    layer.weight = nn.Parameter(torch.empty(n_out, n_in, dtype=torch.float32))
+    layer.bias = nn.Parameter(torch.empty(n_out, dtype=torch.float32))
     bound = 1.0 / math.sqrt(n_in) if n_in > 0 else 0.0
     with torch.no_grad():
         layer.weight.uniform_(-bound, bound, generator=generator)
@@ -114,7 +114,7 @@ class SpanLayout:
         self.block_of = torch.repeat_interleave(
             torch.arange(len(widths)), torch.tensor(widths, dtype=torch.long)
         )
-        self.block_matrix = torch.zeros(len(self.block_of), len(widths))
+        self.block_matrix = torch.zeros(len(self.block_of), len(widths), dtype=torch.float32)
         self.block_matrix[torch.arange(len(self.block_of)), self.block_of] = 1.0
         # the span position of each block
         self.block_positions = sampled[len(self.scalar_positions) :]
@@ -327,11 +327,18 @@ def sample_compact(
     if n_scalar:
         scalars = torch.tanh(columns[:n_scalar])
         if scalar_scale is not None:
-            noise = torch.randn((n_scalar, n), generator=generator, device=generator.device)
+            noise = torch.randn(
+                (n_scalar, n), generator=generator, device=generator.device, dtype=torch.float32
+            )
             scalars += noise.to(columns.device) * scalar_scale.unsqueeze(1)
         parts.append(scalars)
     for logits in _group_views(columns, layout, n_scalar, feature_dim=0):
-        u = torch.rand((logits.shape[0], 1, n), generator=generator, device=generator.device)
+        u = torch.rand(
+            (logits.shape[0], 1, n),
+            generator=generator,
+            device=generator.device,
+            dtype=torch.float32,
+        )
         parts.append(draw_codes(logits, u.to(columns.device, columns.dtype)))
     if not parts:
         return columns.new_empty((n, 0))

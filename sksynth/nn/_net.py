@@ -25,7 +25,7 @@ def make_generator(seed: int, device) -> torch.Generator:
 def _fused_adam_on_cpu() -> bool:
     """Whether this torch has Adam's fused CPU kernel (torch 2.4 and later)."""
     try:
-        Adam([torch.zeros(1, requires_grad=True)], fused=True)
+        Adam([torch.zeros(1, dtype=torch.float32, requires_grad=True)], fused=True)
     except (RuntimeError, TypeError, ValueError):
         return False
     return True

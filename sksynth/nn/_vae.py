@@ -63,7 +63,9 @@ class VAEModule(nn.Module):
         self.to_stats = seeded_linear(width, 2 * latent_dim, g)
         decoder, width = seeded_mlp(latent_dim, decoder_sizes, g)
         self.decoder = nn.Sequential(decoder, seeded_linear(width, n, g))
-        self.log_scale = nn.Parameter(torch.full((len(self.layout.scalar_index),), -2.0))
+        self.log_scale = nn.Parameter(
+            torch.full((len(self.layout.scalar_index),), -2.0, dtype=torch.float32)
+        )
         self.context = SpanContext(self.layout.spans, n) if autoregressive else None
 
     def __setstate__(self, state):
@@ -178,7 +180,9 @@ class VAENet(SeededNet):
         self._set_training(True)
         x, _ = batch
         module = self.module_
-        eps = torch.randn((x.shape[0], module.latent_dim), generator=self.rng_, device=x.device)
+        eps = torch.randn(
+            (x.shape[0], module.latent_dim), generator=self.rng_, device=x.device, dtype=x.dtype
+        )
         raw, mu, logvar = module(x, eps)
         recon, label = module.reconstruction_nll(raw, x, label=True)
         kl = module.kl(mu, logvar)

@@ -18,11 +18,12 @@ _MANY_NUMBERS = 50
 
 def user_stacklevel() -> int:
     """``stacklevel`` for a warning raised by the caller of this function that points at
-    the first frame outside sksynth and scikit-learn: the user's call of ``fit``."""
+    the first frame outside sksynth, scikit-learn and torch (whose grad-mode decorators
+    wrap ``fit``): the user's call of ``fit``."""
     frame, level = sys._getframe(2), 2  # level 2: the frame that called the warner
     while frame is not None:
         module = frame.f_globals.get("__name__", "")
-        if module.partition(".")[0] not in ("sksynth", "sklearn"):
+        if module.partition(".")[0] not in ("sksynth", "sklearn", "torch"):
             return level
         frame, level = frame.f_back, level + 1
     return 1

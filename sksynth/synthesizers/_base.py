@@ -125,6 +125,9 @@ class BaseSynthesizer(BaseEstimator, ABC):
     @unfitted_on_error(
         private=("_target", "_container", "_class_probs", "_sample_rng", "_fit_params")
     )
+    # trains under a caller's no_grad or inference_mode too (the GAN's steps failed there)
+    @torch.inference_mode(False)
+    @torch.enable_grad()
     def fit(self, X, y=None):
         """Fit the synthesizer on a table.
 

@@ -80,7 +80,7 @@ def draw_latents(mixture: GaussianMixture, n: int, generator: torch.Generator) -
         np.linalg.cholesky(mixture.covariances_), dtype=torch.float32, device=device
     )
     component = draw_categories(mixture.weights_, n, generator)
-    eps = torch.randn((n, means.shape[1]), generator=generator, device=device)
+    eps = torch.randn((n, means.shape[1]), generator=generator, device=device, dtype=means.dtype)
     # rows grouped by component: one product per component, memory O(n * d) whatever k
     order = torch.argsort(component)
     grouped = eps.index_select(0, order)

@@ -308,7 +308,12 @@ class VAESynthesizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseSynt
         module = self.net_.module_
         mixture = self.latent_mixture_
         if mixture is None:
-            z = torch.randn((n, module.latent_dim), generator=generator, device=generator.device)
+            z = torch.randn(
+                (n, module.latent_dim),
+                generator=generator,
+                device=generator.device,
+                dtype=torch.float32,
+            )
         else:
             z = draw_latents(mixture, n, generator)
         return module.sample_rows(z.to(self.net_.device), generator)
@@ -416,7 +421,9 @@ class VAESynthesizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseSynt
             layout = SpanLayout([s for s in self.transformer_.output_spans_ if s.column != TARGET])
             layout.to(self.net_.device)
         generator = make_generator(_ELBO_SEED, "cpu")
-        eps = torch.randn((_ELBO_DRAWS, self._n_features_out), generator=generator)
+        eps = torch.randn(
+            (_ELBO_DRAWS, self._n_features_out), generator=generator, dtype=torch.float32
+        )
         module, elbo = self._module64(), []
         with torch.no_grad():
             for x in self._encoded_chunks(X):

@@ -26,7 +26,7 @@ def unfitted_on_error(private: tuple[str, ...] = ()) -> Callable:
             forget_fit(self, private)
             try:
                 return fit(self, *args, **kwargs)
-            except Exception:
+            except BaseException:  # Ctrl-C too, outside skorch's training loop
                 forget_fit(self, private)
                 raise
 
