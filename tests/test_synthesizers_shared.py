@@ -12,7 +12,7 @@ from conftest import make_mixed, mixed_frames
 from hypothesis import HealthCheck, given, settings
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
-from skorch.callbacks import Callback, EpochTimer
+from skorch.callbacks import Callback, EpochTimer, ProgressBar
 from synth_helpers import FAST, assert_global_states_untouched, global_states
 
 from sksynth import GANSynthesizer, TableTransformer
@@ -142,6 +142,13 @@ def test_callbacks_that_are_no_callbacks_are_named(make, mixed):
             make(callbacks=[entry]).fit(mixed)
     model = make(epochs=1, callbacks=[EpochTimer, ("timer", EpochTimer())]).fit(mixed)
     assert "timer" in dict(model.net_.callbacks_)
+    # verbose adds its progress bar only where the user's callbacks hold none (two before)
+    for bar in (ProgressBar(), ("bar", ProgressBar()), ProgressBar):
+        model = make(epochs=1, verbose=1, callbacks=[bar]).fit(mixed)
+        bars = [cb for _, cb in model.net_.callbacks_ if isinstance(cb, ProgressBar)]
+        assert len(bars) == 1
+    model = make(epochs=1, verbose=1).fit(mixed)
+    assert sum(isinstance(cb, ProgressBar) for _, cb in model.net_.callbacks_) == 1
 
 
 def test_too_few_rows_after_holding_out_validation_rows(make, mixed):

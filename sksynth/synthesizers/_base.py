@@ -546,7 +546,13 @@ class BaseSynthesizer(BaseEstimator, ABC):
                     f"(copy.deepcopy raised {type(error).__name__}: {error}). Pass a "
                     "callback that creates what it holds in its initialize() method."
                 ) from error
-        if self.verbose:
+
+        def is_bar(entry) -> bool:  # a ProgressBar, its class, or a (name, either) pair
+            callback = entry[1] if isinstance(entry, tuple) else entry
+            kind = callback if isinstance(callback, type) else type(callback)
+            return issubclass(kind, ProgressBar)
+
+        if self.verbose and not any(is_bar(entry) for entry in callbacks):  # one bar only
             callbacks.append(ProgressBar())
         return {
             "max_epochs": self.epochs,
