@@ -68,7 +68,7 @@ def test_discrete_columns_of_another_kind_in_each_table_are_refused():
     zoned = day.assign(d=day["d"].dt.tz_localize("UTC"))
     with pytest.raises(ValueError, match="and datetimes with a time zone in synthetic"):
         column_shapes(day, zoned, discrete_columns=["d"])
-    objects = day.assign(d=day["d"].dt.to_pydatetime().tolist())
+    objects = day.assign(d=[t.to_pydatetime() for t in day["d"]])
     assert column_shapes(day, objects.astype({"d": object}), discrete_columns=["d"]) == 1.0
 
 
