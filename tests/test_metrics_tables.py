@@ -83,6 +83,16 @@ def test_durations_compare_in_seconds_whatever_their_unit():
     assert exact_copy_rate(took, seconds) == 1.0
 
 
+def test_pair_trends_stay_within_0_and_1():
+    # pandas' correlation of y = 3x came out as 1.0000000000000007: the pair scored -4e-16
+    x = np.array([1.414, 1.298, 1.432, 1.393])
+    real, synthetic = pd.DataFrame({"x": x, "y": 3 * x}), pd.DataFrame({"x": x, "y": -x})
+    assert column_pair_trends(real, synthetic) == 0.0
+    # no correlation to compute (a constant column): counted as 0, as documented
+    flat = real.assign(y=1.0)
+    assert column_pair_trends(real, flat) == pytest.approx(0.5)
+
+
 def test_tuple_labels_in_a_flat_index():
     # the continuous pairs' correlations were built with tuple keys: MultiIndex columns,
     # and a KeyError looking a pair up

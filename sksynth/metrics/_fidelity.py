@@ -95,16 +95,19 @@ def _correlations(frame: pd.DataFrame, columns) -> np.ndarray:
     """Pearson correlations of ``columns``, in their order (pairwise-complete rows)."""
     # positions, not labels: a dict keyed by tuple labels would build MultiIndex columns
     numbers = pd.DataFrame(np.column_stack([as_numbers(frame[c]) for c in columns]))
-    return numbers.corr().to_numpy()
+    # pandas may give 1.0000000000000007: a pair then scored -4e-16
+    return np.clip(numbers.corr().to_numpy(), -1.0, 1.0)
 
 
 def column_pair_trends(real, synthetic, *, discrete_columns="auto", aggregate=True):
     """How well the relation of each pair of columns is reproduced.
 
     Two continuous columns score ``1 - |rho_real - rho_synth| / 2`` (Pearson,
-    pairwise-complete rows); other pairs score 1 - the total variation distance
-    of their contingency tables, continuous columns binned at the real
-    deciles and missing values a category of their own.
+    pairwise-complete rows; a correlation that cannot be computed, of a
+    constant or all-missing column or of fewer than two complete rows, counts
+    as 0); other pairs score 1 - the total variation distance of their
+    contingency tables, continuous columns binned at the real deciles and
+    missing values a category of their own.
 
     Parameters
     ----------
