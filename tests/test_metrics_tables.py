@@ -267,6 +267,56 @@ def test_marginal_plots_of_dates_and_of_a_column_without_real_values():
     assert formatter(far["d"].astype("int64").iloc[1] * 1.0) == "2500-06-01"
 
 
+def test_marginal_plots_of_awkward_labels_missing_values_and_durations(tmp_path):
+    # "$" started matplotlib's math mode (two raised a ParseSyntaxException, so no
+    # report was written); cut labels read alike; missing values did not show; durations
+    # were drawn in seconds; a day's times all read as its date; a first column without
+    # real values left the figure without a legend (and matplotlib warned)
+    pytest.importorskip("matplotlib")
+    import warnings
+
+    from sksynth.metrics._plots import correlations_figure, marginals_figure
+
+    rng = np.random.default_rng(0)
+    n = 200
+    companies = ["International Business Machines", "International Brotherhood of X"]
+    real = pd.DataFrame(
+        {
+            "empty": np.full(n, np.nan),
+            "cost_$_per_$": rng.normal(size=n),
+            "firm": rng.choice(companies, n),
+            "took": pd.to_timedelta(rng.uniform(0, 90, n), unit="D"),
+            "at": pd.Timestamp("2024-03-05 08:00") + pd.to_timedelta(rng.uniform(0, 6, n), "h"),
+        }
+    )
+    synth = real.assign(empty=1.0)
+    synth.loc[: n // 2 - 1, "cost_$_per_$"] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        figure = marginals_figure(real, {"synthetic": synth})
+        figure.savefig(tmp_path / "m.png")
+        evaluate(real, synth).to_html(tmp_path / "r.html")
+    empty, cost, firm, took, at = figure.axes[:5]
+    assert cost.get_title() == r"cost_\$_per_\$"
+    assert [t.get_text() for t in cost.get_legend().get_texts()] == [
+        "real (0% missing)",
+        "synthetic (50% missing)",
+    ]
+    assert empty.get_legend() is None and cost.get_legend() is not None
+    names = [t.get_text() for t in firm.get_xticklabels()]
+    assert len(set(names)) == 2 and all(len(name) <= 12 for name in names)
+    assert (
+        took.get_xlabel() == "days"
+        and max(p.get_path().vertices[:, 0].max() for p in took.patches) < 91
+    )
+    label = at.xaxis.get_major_formatter()(pd.Timestamp("2024-03-05 09:30").timestamp())
+    assert label == "2024-03-05 09:30"
+    # a correlation that cannot be computed is left blank, not drawn as 0
+    numbers = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n)})
+    blank = correlations_figure(numbers, numbers.assign(b=np.nan)).axes[1].images[0]
+    assert np.ma.is_masked(blank.get_array()[0, 1])  # NaN: not drawn
+
+
 def test_identifier_columns_encode_sparse_for_detection_and_distances(adult):
     # a one-hot block as wide as the table was a dense matrix: 21 GB for detection on
     # 26,000 real and synthetic rows with an id column, 29 s for 5,000

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..preprocessing._columns import is_datetime
+from ..preprocessing._columns import is_datetime, is_timedelta
 from ._fidelity import _correlations
 from ._tables import align, as_numbers
 
@@ -19,6 +19,39 @@ def require_matplotlib() -> None:
         raise ImportError(
             "Plots need matplotlib: pip install 'sksynth[plot]' (or pip install matplotlib)."
         ) from exc
+
+
+#: Units a duration axis is drawn in: the largest of which the real values span two
+_DURATION_UNITS = (("days", 86_400.0), ("hours", 3_600.0), ("minutes", 60.0), ("seconds", 1.0))
+
+
+def _plain(text) -> str:
+    """A label as matplotlib shows it literally: ``$`` starts its math mode (a label
+    with two of them lost them, or raised a ParseSyntaxException)."""
+    return str(text).replace("$", r"\$")
+
+
+def _short_labels(labels, width: int) -> list[str]:
+    """``labels`` as plain text of at most ``width`` characters, still distinct: cut
+    ones that would read alike keep their head and their tail."""
+    texts = [str(label) for label in labels]
+
+    def cut(text: str, keep_tail: bool) -> str:
+        if len(text) <= width:
+            return text
+        if not keep_tail:
+            return text[: width - 1] + "…"
+        head = (width - 1) // 2
+        return text[:head] + "…" + text[-(width - 1 - head) :]
+
+    short = [cut(text, False) for text in texts]
+    short = [cut(t, short.count(s) > 1) for t, s in zip(texts, short, strict=True)]
+    seen: dict[str, int] = {}
+    for k, s in enumerate(short):  # alike even so: numbered
+        seen[s] = seen.get(s, 0) + 1
+        if short.count(s) > 1:
+            short[k] = f"{s} ({seen[s]})"
+    return [_plain(s) for s in short]
 
 
 def _figure(**kwargs):
@@ -53,21 +86,38 @@ def marginals_figure(real, synthetic: dict, *, columns=None, discrete_columns="a
     tables = {"real": real_frame}
     for name, table in synthetic.items():
         tables[name] = align(real, table, discrete)[1]
-    for ax, column in zip(axes.ravel(), columns):
+    titles = _short_labels(columns, 40)
+    for ax, column, title in zip(axes.ravel(), columns, titles):
         if column in discrete:
             _bars(ax, {name: table[column] for name, table in tables.items()})
         else:
-            _histograms(ax, {name: as_numbers(table[column]) for name, table in tables.items()})
+            numbers = {name: as_numbers(table[column]) for name, table in tables.items()}
+            if is_timedelta(real_frame[column].dtype):  # seconds, in a readable unit
+                unit, seconds = _duration_unit(numbers["real"])
+                numbers = {name: values / seconds for name, values in numbers.items()}
+                ax.set_xlabel(unit, fontsize=7)
+            _histograms(ax, numbers)
             if is_datetime(real_frame[column].dtype):  # as dates, not seconds since 1970
                 # align made them naive UTC; the labels are in the user's time zone
                 dtype = getattr(real, "dtypes", {}).get(column)
-                _date_ticks(ax, getattr(dtype, "tz", None))
-        ax.set_title(str(column), fontsize=9)
+                _date_ticks(ax, getattr(dtype, "tz", None), numbers["real"])
+        ax.set_title(title, fontsize=9)
     for ax in axes.ravel()[len(columns) :]:
         ax.axis("off")
-    axes[0, 0].legend(fontsize=7)
+    # on the first panel that draws every table (a column without real values draws none)
+    for ax in axes.ravel()[: len(columns)]:
+        if len(ax.get_legend_handles_labels()[0]) == len(tables):
+            ax.legend(fontsize=7)
+            break
     fig.tight_layout()
     return fig
+
+
+def _duration_unit(seconds: np.ndarray) -> tuple[str, float]:
+    """The largest of ``_DURATION_UNITS`` that the observed ``seconds`` span two of."""
+    observed = np.abs(seconds[~np.isnan(seconds)])
+    most = observed.max() if observed.size else 0.0
+    return next((u for u in _DURATION_UNITS if most >= 2 * u[1]), _DURATION_UNITS[-1])
 
 
 def _bars(ax, columns: dict, top: int = 12) -> None:
@@ -79,22 +129,27 @@ def _bars(ax, columns: dict, top: int = 12) -> None:
     }
     labels = list(shares["real"].index[:top])
     rows = {name: [float(f.get(label, 0.0)) for label in labels] for name, f in shares.items()}
-    names = [str(x)[:10] for x in labels]
+    names = _short_labels(labels, 12)
     if any(1.0 - sum(values) > 1e-9 for values in rows.values()):
         for values in rows.values():
             values.append(max(1.0 - sum(values), 0.0))
         names.append("(other)")
     width = 0.8 / len(rows)
     for i, (name, values) in enumerate(rows.items()):
-        ax.bar(np.arange(len(values)) + i * width, values, width, label=name)
+        ax.bar(np.arange(len(values)) + i * width, values, width, label=_plain(name))
     ax.set_xticks(np.arange(len(names)) + 0.4 - width / 2)
     ax.set_xticklabels(names, rotation=60, fontsize=7)
 
 
-def _date_ticks(ax, tz) -> None:
+def _date_ticks(ax, tz, seconds: np.ndarray) -> None:
     """Label an axis of seconds since 1970 (UTC) with the dates they fall on in ``tz``
-    (UTC when ``None``)."""
+    (UTC when ``None``), and the time of day where the real values span under three
+    days (``seconds``)."""
     from matplotlib.ticker import FuncFormatter
+
+    observed = seconds[~np.isnan(seconds)]
+    short = observed.size > 0 and np.ptp(observed) < 3 * 86_400
+    resolution = "datetime64[m]" if short else "datetime64[D]"
 
     def label(seconds, _position=None):
         instant = np.datetime64(round(seconds), "s")  # any year, where pandas' ns stop
@@ -104,7 +159,7 @@ def _date_ticks(ax, tz) -> None:
                 instant = local.to_datetime64()
             except (OverflowError, pd.errors.OutOfBoundsDatetime):
                 pass  # beyond the years pandas converts: the UTC date
-        return str(instant.astype("datetime64[D]"))
+        return str(instant.astype(resolution)).replace("T", " ")
 
     ax.xaxis.set_major_formatter(FuncFormatter(label))
     ax.tick_params(axis="x", labelrotation=30, labelsize=7)
@@ -112,19 +167,26 @@ def _date_ticks(ax, tz) -> None:
 
 def _histograms(ax, columns: dict, bins: int = 30) -> None:
     """Densities over the real values' range; each table's curve has the area of its
-    share of values inside that range, and the legend gives the share outside it."""
+    share of values inside that range, and the legend gives the share outside it and,
+    where a table has missing values, each table's share of them."""
     observed = columns["real"][~np.isnan(columns["real"])]
     if not observed.size:  # no range to draw over (it was [0, 1], "75% outside" it)
         ax.text(0.5, 0.5, "no real values", ha="center", va="center", transform=ax.transAxes)
         return
     edges = np.histogram_bin_edges(observed, bins=bins)
     flagged = False
+    # the shape score counts missing values: their shares, in every table, if any has some
+    missing = {name: float(np.isnan(v).mean()) if v.size else 0.0 for name, v in columns.items()}
+    any_missing = max(missing.values()) >= 0.005
     for name, values in columns.items():
         values = values[~np.isnan(values)]
         inside = (values >= edges[0]) & (values <= edges[-1])
         outside = 1.0 - inside.mean() if values.size else 0.0
-        flagged |= outside >= 0.005
-        label = f"{name} ({outside:.0%} outside)" if outside >= 0.005 else name
+        shares = [f"{outside:.0%} outside"] if outside >= 0.005 else []
+        if any_missing:
+            shares.append(f"{missing[name]:.0%} missing")
+        flagged |= bool(shares)
+        label = _plain(f"{name} ({', '.join(shares)})" if shares else name)
         style = {"histtype": "stepfilled", "alpha": 0.35} if name == "real" else {}
         ax.hist(
             values[inside],
@@ -151,8 +213,9 @@ def correlations_figure(real, synthetic, *, discrete_columns="auto"):
             ax.axis("off")
         axes[1].text(0.5, 0.5, "fewer than two continuous columns", ha="center")
         return fig
+    # a correlation that cannot be computed (a constant or empty column) is left blank
     corr = {
-        name: np.nan_to_num(_correlations(table, continuous))
+        name: _correlations(table, continuous)
         for name, table in (("real", real), ("synthetic", synthetic))
     }
     panels = [
@@ -160,7 +223,7 @@ def correlations_figure(real, synthetic, *, discrete_columns="auto"):
         ("synthetic", corr["synthetic"], "RdBu_r", -1),
         ("|real - synthetic|", np.abs(corr["real"] - corr["synthetic"]), "Reds", 0),
     ]
-    labels = [str(c)[:14] for c in continuous]
+    labels = _short_labels(continuous, 18)
     for ax, (title, matrix, cmap, low) in zip(axes, panels, strict=True):
         image = ax.imshow(matrix, cmap=cmap, vmin=low, vmax=1)
         ax.set_xticks(range(len(labels)), labels, rotation=70, fontsize=7)
