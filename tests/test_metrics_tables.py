@@ -292,7 +292,7 @@ def test_marginal_plots_of_awkward_labels_missing_values_and_durations(tmp_path)
     synth = real.assign(empty=1.0)
     synth.loc[: n // 2 - 1, "cost_$_per_$"] = np.nan
     with warnings.catch_warnings():
-        warnings.simplefilter("error")
+        warnings.simplefilter("error", UserWarning)  # matplotlib's (others vary by version)
         figure = marginals_figure(real, {"synthetic": synth})
         figure.savefig(tmp_path / "m.png")
         evaluate(real, synth).to_html(tmp_path / "r.html")
