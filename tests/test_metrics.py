@@ -150,6 +150,11 @@ def test_evaluate_report(halves, tmp_path):
     assert set(figures) == {"marginals", "correlations"}
     page = report.to_html(tmp_path / "report.html").read_text()
     assert page.count("data:image/png;base64,") == 2 and "tstr_score" in page
+    # the target named in its heading (it took a second header row), scores right-aligned
+    # outside the summary's text column (every table's last column was left-aligned)
+    target = page[page.index("<h2>Target: income</h2>") :]
+    assert "<th>income</th>" not in target[: target.index("</table>")]
+    assert 'class="dataframe summary"' in page and "table.summary td:last-child" in page
     assert "EvaluationReport" in repr(report)
 
 

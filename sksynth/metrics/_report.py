@@ -117,11 +117,15 @@ class EvaluationReport:
             source = f"data:image/png;base64,{data}"
             images.append(f'<h2>{title.capitalize()}</h2><img alt="{title}" src="{source}">')
         sections = [
-            "<h2>Summary</h2>" + self.summary.to_html(float_format="%.4f", na_rep=""),
+            "<h2>Summary</h2>"
+            + self.summary.to_html(float_format="%.4f", na_rep="", classes="summary"),
         ]
         if self.target_distribution is not None:
-            sections.append(
-                "<h2>Target</h2>" + self.target_distribution.to_html(float_format="%.4f")
+            target = self.target_distribution
+            name = html.escape(str(target.index.name)) if target.index.name is not None else ""
+            sections.append(  # the target named in the heading, not in a second header row
+                f"<h2>Target{': ' + name if name else ''}</h2>"
+                + target.rename_axis(None).to_html(float_format="%.4f")
             )
         sections.append(
             "<h2>Column shapes</h2>"
@@ -148,7 +152,7 @@ body {{ font-family: sans-serif; margin: 2em auto; max-width: 1200px; color: #22
 table {{ border-collapse: collapse; margin: 0.5em 0 1.5em; font-size: 0.9em; }}
 th, td {{ border: 1px solid #ccc; padding: 0.3em 0.7em; text-align: right; }}
 th {{ background: #f2f2f2; }}
-td:last-child {{ text-align: left; }}
+table.summary td:last-child {{ text-align: left; }}
 img {{ max-width: 100%; }}
 </style></head>
 <body><h1>{title}</h1>
