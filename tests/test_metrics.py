@@ -158,6 +158,23 @@ def test_evaluate_report(halves, tmp_path):
     assert "EvaluationReport" in repr(report)
 
 
+def test_evaluate_summary_of_a_target_of_many_classes():
+    # one summary row per class: a 60-class target added 60 rows (and the CLI printed them)
+    rng = np.random.default_rng(0)
+    real = pd.DataFrame(
+        {"x": rng.normal(size=900), "t": rng.choice([f"c{k}" for k in range(60)], 900)}
+    )
+    synthetic = real.assign(t=rng.choice([f"c{k}" for k in range(55)], 900))
+    report = evaluate(real, synthetic, target="t")
+    shares = report.summary.loc[[i for i in report.summary.index if i.startswith("share of")]]
+    assert len(shares) == 11 and shares.index[-1] == "share of t=(the 50 other classes)"
+    assert shares["reference"].sum() == pytest.approx(1.0)
+    assert shares["synthetic"].sum() == pytest.approx(1.0)
+    top = real["t"].value_counts(normalize=True)
+    assert shares["reference"].iloc[0] == pytest.approx(top.iloc[0])
+    assert len(report.target_distribution) == 60
+
+
 def test_plots_leave_the_users_backend_and_figures_alone(halves, tmp_path):
     # matplotlib.use("Agg") switched the backend (a later plt.show() showed nothing),
     # and pyplot kept every report figure open

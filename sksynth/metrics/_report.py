@@ -161,6 +161,10 @@ img {{ max-width: 100%; }}
 """
 
 
+#: Classes of the target whose shares the summary gives one row each
+_SUMMARY_CLASSES = 10
+
+
 def _target_rows(real, synthetic, target, discrete, real_test, seed):
     """Summary rows and distribution table for ``target``; TSTR with its reference."""
     rows = {}
@@ -176,8 +180,16 @@ def _target_rows(real, synthetic, target, discrete, real_test, seed):
                 .value_counts(normalize=True, dropna=False),
             }
         ).fillna(0.0)
-        for label, share in shares.iterrows():
+        shares = shares.sort_values("real", ascending=False, kind="stable")
+        for label, share in shares.head(_SUMMARY_CLASSES).iterrows():
             rows[f"share of {target}={label!r}"] = (share["synthetic"], share["real"], "")
+        rest = shares.iloc[_SUMMARY_CLASSES:]
+        if len(rest):  # one row, not one per class (a 60-class target gave 60 rows)
+            rows[f"share of {target}=(the {len(rest)} other classes)"] = (
+                rest["synthetic"].sum(),
+                rest["real"].sum(),
+                "",
+            )
     else:
         shares = pd.DataFrame(
             {
@@ -245,7 +257,9 @@ def evaluate(
         Synthetic rows with the same columns.
     target : column label, default=None
         A column to predict: adds its real vs synthetic distribution and the
-        train-on-synthetic, test-on-real score next to train-on-real.
+        train-on-synthetic, test-on-real score next to train-on-real. The
+        summary gives the shares of its ten most frequent real classes (the
+        others summed in one row); ``target_distribution`` holds every class.
     real_test : DataFrame or ndarray, default=None
         Real rows the synthesizer never saw: the test split of the utility
         score and the holdout of the privacy scores. Without it, utility holds
