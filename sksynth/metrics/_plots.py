@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 import pandas as pd
 
@@ -44,14 +46,14 @@ def _short_labels(labels, width: int) -> list[str]:
         head = (width - 1) // 2
         return text[:head] + "…" + text[-(width - 1 - head) :]
 
-    short = [cut(text, False) for text in texts]
-    short = [cut(t, short.count(s) > 1) for t, s in zip(texts, short, strict=True)]
-    seen: dict[str, int] = {}
-    for k, s in enumerate(short):  # alike even so: numbered
-        seen[s] = seen.get(s, 0) + 1
-        if short.count(s) > 1:
-            short[k] = f"{s} ({seen[s]})"
-    return [_plain(s) for s in short]
+    heads = Counter(cut(text, False) for text in texts)
+    short = [cut(text, heads[cut(text, False)] > 1) for text in texts]
+    alike, seen = Counter(short), Counter()
+    for k, text in enumerate(short):  # alike even so: numbered, every one of them
+        if alike[text] > 1:
+            seen[text] += 1
+            short[k] = f"{text} ({seen[text]})"
+    return [_plain(text) for text in short]
 
 
 def _figure(**kwargs):

@@ -28,7 +28,8 @@ def neighbour_distances(real, queries, discrete_columns, k):
     out = []
     for _, query, _ in aligned:
         encoded = encoder.transform(query)
-        out.append(_exact_distances(points, encoded, index.kneighbors(encoded)[1]))
+        neighbours = index.kneighbors(encoded, return_distance=False)
+        out.append(_exact_distances(points, encoded, neighbours))
     return out
 
 

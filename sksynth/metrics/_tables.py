@@ -15,8 +15,8 @@ from ..preprocessing._columns import (
     is_datetime,
     is_discrete_by_default,
     is_timedelta,
-    numpy_datetimes,
     numpy_timedeltas,
+    time_zone,
     utc_naive,
 )
 
@@ -129,7 +129,7 @@ def _kind(column: pd.Series) -> str | None:
     if not column.notna().any():  # all missing: nothing to tell apart
         return None
     dtype = column.dtype
-    if is_datetime(dtype) and getattr(numpy_datetimes(column).dtype, "tz", None) is not None:
+    if is_datetime(dtype) and time_zone(dtype) is not None:
         return "datetimes with a time zone"
     values = dtype.categories if isinstance(dtype, pd.CategoricalDtype) else column
     return _KINDS.get(ptypes.infer_dtype(values, skipna=True))

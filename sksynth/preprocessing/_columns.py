@@ -149,7 +149,7 @@ def check_supported(series: pd.Series, name: Any) -> None:
 NUMBER_KINDS = ("integer", "floating", "mixed-integer-float", "decimal")
 
 
-def _tz(dtype: Any) -> Any:
+def time_zone(dtype: Any) -> Any:
     """The time zone of a datetime dtype, numpy's or pyarrow's (None: naive)."""
     return getattr(getattr(dtype, "pyarrow_dtype", dtype), "tz", None)
 
@@ -161,7 +161,7 @@ def check_same_kind(series: pd.Series, name: Any, info: NumericInfo) -> None:
     dtype = series.dtype
     if info.kind == "datetime":
         aware = info.tz is not None
-        ok = is_datetime(dtype) and (_tz(dtype) is not None) == aware
+        ok = is_datetime(dtype) and (time_zone(dtype) is not None) == aware
         expected = f"datetimes {'with' if aware else 'without'} a time zone"
     elif info.kind == "timedelta":
         ok, expected = is_timedelta(dtype), "durations (timedelta)"

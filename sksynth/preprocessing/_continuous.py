@@ -96,13 +96,13 @@ class ContinuousEncoder:
         peak = max(abs(self.min_), abs(self.max_))
         self.unit_ = 1.0 if peak <= _MAX_MAGNITUDE else 2.0 ** float(np.ceil(np.log2(peak)) - 1000)
         # the modes are fitted in units of unit_
-        non_atom = observed[~np.isin(observed, self.atoms_)] / self.unit_
+        non_atom = self._in_units(observed[~np.isin(observed, self.atoms_)])
         # every value seen is an atom: one mode fitted on them all encodes a value never
         # seen (transform of new rows); a draw of that mode decodes to the nearest atom
         self.snap_ = bool(few and not non_atom.size and uniques.size > 1)
         if self.snap_:
             self.means_, self.stds_, self.log_weights_ = self._fit_mixture(
-                observed / self.unit_, uniques[:1]
+                self._in_units(observed), uniques[:1]
             )
         else:
             self.means_, self.stds_, self.log_weights_ = self._fit_mixture(
@@ -194,9 +194,13 @@ class ContinuousEncoder:
             np.maximum(best_score, score, out=best_score)
         return best
 
+    def _in_units(self, values: np.ndarray) -> np.ndarray:
+        """``values`` in units of ``unit_`` (themselves, uncopied, in the usual unit of 1)."""
+        return values if self.unit_ == 1.0 else values / self.unit_
+
     def _decode(self, scalar: np.ndarray, mode: np.ndarray) -> np.ndarray:
         """Values in units of ``unit_`` (atoms included)."""
-        centers = np.concatenate([self.atoms_ / self.unit_, self.means_])
+        centers = np.concatenate([self._in_units(self.atoms_), self.means_])
         widths = np.concatenate([np.zeros(self.atoms_.size), 4.0 * self.stds_])
         return centers[mode] + scalar * widths[mode]
 
@@ -223,7 +227,7 @@ class ContinuousEncoder:
         if rest.any():
             if self.means_.size == 0:  # see unrepresentable
                 raise ValueError("a value is not among the atoms of a column without modes")
-            x = values[rest] / self.unit_
+            x = self._in_units(values[rest])
             best = self._nearest_mode(x)
             mode[rest] = n_atoms + best
             scalar[rest] = (x - self.means_[best]) / (4.0 * self.stds_[best])

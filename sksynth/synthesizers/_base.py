@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
 from numbers import Integral, Real
 
 import numpy as np
@@ -26,7 +25,13 @@ from ..preprocessing import TableTransformer
 from ..preprocessing._columns import as_frame
 from ..preprocessing._transformer import resolve_discrete_columns, validate_table
 from ..utils._blocks import stacked, stacked_chunks
-from ..utils._checks import check_callbacks, check_count, check_layer_sizes, refuse_bool_numbers
+from ..utils._checks import (
+    callback_class,
+    check_callbacks,
+    check_count,
+    check_layer_sizes,
+    refuse_bool_numbers,
+)
 from ..utils._fitting import unfitted_on_error
 from ._conditional import Request, draw_block, label_codes, resolve_conditions
 from ._device import resolve_device
@@ -399,18 +404,11 @@ class BaseSynthesizer(BaseEstimator, ABC):
     def _request(self, n: int, y, conditions) -> Request | None:
         """What ``sample`` must honour, checked up front; ``None``: plain sampling."""
         internal = {label: f"x{k}" for k, label in enumerate(self._container.columns)}
-        name = None if self._target is None else self._target["name"]
-        if isinstance(conditions, Mapping) and name is not None and name not in internal:
-            if any(label == name for label in conditions):  # the target is no column of X
-                how = (
-                    "pass y= to choose its labels"
-                    if hasattr(self, "classes_")
-                    else "it is continuous, so it cannot be fixed"
-                )
-                raise ValueError(
-                    f"conditions: {name!r} is the target y given to fit, not a column of X; {how}."
-                )
-        fixed, text = resolve_conditions(self.transformer_, conditions, internal)
+        target = None
+        if self._target is not None:  # named in conditions: said to be y, not unknown
+            how = "pass y= to choose its labels" if hasattr(self, "classes_") else None
+            target = (self._target["name"], how or "it is continuous, so it cannot be fixed")
+        fixed, text = resolve_conditions(self.transformer_, conditions, internal, target)
         starts = tuple(s.start for s in self.transformer_.output_spans_)
         if not hasattr(self, "classes_") or (y is None and self._class_probs is None):
             if y is not None:
@@ -546,13 +544,8 @@ class BaseSynthesizer(BaseEstimator, ABC):
                     f"(copy.deepcopy raised {type(error).__name__}: {error}). Pass a "
                     "callback that creates what it holds in its initialize() method."
                 ) from error
-
-        def is_bar(entry) -> bool:  # a ProgressBar, its class, or a (name, either) pair
-            callback = entry[1] if isinstance(entry, tuple) else entry
-            kind = callback if isinstance(callback, type) else type(callback)
-            return issubclass(kind, ProgressBar)
-
-        if self.verbose and not any(is_bar(entry) for entry in callbacks):  # one bar only
+        bars = (issubclass(callback_class(entry), ProgressBar) for entry in callbacks)
+        if self.verbose and not any(bars):  # one bar only
             callbacks.append(ProgressBar())
         return {
             "max_epochs": self.epochs,

@@ -77,11 +77,12 @@ def _code_of(encoder, value, describe: str) -> int:
 
 
 def resolve_conditions(
-    transformer, conditions, internal: Mapping
+    transformer, conditions, internal: Mapping, target: tuple | None = None
 ) -> tuple[list[tuple[int, int]], list[str]]:
     """``(span position, code)`` pairs fixed by ``conditions`` ({label: value}), described.
 
-    ``internal`` maps the user's column labels to the transformer's names.
+    ``internal`` maps the user's column labels to the transformer's names; ``target``,
+    ``(label, what to do instead)``, names the ``y`` given to fit, no column of X.
     """
     if conditions is None:
         return [], []
@@ -95,6 +96,11 @@ def resolve_conditions(
     fixed, text = [], []
     for label, value in conditions.items():
         if label not in internal:
+            if target is not None and label == target[0]:
+                raise ValueError(
+                    f"conditions: {label!r} is the target y given to fit, not a column of X; "
+                    f"{target[1]}."
+                )
             raise ValueError(f"conditions: unknown column {label!r}; columns are {list(internal)}.")
         name = internal[label]
         if name not in positions:

@@ -53,6 +53,7 @@ def stacked_chunks(
             del block  # dropped before the next one is made
 
     for start in range(0, n, chunk_size):
-        yield stacked(pieces(min(chunk_size, n - start)), min(chunk_size, n - start), order=order)
+        size = min(chunk_size, n - start)
+        yield stacked(pieces(size), size, order=order)
     if rest is not None or next(blocks, None) is not None:
         raise ValueError(f"the blocks hold more than the {n} rows expected")

@@ -32,6 +32,14 @@ def refuse_bool_numbers(estimator) -> None:
             )
 
 
+def callback_class(entry) -> type:
+    """The class of a ``callbacks`` entry: a callback, its class, or a ``(name, either)``
+    pair."""
+    named = isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[0], str)
+    callback = entry[1] if named else entry
+    return callback if isinstance(callback, type) else type(callback)
+
+
 def check_callbacks(estimator) -> None:
     """Refuse a ``callbacks`` entry skorch cannot use, naming the parameter: skorch's
     own errors came after the table was encoded (``AttributeError: 'str' object has no
@@ -39,12 +47,7 @@ def check_callbacks(estimator) -> None:
     from skorch.callbacks import Callback
 
     for entry in estimator.callbacks or []:
-        named = isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[0], str)
-        callback = entry[1] if named else entry
-        if not (
-            isinstance(callback, Callback)
-            or (isinstance(callback, type) and issubclass(callback, Callback))
-        ):
+        if not issubclass(callback_class(entry), Callback):
             raise InvalidParameterError(
                 f"The 'callbacks' parameter of {type(estimator).__name__} must be a list of "
                 "skorch callbacks (Callback instances or classes, or (name, callback) "
