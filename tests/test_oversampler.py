@@ -209,3 +209,71 @@ def test_a_failed_fit_leaves_the_sampler_unfitted():
         sampler.fit(X.assign(b=1.0), np.zeros(100))  # kept the old sampling_strategy_
     with pytest.raises(NotFittedError):
         check_is_fitted(sampler)
+
+
+def _two_columns(n=100, seed=0):
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n)})
+
+
+def test_it_is_a_sampler_for_imblearn_ensembles():
+    from imblearn.ensemble import BalancedBaggingClassifier
+    from sklearn.tree import DecisionTreeClassifier
+
+    X, y = _two_columns(150), np.r_[[0] * 110, [1] * 40]
+    sampler = SyntheticOverSampler(FAST["vae"](epochs=1), random_state=0)
+    bagging = BalancedBaggingClassifier(
+        DecisionTreeClassifier(), n_estimators=2, sampler=sampler, random_state=0
+    ).fit(X, y)
+    assert bagging.predict(X).shape == (150,)
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"sampling_strategy": True}, "'sampling_strategy' .* not a bool; got True"),
+        ({"random_state": True}, "'random_state' .* not a bool; got True"),
+        (
+            {"synthesizer": VAESynthesizer},
+            "GANSynthesizer or VAESynthesizer instance, or None; got the class VAESynthesizer",
+        ),
+        ({"synthesizer": LogisticRegression()}, "got LogisticRegression()"),
+    ],
+)
+def test_bad_parameters_are_named_before_any_fit(params, message, monkeypatch):
+    def no_fit(*args, **kwargs):
+        raise AssertionError("a synthesizer was fitted")
+
+    monkeypatch.setattr(VAESynthesizer, "fit", no_fit)
+    sampler = SyntheticOverSampler(**{"synthesizer": FAST["vae"](), **params})
+    with pytest.raises(ValueError, match=message):
+        sampler.fit_resample(_two_columns(), np.r_[[0] * 50, [1] * 30, [2] * 20])
+
+
+def test_a_column_vector_y_comes_back_1d_as_from_imblearn():
+    from imblearn.over_sampling import RandomOverSampler
+
+    X, y = _two_columns(), np.r_[[0] * 70, [1] * 30].reshape(-1, 1)
+    _, theirs = RandomOverSampler(random_state=0).fit_resample(X, y)
+    _, ours = SyntheticOverSampler(FAST["vae"](epochs=1), random_state=0).fit_resample(X, y)
+    assert ours.shape == theirs.shape == (140,)
+    assert (np.bincount(ours) == 70).all()
+
+
+def test_infinite_labels_name_y():
+    y = np.r_[[0.0] * 80, [np.inf] * 20]
+    with pytest.raises(ValueError, match="Input y contains infinity"):
+        SyntheticOverSampler(FAST["vae"]()).fit_resample(_two_columns(), y)
+
+
+def test_no_model_is_trained_when_no_class_needs_rows(monkeypatch):
+    def no_fit(*args, **kwargs):
+        raise AssertionError("a synthesizer was fitted")
+
+    monkeypatch.setattr(VAESynthesizer, "fit", no_fit)
+    X, y = _two_columns(), pd.Series(["a", "b"] * 50, name="label")
+    sampler = SyntheticOverSampler(FAST["vae"](), random_state=0)
+    X_res, y_res = sampler.fit_resample(X, y)
+    assert sampler.sampling_strategy_ == {"b": 0} and sampler.synthesizer_ is None
+    pd.testing.assert_frame_equal(X_res, X)
+    pd.testing.assert_series_equal(y_res, y)

@@ -9,12 +9,14 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, clone
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
 from sklearn.utils._tags import InputTags, Tags
 from sklearn.utils.multiclass import type_of_target
 
 from ..preprocessing._transformer import validate_table
 from ..synthesizers import VAESynthesizer
+from ..synthesizers._base import BaseSynthesizer
+from ..utils._checks import refuse_bool_numbers
 from ..utils._fitting import unfitted_on_error
 from ._strategy import STRATEGIES, resolve_strategy
 
@@ -54,9 +56,8 @@ def _labels_of(y):
         )
     as_list = isinstance(y, list)
     array = np.asarray(y)
-    if array.ndim == 2 and array.shape[1] == 1:
-        labels, back = _labels_of(array[:, 0])
-        return labels, lambda out: back(out).reshape(-1, 1)
+    if array.ndim == 2 and array.shape[1] == 1:  # a column vector: 1-D labels, as imblearn
+        return _labels_of(array[:, 0])
     if array.ndim == 2:
         if type_of_target(array) != "multilabel-indicator" or (array.sum(axis=1) != 1).any():
             raise ValueError("Multilabel and multioutput targets are not supported.")
@@ -93,8 +94,10 @@ class SyntheticOverSampler(OneToOneFeatureMixin, BaseEstimator):
     Parameters
     ----------
     synthesizer : GANSynthesizer or VAESynthesizer, default=None
-        The model to draw rows from; it is cloned, never changed. ``None``
-        uses ``VAESynthesizer()``.
+        The model to draw rows from; it is cloned and the clone is trained on
+        the rows given to ``fit_resample`` (an earlier fit of ``synthesizer``
+        is not used, and ``synthesizer`` is never changed). ``None`` uses
+        ``VAESynthesizer()``.
     sampling_strategy : float, str, dict or callable, default="auto"
         Which classes to grow and to how many rows:
 
@@ -117,8 +120,9 @@ class SyntheticOverSampler(OneToOneFeatureMixin, BaseEstimator):
     ----------
     sampling_strategy_ : dict
         ``{class: number of synthetic rows added}``, in sorted class order.
-    synthesizer_ : GANSynthesizer or VAESynthesizer
-        The fitted clone of ``synthesizer``.
+    synthesizer_ : GANSynthesizer, VAESynthesizer or None
+        The fitted clone of ``synthesizer``, set by ``fit_resample``; ``None``
+        when no class needed rows (no model is trained then).
     n_features_in_ : int
         Number of columns of ``X``.
     feature_names_in_ : ndarray of str
@@ -145,7 +149,7 @@ class SyntheticOverSampler(OneToOneFeatureMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "synthesizer": [None, HasMethods(["fit", "sample"])],
+        "synthesizer": "no_validation",  # checked in _fit, naming what it must be
         "sampling_strategy": [
             Interval(Real, 0, 1, closed="right"),
             StrOptions(set(STRATEGIES)),
@@ -154,6 +158,9 @@ class SyntheticOverSampler(OneToOneFeatureMixin, BaseEstimator):
         ],
         "random_state": ["random_state"],
     }
+
+    # imbalanced-learn's samplers declare their kind (its ensembles read it)
+    _sampling_type = "over-sampling"
 
     def __init__(self, synthesizer=None, *, sampling_strategy="auto", random_state=None):
         self.synthesizer = synthesizer
@@ -171,7 +178,7 @@ class SyntheticOverSampler(OneToOneFeatureMixin, BaseEstimator):
         if missing.any():
             rows = np.flatnonzero(missing)[:5].tolist()
             raise ValueError(f"y has missing labels (rows {rows}); every row needs a class.")
-        kind = type_of_target(np.asarray(labels))
+        kind = type_of_target(np.asarray(labels), input_name="y")
         if kind not in ("binary", "multiclass"):
             raise ValueError(f"Unknown label type: {kind!r}; y must hold class labels.")
         if len(labels) != len(X):
@@ -200,20 +207,31 @@ class SyntheticOverSampler(OneToOneFeatureMixin, BaseEstimator):
     def _fit(self, X, y):
         """Validate ``X`` and ``y`` once, set ``sampling_strategy_``; return them checked."""
         self._validate_params()
+        refuse_bool_numbers(self)  # sampling_strategy=True meant "all"
+        if not (self.synthesizer is None or isinstance(self.synthesizer, BaseSynthesizer)):
+            what = self.synthesizer
+            got = f"the class {what.__name__}" if isinstance(what, type) else repr(what)
+            raise InvalidParameterError(
+                "The 'synthesizer' parameter of SyntheticOverSampler must be a "
+                f"GANSynthesizer or VAESynthesizer instance, or None; got {got}."
+            )
         X = validate_table(self, X, reset=True)
         labels, back = self._check_labels(X, y)
         values = np.asarray(labels)
         if len(np.unique(values)) < 2:
             raise ValueError(
-                f"y has one class ({values[0]!r}); a sampler needs at least two classes to balance."
+                f"y has one class ({values[:1].tolist()[0]!r}); a sampler needs at least two "
+                "classes to balance."
             )
         self.sampling_strategy_ = resolve_strategy(self.sampling_strategy, values)
         counts = pd.Series(values).value_counts()
         for label, n_new in self.sampling_strategy_.items():
-            if n_new and counts[label] < MIN_CLASS_ROWS:
+            n_rows = int(counts[label])
+            if n_new and n_rows < MIN_CLASS_ROWS:
                 raise ValueError(
-                    f"Class {label!r} has {counts[label]} rows; SyntheticOverSampler needs at "
-                    f"least {MIN_CLASS_ROWS} rows of a class to learn it and grow it."
+                    f"Class {label!r} has {n_rows} row{'s' * (n_rows != 1)}; "
+                    "SyntheticOverSampler needs "
+                    f"at least {MIN_CLASS_ROWS} rows of a class to learn it and grow it."
                 )
         return X, labels, back
 
@@ -233,21 +251,23 @@ class SyntheticOverSampler(OneToOneFeatureMixin, BaseEstimator):
         X_resampled : same type as X
             The original rows, then the synthetic rows (same columns and dtypes).
         y_resampled : same type as y
-            Their labels.
+            Their labels (a column vector ``y`` comes back 1-D, as from
+            imbalanced-learn's samplers).
         """
         as_list = isinstance(X, list)
         X, labels, back = self._fit(X, y)
         rng = check_random_state(self.random_state)
-        synthesizer = VAESynthesizer() if self.synthesizer is None else clone(self.synthesizer)
-        if synthesizer.get_params().get("random_state", 0) is None:
-            synthesizer.set_params(random_state=int(rng.randint(2**31 - 1)))
-        self.synthesizer_ = synthesizer.fit(X, labels)
         strategy = self.sampling_strategy_
         classes = np.asarray(list(strategy), dtype=np.asarray(labels).dtype)
         y_wanted = np.repeat(classes, list(strategy.values()))
-        if not len(y_wanted):
+        if not len(y_wanted):  # nothing to add (a balanced fold): no model to train
+            self.synthesizer_ = None
             X_new, y_new = X[:0], labels[:0]
         else:
+            synthesizer = VAESynthesizer() if self.synthesizer is None else clone(self.synthesizer)
+            if synthesizer.get_params().get("random_state", 0) is None:
+                synthesizer.set_params(random_state=int(rng.randint(2**31 - 1)))
+            self.synthesizer_ = synthesizer.fit(X, labels)
             X_new, y_new = synthesizer.sample(
                 len(y_wanted), y=y_wanted, random_state=int(rng.randint(2**31 - 1))
             )
