@@ -73,14 +73,19 @@ def test_labels_under_conditions_are_those_of_a_filtered_sample(model, link):
     pos = col == "a" if link == "copy" else rng.random(2000) < 0.13
     y = np.where(pos, "pos", "neg")
     cls = VAESynthesizer if model == "vae" else sksynth.GANSynthesizer
-    kwargs = {"lr": 1e-2} if model == "vae" else {}
-    fitted = cls(epochs=3, batch_size=50, random_state=0, **kwargs).fit(X, y)
+    kwargs = {"lr": 1e-2, "epochs": 3, "batch_size": 50}
+    if model == "gan":  # long enough to learn the link: steering by col="a" then gave
+        # every row that drew "neg" (70 %) a wait for a ("a", "neg") row (30 % "pos")
+        kwargs = (
+            {"epochs": 40, "batch_size": 200} if link == "copy" else {"epochs": 3, "batch_size": 50}
+        )
+    fitted = cls(random_state=0, **kwargs).fit(X, y)
     Xs, ys = fitted.sample(5000, random_state=0)
     filtered = (ys[Xs["col"] == "a"] == "pos").mean()
     Xc, yc = fitted.sample(2000, conditions={"col": "a"}, random_state=0)
     assert (Xc["col"] == "a").all()
     assert (yc == "pos").mean() == pytest.approx(filtered, abs=0.05)
-    if link == "copy" and model == "vae":
+    if link == "copy":
         assert filtered > 0.6
 
 
@@ -116,6 +121,7 @@ def test_ndarray_columns_are_fixed_by_position(make):
         ({"y": [">50K", "<=50K"]}, "one label per row"),
         ({"y": {">50K"}}, "one label or one label per row; got a set"),
         ({"random_state": -1}, "random_state must be None, an int >= 0 or a RandomState"),
+        ({"random_state": True}, r"random_state must be None, .*; got True"),  # seeded 1
     ],
 )
 def test_impossible_requests_are_clear_errors(fitted, kwargs, message):
@@ -257,7 +263,8 @@ def test_gan_steers_its_generator_towards_rare_values(labelled):
         return original(n, generator, wanted)
 
     gan._generate = counting
-    Xs, _ = gan.sample(200, conditions={"race": "Black"}, random_state=0)
+    # labels given (drawn labels steer the candidates themselves)
+    Xs, _ = gan.sample(200, y="<=50K", conditions={"race": "Black"}, random_state=0)
     assert (Xs["race"] == "Black").all()
     share = (X["race"] == "Black").mean()
     # blind rejection would need about 1/share candidates per row
@@ -284,3 +291,11 @@ def test_vae_in_a_classifier_pipeline_fits_on_labels(labelled):
     ).fit(X, y)
     assert list(pipe.named_steps["vae"].classes_) == ["<=50K", ">50K"]
     assert pipe.predict(X.iloc[:7]).shape == (7,) and 0 <= pipe.score(X, y) <= 1
+
+
+def test_a_column_vector_y_is_taken_as_fit_takes_it(fitted):
+    wanted = np.array([[">50K"], ["<=50K"], [">50K"]])
+    _, ys = fitted.sample(3, y=wanted, random_state=0)
+    assert ys.tolist() == wanted.ravel().tolist()
+    Xa, _ = fitted.sample(3, y=wanted.ravel(), random_state=0)
+    pd.testing.assert_frame_equal(fitted.sample(3, y=wanted, random_state=0)[0], Xa)

@@ -11,7 +11,6 @@ import numpy as np
 import pandas as pd
 import torch
 from sklearn.base import BaseEstimator, _fit_context
-from sklearn.utils import check_consistent_length
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted
@@ -47,7 +46,11 @@ def _seed_from(random_state) -> int:
     """An int seed; ``None`` takes fresh OS entropy (never numpy's global state)."""
     if random_state is None:
         return int(np.random.SeedSequence().generate_state(1)[0])
-    if isinstance(random_state, Integral) and random_state >= 0:
+    if (
+        isinstance(random_state, Integral)
+        and not isinstance(random_state, bool)
+        and random_state >= 0
+    ):
         return int(random_state)
     if isinstance(random_state, np.random.RandomState):
         return int(random_state.randint(2**31 - 1))
@@ -305,7 +308,8 @@ class BaseSynthesizer(BaseEstimator, ABC):
             values = np.ravel(values)
         if values.ndim != 1:
             raise ValueError(f"y must be 1-D; got an array of shape {np.shape(y)}.")
-        check_consistent_length(np.empty(n_rows), values)
+        if len(values) != n_rows:
+            raise ValueError(f"y has {len(values)} labels but X has {n_rows} rows.")
         return values
 
     # ---- sampling --------------------------------------------------------------------
@@ -324,7 +328,8 @@ class BaseSynthesizer(BaseEstimator, ABC):
         conditions : dict, default=None
             ``{column: value}``: every row carries these values in these
             discrete columns. Rows are drawn from the model (the GAN steers
-            its generator towards them) and kept only when they match.
+            its generator towards them, or, when labels are drawn for them,
+            towards each row's label) and kept only when they match.
         random_state : int, RandomState instance or None, default=None
             An int gives the same rows every call; ``None`` continues the
             estimator's own stream. Global random states are never touched.

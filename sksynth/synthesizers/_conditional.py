@@ -121,6 +121,8 @@ def label_codes(encoder, y, n: int, classes) -> np.ndarray:
         if not pd.api.types.is_hashable(values.item()):  # a set or a dict is no label
             raise ValueError(f"y must be one label or one label per row; got a {type(y).__name__}.")
         values = np.full(n, values.item(), dtype=object)
+    if values.ndim == 2 and values.shape[1] == 1:  # a column vector, as fit takes one
+        values = values[:, 0]
     if values.ndim != 1 or len(values) != n:
         raise ValueError(
             f"y must be one label or one label per row (n_samples={n}); got shape {np.shape(y)}."
@@ -161,6 +163,8 @@ def draw_block(
     label but not the conditions: a row then takes label ``y`` with
     probability proportional to ``class_probs[y]`` times the model's chance of
     the conditions given ``y``, as filtering an unconditional sample would give.
+    Their candidates are then aimed at the label only (as an unconditional
+    sample's are), not at the conditions.
     """
     fixed = np.asarray(request.fixed, dtype=np.int64).reshape(-1, 2)
     fixed_pos, fixed_code = fixed[:, 0], fixed[:, 1]
@@ -184,8 +188,12 @@ def draw_block(
         hint = np.resize(pending, k)  # candidate i is aimed at pending row i mod |pending|
         wanted = np.repeat((starts[fixed_pos] + fixed_code)[None, :], k, axis=0)
         if labels is not None:
-            label_start = starts[request.label_position]
-            wanted = np.column_stack([wanted, label_start + want[hint]])
+            label_hot = starts[request.label_position] + want[hint]
+            # labels drawn here: candidates aimed at their label alone, so the conditions'
+            # odds under each label are the model's (aimed at the conditions, a GAN's
+            # candidates carry those rows' usual label, and the rows that drew another
+            # label would wait for a candidate that never comes)
+            wanted = label_hot[:, None] if redraw else np.column_stack([wanted, label_hot])
         rows = generate(k, generator, wanted if wanted.shape[1] else None).cpu().numpy()
         drawn += k
         ok = (rows[:, fixed_pos] == fixed_code).all(axis=1)
