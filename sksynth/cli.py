@@ -4,173 +4,22 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import os
 import sys
 import time
-import warnings
 from pathlib import Path
 
 import pandas as pd
-from pandas.api import types as ptypes
 
+from ._table_files import (
+    TableWriter,
+    check_writable,
+    column_label,
+    fitted_categories,
+    is_parquet,
+    read_table,
+)
 from .exceptions import PersistenceError
-from .utils._files import output_target, replaced_on_success
-
-_PARQUET = (".parquet", ".pq")
-
-
-def _is_parquet(path) -> bool:
-    return Path(path).suffix.lower() in _PARQUET
-
-
-def _pyarrow():
-    try:
-        import pyarrow
-        import pyarrow.parquet
-    except ImportError as exc:
-        raise ValueError(
-            "Parquet files need pyarrow: pip install 'sksynth[parquet]' (or pip install pyarrow)"
-        ) from exc
-    return pyarrow
-
-
-def _read_table(path, dates=None) -> pd.DataFrame:
-    """A CSV or, by its extension, Parquet file as a DataFrame; ``dates``: columns to
-    parse as datetimes (CSV cells are text until told otherwise)."""
-    path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"no such file: {str(path)!r}")
-    kind = "Parquet" if _is_parquet(path) else "CSV"
-    try:
-        if kind == "Parquet":
-            _pyarrow()
-            frame = pd.read_parquet(path)
-        else:
-            frame = pd.read_csv(path)
-    except ValueError as exc:  # pandas's and pyarrow's parse errors, undecodable text
-        raise ValueError(f"{str(path)!r} cannot be read as {kind}: {exc}") from exc
-    if frame.empty:
-        raise ValueError(f"{str(path)!r} holds no rows")
-    for column in dates or []:
-        if column not in frame.columns:
-            raise ValueError(f"--dates names {column!r}, which is not a column of {path.name}")
-        # pandas warns before it fails on text that is no date: the error says it
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            try:
-                frame[column] = _parse_dates(frame[column])
-            except (ValueError, TypeError) as exc:
-                raise ValueError(f"--dates: column {column!r} of {path.name}: {exc}") from exc
-        for warning in caught:  # parsed: what pandas had to say stands
-            warnings.warn_explicit(
-                warning.message, warning.category, warning.filename, warning.lineno
-            )
-    return frame
-
-
-#: A UTC offset ending a time's text (``+01:00``, ``-0500``, ``Z``)
-_OFFSET = r"(?:[+-]\d{2}:?\d{2}|Z)$"
-
-
-def _parse_dates(column: pd.Series) -> pd.Series:
-    """Datetimes from a CSV column, as pandas reads them. Times whose texts carry
-    several UTC offsets (a time zone's summer and winter time, as a CSV written from
-    a zoned column holds them) are read as UTC instants; a column mixing times with
-    and without an offset is refused (which zone the others are in is unknown)."""
-    if ptypes.is_datetime64_any_dtype(column.dtype):  # a Parquet file's: kept
-        return column
-    if ptypes.is_numeric_dtype(column.dtype) or ptypes.is_bool_dtype(column.dtype):
-        return pd.to_datetime(column)
-    text = column.dropna().astype(str).str.strip()
-    offsets = text.str.extract(f"({_OFFSET})", expand=False)
-    zoned = offsets.notna()
-    if zoned.any() and not zoned.all():
-        example = text[~zoned].iloc[0]
-        raise ValueError(
-            f"some times carry a UTC offset and some, such as {example!r}, do not; give "
-            "every time an offset, or none"
-        )
-    if zoned.all() and offsets.nunique() > 1:
-        try:
-            return pd.to_datetime(column, utc=True, format="ISO8601")
-        except ValueError:
-            return pd.to_datetime(column, utc=True)
-    return pd.to_datetime(column)
-
-
-def _column_label(model, text: str):
-    """The model's column label whose text is ``text`` (labels of a model fitted in
-    Python may be ints or tuples); ``text`` itself when none is."""
-    labels = [label for label in model._container.columns if str(label) == text]
-    if len(labels) > 1:
-        raise ValueError(f"several columns of the model read as {text!r}: {labels}")
-    return labels[0] if labels else text
-
-
-def _fitted_categories(model, column) -> list | None:
-    """The values a fitted model's discrete ``column`` holds (None: not a discrete column)."""
-    labels = list(model._container.columns)
-    if column not in labels:
-        return None
-    internal = model._internal_names([column])[0]
-    categories = getattr(model.transformer_._encoders.get(internal), "categories_", None)
-    return None if categories is None else list(categories)
-
-
-class _TableWriter:
-    """Writes chunks of one table to CSV or Parquet (``parquet``)."""
-
-    def __init__(self, path, parquet: bool, model=None):
-        self.path, self.parquet, self._sink = Path(path), parquet, None
-        self.model, self._schema = model, None
-        self.label = None  # the column holding a model's label y, when it has one
-
-    def _arrow_schema(self, chunk: pd.DataFrame):
-        """The Arrow schema of the file. Columns of one dtype take the first chunk's
-        type; an object column (or one missing in all the first chunk's rows, typed
-        ``null``) takes the type of every value the model can draw in it, not only
-        those of the first chunk, which later chunks could not all be written under
-        (a 2.5 was written as 2 in an int column)."""
-        pa = _pyarrow()
-        schema = pa.Schema.from_pandas(chunk, preserve_index=False)
-        for i, field in enumerate(schema):
-            if self.model is None or not (
-                pa.types.is_null(field.type) or chunk[field.name].dtype == object
-            ):
-                continue
-            if field.name == self.label:
-                values = list(getattr(self.model, "classes_", []))
-            else:
-                values = _fitted_categories(self.model, _column_label(self.model, field.name))
-            try:
-                kind = pa.array(values, from_pandas=True).type if values else pa.string()
-            except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
-                kinds = sorted({type(v).__name__ for v in values})
-                raise ValueError(
-                    f"-o: column {field.name!r} holds values of several types ({kinds}), "
-                    f"which one Parquet column cannot hold ({error}); write a CSV file instead"
-                ) from None
-            schema = schema.set(i, field.with_type(kind))
-        return schema
-
-    def write(self, chunk: pd.DataFrame) -> None:
-        if self.parquet:
-            pa = _pyarrow()
-            if self._sink is None:
-                self._schema = self._arrow_schema(chunk)
-                self._sink = pa.parquet.ParquetWriter(self.path, self._schema)
-            table = pa.Table.from_pandas(chunk, schema=self._schema, preserve_index=False)
-            self._sink.write_table(table)
-        else:
-            if self._sink is None:
-                self._sink = open(self.path, "w", newline="")
-                chunk.to_csv(self._sink, index=False)
-            else:
-                chunk.to_csv(self._sink, header=False, index=False)
-
-    def close(self) -> None:
-        if self._sink is not None:
-            self._sink.close()
+from .utils._files import replaced_on_success
 
 
 def _model(args: argparse.Namespace, discrete: list):
@@ -204,38 +53,13 @@ def _discrete(frame, target, extra):
     return columns
 
 
-def _check_writable(path, option: str) -> None:
-    """Refuse an output path in a missing folder, or that is a folder, before the long
-    work, not after it."""
-    folder = Path(path).parent
-    if not folder.is_dir():
-        raise ValueError(f"{option}: no such folder {str(folder)!r} for {str(path)!r}")
-    if Path(path).is_dir():
-        raise ValueError(f"{option}: {str(path)!r} is a folder; give a file name")
-    target, in_place = output_target(path)
-    if in_place:  # a FIFO or a device, written as it is
-        if not os.access(target, os.W_OK):
-            raise ValueError(f"{option}: cannot write {str(path)!r} (Permission denied)")
-        return
-    if not target.parent.is_dir():  # a link into a missing folder
-        raise ValueError(
-            f"{option}: {str(path)!r} links to {str(target)!r}, whose folder is missing"
-        )
-    probe = target.parent / f".{target.name}.{os.getpid()}.check"
-    try:  # a file made and removed: the only sure test that the folder takes one
-        probe.open("xb").close()
-        probe.unlink()
-    except OSError as error:
-        raise ValueError(f"{option}: cannot write {str(path)!r} ({error.strerror})") from None
-
-
 def cmd_fit(args) -> None:
     from . import save
 
     if args.autoregressive and args.model != "vae":
         raise ValueError(f"--autoregressive is a VAE's option; got --model {args.model}.")
-    _check_writable(args.output, "-o")
-    frame = _read_table(args.data, args.dates)
+    check_writable(args.output, "-o")
+    frame = read_table(args.data, args.dates)
     discrete = _discrete(frame, args.target, args.discrete)
     model = _model(args, discrete)
     start = time.perf_counter()
@@ -258,12 +82,12 @@ def cmd_sample(args) -> None:
 
     from . import load
 
-    _check_writable(args.output, "-o")
+    check_writable(args.output, "-o")
     pairs = [_split_condition(text) for text in args.condition or []]
     model = load(args.model)
     conditions = {}
     for text, value in pairs:
-        column = _column_label(model, text)
+        column = column_label(model, text)
         conditions[column] = _condition_value(column, value, model)
     seed = args.seed
     if seed is None:  # new rows on every run (the file holds the model's stream as saved)
@@ -277,7 +101,7 @@ def cmd_sample(args) -> None:
     # written beside the output and moved over it once complete: a run that fails or
     # is stopped part-way leaves no file cut short, and the one there before as it was
     with replaced_on_success(args.output) as partial:
-        writer = _TableWriter(partial, _is_parquet(args.output), model)
+        writer = TableWriter(partial, is_parquet(args.output), model)
         try:
             with tqdm(total=args.n, unit="rows", file=sys.stderr) as bar:
                 for chunk in chunks:
@@ -324,7 +148,7 @@ def _condition_value(column: str, value: str, model):
     instant), else ``value`` read as a CSV cell would be (empty as missing, an int, a
     float, ``True``/``TRUE``/``true`` and their ``False`` as a bool, else text), which
     sampling refuses with the values it knows when the model never saw it."""
-    categories = _fitted_categories(model, column) or []
+    categories = fitted_categories(model, column) or []
     matches = [c for c in categories if str(c) == value]
     if not matches:  # dates given without their time, as read from a CSV cell
         matches = [c for c in categories if _same_time(c, value)]
@@ -373,10 +197,10 @@ def cmd_evaluate(args) -> None:
     from .metrics._plots import require_matplotlib
 
     if args.report:
-        _check_writable(args.report, "--report")
+        check_writable(args.report, "--report")
         require_matplotlib()  # before the scores, not after them
-    real, synthetic = _read_table(args.real, args.dates), _read_table(args.synthetic, args.dates)
-    real_test = _read_table(args.real_test, args.dates) if args.real_test else None
+    real, synthetic = read_table(args.real, args.dates), read_table(args.synthetic, args.dates)
+    real_test = read_table(args.real_test, args.dates) if args.real_test else None
     discrete = _discrete(real, args.target, args.discrete)
     try:
         report = evaluate(real, synthetic, target=args.target, real_test=real_test,

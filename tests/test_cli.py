@@ -131,12 +131,12 @@ def test_text_codes_and_a_mostly_missing_text_column(adult_csv, tmp_path):
     assert len(synth) == 600 and (synth["code"] == "1").all()
     # chunks whose text column is all missing, first or later, go to one file
     from sksynth import load
-    from sksynth.cli import _TableWriter
+    from sksynth._table_files import TableWriter
 
     rows = load(model).sample(4, random_state=0).astype({"note": object})
     empty, full = rows.assign(note=None), rows.assign(note="x")
     for order in ([empty, full], [full, empty]):
-        writer = _TableWriter(tmp_path / "chunks.parquet", True, load(model))
+        writer = TableWriter(tmp_path / "chunks.parquet", True, load(model))
         for chunk in order:
             writer.write(chunk)
         writer.close()
@@ -395,11 +395,11 @@ def test_diverged_training_and_missing_matplotlib_are_one_line_errors(
 
 def test_dates_of_a_parquet_file_stay_as_they_are(tmp_path):
     pytest.importorskip("pyarrow")
-    from sksynth.cli import _read_table
+    from sksynth._table_files import read_table
 
     zoned = pd.date_range("2024-03-20", periods=40, freq="12h", tz="Europe/Paris")
     pd.DataFrame({"day": zoned, "x": range(40)}).to_parquet(tmp_path / "t.parquet")
-    day = _read_table(tmp_path / "t.parquet", ["day"])["day"]  # read as UTC before
+    day = read_table(tmp_path / "t.parquet", ["day"])["day"]  # read as UTC before
     assert str(day.dt.tz) == "Europe/Paris" and (day == zoned).all()
 
 
@@ -452,7 +452,7 @@ def test_parquet_keeps_the_labels_dtype(tmp_path):
 def test_a_failed_sample_leaves_the_earlier_file_and_no_part(adult_csv, tmp_path, monkeypatch):
     # the output was written in place: a run failing part-way left a shorter file that
     # read as complete (Parquet's footer written on the way out) over the earlier one
-    import sksynth.cli
+    import sksynth._table_files
 
     model = tmp_path / "m"
     assert main(["fit", str(adult_csv), "--epochs", "1", "-o", str(model)]) == 0
@@ -460,7 +460,7 @@ def test_a_failed_sample_leaves_the_earlier_file_and_no_part(adult_csv, tmp_path
         out = tmp_path / f"o.{suffix}"
         assert main(["sample", str(model), "-n", "30", "-o", str(out), "--seed", "0"]) == 0
         before = out.read_bytes()
-        write, calls = sksynth.cli._TableWriter.write, []
+        write, calls = sksynth._table_files.TableWriter.write, []
 
         def failing(self, chunk, write=write, calls=calls):
             calls.append(len(chunk))
@@ -468,7 +468,7 @@ def test_a_failed_sample_leaves_the_earlier_file_and_no_part(adult_csv, tmp_path
                 raise OSError("No space left on device")
             write(self, chunk)
 
-        monkeypatch.setattr(sksynth.cli._TableWriter, "write", failing)
+        monkeypatch.setattr(sksynth._table_files.TableWriter, "write", failing)
         args = ["sample", str(model), "-n", "500", "--chunk-size", "100", "-o", str(out)]
         assert main(args) == 2
         monkeypatch.undo()
