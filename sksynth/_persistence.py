@@ -67,6 +67,8 @@ def _plain(value):
 
 
 def _same(a, b) -> bool:
+    if isinstance(a, np.random.RandomState) and isinstance(b, np.random.RandomState):
+        return True  # fit keeps a copy (and draws from the original): not comparable
     try:
         return bool(a == b)
     except (TypeError, ValueError):  # arrays compare elementwise
@@ -99,6 +101,13 @@ def _params(model) -> dict:
     if isinstance(params.get("device"), torch.device):
         params["device"] = str(params["device"])
     if not isinstance(params.get("random_state"), int | type(None)):
+        warnings.warn(
+            "random_state is a RandomState instance, which a file cannot hold: the loaded "
+            "model has random_state=None (a refit is seeded afresh; its sampling stream is "
+            "saved, so sample(random_state=None) goes on as it would have).",
+            UserWarning,
+            stacklevel=3,
+        )
         params["random_state"] = None
     params["__tuples__"] = [k for k, v in params.items() if isinstance(v, tuple)]
     for key, value in list(params.items()):
@@ -275,7 +284,13 @@ def save(model, path) -> None:
     if mixture is not None:
         for key, tensor in mixture_state(mixture).items():
             weights[f"latent_mixture.{key}"] = tensor
-    text = json.dumps(state)
+    try:
+        text = json.dumps(state, default=_json_value)
+    except TypeError as exc:  # a callback's record in the history, say
+        raise PersistenceError(
+            f"cannot save this model: its state holds a value a file cannot hold ({exc}); "
+            "the training history keeps what callbacks record: numbers, text, lists."
+        ) from exc
     try:  # what load will do: a file it would refuse is never written
         _model_from(json.loads(text), weights, "cpu")
     except _DAMAGED as exc:
@@ -291,11 +306,25 @@ def save(model, path) -> None:
     with zipfile.ZipFile(data, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("sksynth.json", text)
         archive.writestr("weights.pt", buffer.getvalue())
+    if isinstance(path, io.TextIOBase):
+        raise TypeError(
+            f"save needs a path or a file object opened in binary mode ('wb'); got "
+            f"{_where(path)} opened in text mode."
+        )
     if hasattr(path, "write"):  # an open binary file
         path.write(data.getvalue())
         return
     with replaced_on_success(path) as partial:
         partial.write_bytes(data.getvalue())
+
+
+def _json_value(value):
+    """A numpy or torch scalar (or array) in the history as the Python value JSON holds."""
+    if isinstance(value, np.generic | np.ndarray):
+        return value.tolist()
+    if isinstance(value, torch.Tensor):
+        return value.tolist()
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 def _where(path) -> str:
@@ -313,6 +342,8 @@ def _read(path) -> tuple[dict, dict]:
             f"{_where(path)} opened in text mode."
         )
     source = path if hasattr(path, "read") else Path(path)
+    if hasattr(path, "read") and not (hasattr(path, "seekable") and path.seekable()):
+        source = io.BytesIO(path.read())  # a pipe: zip files are read from their end
     try:
         with zipfile.ZipFile(source) as archive:
             state = json.loads(archive.read("sksynth.json"))
@@ -324,7 +355,11 @@ def _read(path) -> tuple[dict, dict]:
     except OSError:  # no such file, a directory, no permission: said as it is
         raise
     except Exception as exc:  # torch's unpickler refuses anything but tensors
-        raise PersistenceError(f"{_where(path)} holds unreadable weights ({exc}).") from exc
+        # (torch's own message runs to several lines and suggests unsafe loading)
+        raise PersistenceError(
+            f"{_where(path)} holds unreadable weights: its weights.pt is no file of "
+            f"tensors that torch reads safely ({type(exc).__name__})."
+        ) from exc
     if not isinstance(state, dict) or state.get("format") != FORMAT:
         raise PersistenceError(f"{_where(path)} is not a sksynth model file.")
     if not isinstance(state.get("version", 0), int):
@@ -477,6 +512,8 @@ def _check_layout(model) -> None:
         or len(tt._container.columns) != expected
     ):
         raise ValueError(f"the model's columns disagree with n_features_in={n}.")
+    if names is not None and list(model._container.columns) != list(names):
+        raise ValueError("the model's columns disagree with its feature_names_in_.")
     if list(model._container.dtypes) != list(tt._container.dtypes[:n]):
         raise ValueError("the model's column dtypes disagree with its transformer's.")
     tt._check_encoders()

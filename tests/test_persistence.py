@@ -175,8 +175,10 @@ def test_bad_files(tmp_path):
     with zipfile.ZipFile(tmp_path / "evil", "w") as z:
         z.writestr("sksynth.json", json.dumps(state))
         z.writestr("weights.pt", pickle.dumps(Evil()))
-    with pytest.raises(PersistenceError, match="unreadable weights"):
+    with pytest.raises(PersistenceError, match="unreadable weights") as caught:
         sksynth.load(tmp_path / "evil")
+    # one line, without torch's advice to load with weights_only=False
+    assert "\n" not in str(caught.value) and "weights_only" not in str(caught.value)
 
     # a field missing, or another model's weights: PersistenceError, not KeyError or
     # torch's RuntimeError
@@ -262,6 +264,10 @@ def test_load_refuses_files_whose_parts_disagree(tmp_path):
         "a category dropped": lambda s: encoders(s)[discrete]["categories"].pop(),
         "a mode's mean dropped": lambda s: encoders(s)[continuous]["means_"].pop(),
         "a column dropped": lambda s: s["fitted"]["container"]["columns"].pop(),
+        # sampled a column named apart from feature_names_in_
+        "a column renamed": lambda s: s["fitted"]["container"]["columns"][0].__setitem__(
+            1, "renamed"
+        ),
         "more features": lambda s: s["fitted"].__setitem__("n_features_in", 99),
     }
     for edit in edits.values():
@@ -335,7 +341,7 @@ def test_numpy_parameters_save_as_plain_values(tmp_path, monkeypatch):
         raise TypeError("not serializable")
 
     monkeypatch.setattr(json, "dumps", refuse)
-    with pytest.raises(TypeError, match="not serializable"):
+    with pytest.raises(PersistenceError, match="not serializable"):
         sksynth.save(model, tmp_path / "m")
     monkeypatch.undo()
     assert sksynth.load(tmp_path / "m").get_params()["random_state"] == 3
@@ -619,3 +625,60 @@ def test_duration_columns_in_files(tmp_path):
     assert set(drawn["shift"]) <= set(X["shift"]) and drawn["took"].dtype == X["took"].dtype
     day = pd.Timedelta(days=1)
     assert (loaded.sample(5, conditions={"shift": day}, random_state=0)["shift"] == day).all()
+
+
+def test_load_from_a_pipe_and_save_refusals(tmp_path):
+    # load read a non-seekable stream as "not a sksynth model file"; save named its
+    # hidden temporary file for a missing folder, and failed on bytes for a text handle
+    import subprocess
+    import sys
+
+    model = VAESynthesizer(epochs=1, random_state=0).fit(make_mixed(60))
+    sksynth.save(model, tmp_path / "m")
+    code = (
+        "import sys, sksynth\n"
+        "m = sksynth.load(sys.stdin.buffer)\n"
+        "print(m.sample(3, random_state=0).shape)\n"
+    )
+    with open(tmp_path / "m", "rb") as handle:
+        out = subprocess.run(
+            [sys.executable, "-c", code], stdin=handle, capture_output=True, text=True, check=True
+        )
+    assert out.stdout.strip() == str((3, make_mixed(60).shape[1]))
+    with pytest.raises(FileNotFoundError, match="^no such folder .*nodir.* for .*u.sksynth'$"):
+        sksynth.save(model, tmp_path / "nodir" / "u.sksynth")
+    with pytest.raises(IsADirectoryError, match="is a folder; give a file name"):
+        sksynth.save(model, tmp_path)
+    with open(tmp_path / "t", "w") as handle, pytest.raises(TypeError, match="binary mode"):
+        sksynth.save(model, handle)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m", "t"]
+
+
+def test_history_values_and_random_states_in_files(tmp_path):
+    from skorch.callbacks import Callback
+
+    class Record(Callback):
+        def on_epoch_end(self, net, **kwargs):
+            net.history.record("m", np.float32(0.5))
+            net.history.record("v", np.arange(2))
+
+    X = make_mixed(60)
+    model = VAESynthesizer(epochs=1, random_state=0, callbacks=[Record()]).fit(X)
+    with pytest.warns(UserWarning, match="callbacks are not saved"):
+        sksynth.save(model, tmp_path / "h")  # a TypeError from json before
+    loaded = sksynth.load(tmp_path / "h")
+    assert loaded.history_[-1, "m"] == 0.5 and loaded.history_[-1, "v"] == [0, 1]
+
+    class Odd(Callback):
+        def on_epoch_end(self, net, **kwargs):
+            net.history.record("odd", object())
+
+    model = VAESynthesizer(epochs=1, random_state=0, callbacks=[Odd()]).fit(X)
+    with pytest.raises(PersistenceError, match="a value a file cannot hold"):
+        sksynth.save(model, tmp_path / "odd")
+    # a RandomState: no false "set after fit" warning, and the loss of it said
+    model = VAESynthesizer(epochs=1, random_state=np.random.RandomState(0)).fit(X)
+    with pytest.warns(UserWarning, match="random_state is a RandomState") as caught:
+        sksynth.save(model, tmp_path / "rs")
+    assert not any("set after fit" in str(w.message) for w in caught)
+    assert sksynth.load(tmp_path / "rs").random_state is None

@@ -31,6 +31,10 @@ def replaced_on_success(path) -> Iterator[Path]:
     if in_place:
         yield target
         return
+    if target.is_dir():
+        raise IsADirectoryError(f"{str(path)!r} is a folder; give a file name")
+    if not target.parent.is_dir():
+        raise FileNotFoundError(f"no such folder {str(target.parent)!r} for {str(path)!r}")
     partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
     try:
         yield partial
