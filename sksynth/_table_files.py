@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import bz2
+import gzip
+import lzma
 import os
 import warnings
 from pathlib import Path
@@ -14,8 +17,24 @@ from .utils._files import output_target
 PARQUET = (".parquet", ".pq")
 
 
+#: CSV files written compressed, by their last extension (as pandas reads them)
+_COMPRESSED = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+#: Compressions pandas reads that chunks are not written in
+_UNWRITTEN = (".zip", ".zst", ".zstd", ".tar")
+
+
 def is_parquet(path) -> bool:
     return Path(path).suffix.lower() in PARQUET
+
+
+def check_output_kind(path, option: str) -> None:
+    """Refuse an output file name whose extension says a compression not written."""
+    suffix = Path(path).suffix.lower()
+    if suffix in _UNWRITTEN:
+        raise ValueError(
+            f"{option}: {str(path)!r}: {suffix} files are not written; name a .csv, .csv.gz, "
+            ".csv.bz2, .csv.xz, .parquet or .pq file"
+        )
 
 
 def pyarrow_module():
@@ -33,6 +52,8 @@ def read_table(path, dates=None) -> pd.DataFrame:
     """A CSV or, by its extension, Parquet file as a DataFrame; ``dates``: columns to
     parse as datetimes (CSV cells are text until told otherwise)."""
     path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"{str(path)!r} is a folder; give a CSV or Parquet file")
     if not path.is_file():
         raise ValueError(f"no such file: {str(path)!r}")
     kind = "Parquet" if is_parquet(path) else "CSV"
@@ -42,7 +63,10 @@ def read_table(path, dates=None) -> pd.DataFrame:
             frame = pd.read_parquet(path)
         else:
             frame = pd.read_csv(path)
-    except ValueError as exc:  # pandas's and pyarrow's parse errors, undecodable text
+            _check_header(path)
+    # pandas's and pyarrow's parse errors, undecodable text; a .gz file that is not
+    # gzip (an OSError): all said with the file's name
+    except (ValueError, EOFError, OSError) as exc:
         raise ValueError(f"{str(path)!r} cannot be read as {kind}: {exc}") from exc
     if frame.empty:
         raise ValueError(f"{str(path)!r} holds no rows")
@@ -63,6 +87,15 @@ def read_table(path, dates=None) -> pd.DataFrame:
     return frame
 
 
+def _check_header(path) -> None:
+    """Refuse a CSV header naming a column twice (pandas renames the second ``a.1``,
+    which the synthetic table would then be written with)."""
+    names = [str(name) for name in pd.read_csv(path, nrows=1, header=None).iloc[0]]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise ValueError(f"the header names these columns more than once: {repeated}")
+
+
 #: A UTC offset ending a time's text (``+01:00``, ``-0500``, ``Z``)
 _OFFSET = r"(?:[+-]\d{2}:?\d{2}|Z)$"
 
@@ -74,8 +107,16 @@ def parse_dates(column: pd.Series) -> pd.Series:
     and without an offset is refused (which zone the others are in is unknown)."""
     if ptypes.is_datetime64_any_dtype(column.dtype):  # a Parquet file's: kept
         return column
-    if ptypes.is_numeric_dtype(column.dtype) or ptypes.is_bool_dtype(column.dtype):
-        return pd.to_datetime(column)
+    if ptypes.is_bool_dtype(column.dtype):
+        raise ValueError("it holds True/False, no dates")
+    if ptypes.is_numeric_dtype(column.dtype):
+        # digits such as 20200102 or 2020 are read as the text they are (as a date,
+        # not as nanoseconds since 1970)
+        try:
+            column = column.astype("Int64")
+        except TypeError:
+            raise ValueError("it holds numbers with fractions, no dates") from None
+        return pd.to_datetime(column.astype("string"))
     text = column.dropna().astype(str).str.strip()
     offsets = text.str.extract(f"({_OFFSET})", expand=False)
     zoned = offsets.notna()
@@ -113,10 +154,16 @@ def fitted_categories(model, column) -> list | None:
 
 
 class TableWriter:
-    """Writes chunks of one table to CSV or Parquet (``parquet``)."""
+    """Writes chunks of one table to ``path``: Parquet or CSV (UTF-8, compressed by a
+    ``.gz``, ``.bz2`` or ``.xz`` extension), by the extension of ``name`` (the output's
+    name, when ``path`` is a temporary file beside it). ``in_place``: ``path`` is a
+    FIFO or a device (``/dev/stdout``), appended to, never truncated."""
 
-    def __init__(self, path, parquet: bool, model=None):
-        self.path, self.parquet, self._sink = Path(path), parquet, None
+    def __init__(self, path, model=None, *, name=None, in_place: bool = False):
+        name = Path(name if name is not None else path)
+        self.path, self.parquet, self._sink = Path(path), is_parquet(name), None
+        self._compress = _COMPRESSED.get(name.suffix.lower())
+        self._mode, self._file = "a" if in_place else "w", None
         self.model, self._schema = model, None
         self.label = None  # the column holding a model's label y, when it has one
 
@@ -153,24 +200,32 @@ class TableWriter:
             pa = pyarrow_module()
             if self._sink is None:
                 self._schema = self._arrow_schema(chunk)
-                self._sink = pa.parquet.ParquetWriter(self.path, self._schema)
+                self._file = open(self.path, f"{self._mode}b")
+                self._sink = pa.parquet.ParquetWriter(self._file, self._schema)
             table = pa.Table.from_pandas(chunk, schema=self._schema, preserve_index=False)
             self._sink.write_table(table)
         else:
             if self._sink is None:
-                self._sink = open(self.path, "w", newline="")
+                opener = self._compress or open
+                self._sink = opener(self.path, f"{self._mode}t", encoding="utf-8", newline="")
                 chunk.to_csv(self._sink, index=False)
             else:
                 chunk.to_csv(self._sink, header=False, index=False)
 
     def close(self) -> None:
-        if self._sink is not None:
-            self._sink.close()
+        try:
+            if self._sink is not None:
+                self._sink.close()
+        finally:
+            if self._file is not None:
+                self._file.close()
 
 
 def check_writable(path, option: str) -> None:
     """Refuse an output path in a missing folder, or that is a folder, before the long
     work, not after it."""
+    if not str(path):
+        raise ValueError(f"{option}: give a file name (got an empty one)")
     folder = Path(path).parent
     if not folder.is_dir():
         raise ValueError(f"{option}: no such folder {str(folder)!r} for {str(path)!r}")

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
+import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -12,14 +15,14 @@ import pandas as pd
 
 from ._table_files import (
     TableWriter,
+    check_output_kind,
     check_writable,
     column_label,
     fitted_categories,
-    is_parquet,
     read_table,
 )
 from .exceptions import PersistenceError
-from .utils._files import replaced_on_success
+from .utils._files import output_target, replaced_on_success
 
 
 def _model(args: argparse.Namespace, discrete: list):
@@ -53,17 +56,37 @@ def _discrete(frame, target, extra):
     return columns
 
 
+def _not_the_input(output, source, option: str) -> None:
+    """Refuse an output path that is the command's input file (it would be replaced)."""
+    if os.path.exists(output) and os.path.exists(source) and os.path.samefile(output, source):
+        raise ValueError(
+            f"{option}: {str(output)!r} is the input file {str(source)!r}, which writing "
+            "would replace; give another name"
+        )
+
+
+@contextlib.contextmanager
+def _in_option_terms():
+    """Errors of the Python API raised in the block, said in the command's terms."""
+    try:
+        yield
+    except ValueError as exc:
+        raise ValueError(_option_terms(str(exc))) from exc
+
+
 def cmd_fit(args) -> None:
     from . import save
 
     if args.autoregressive and args.model != "vae":
         raise ValueError(f"--autoregressive is a VAE's option; got --model {args.model}.")
     check_writable(args.output, "-o")
+    _not_the_input(args.output, args.data, "-o")
     frame = read_table(args.data, args.dates)
     discrete = _discrete(frame, args.target, args.discrete)
-    model = _model(args, discrete)
     start = time.perf_counter()
-    model.fit(frame)
+    with _in_option_terms():
+        model = _model(args, discrete)
+        model.fit(frame)
     save(model, args.output)
     print(
         f"fitted {type(model).__name__} on {len(frame)} rows in {time.perf_counter() - start:.1f} s"
@@ -83,25 +106,32 @@ def cmd_sample(args) -> None:
     from . import load
 
     check_writable(args.output, "-o")
+    check_output_kind(args.output, "-o")
+    _not_the_input(args.output, args.model, "-o")
     pairs = [_split_condition(text) for text in args.condition or []]
     model = load(args.model)
-    conditions = {}
-    for text, value in pairs:
-        column = column_label(model, text)
-        conditions[column] = _condition_value(column, value, model)
+    conditions, y = _request(model, pairs)
     seed = args.seed
     if seed is None:  # new rows on every run (the file holds the model's stream as saved)
         seed = int(np.random.default_rng().integers(2**31 - 1))
     # the request is checked here: the seed is said only for rows that will be drawn
-    chunks = model.sample_chunks(
-        args.n, chunk_size=args.chunk_size, conditions=conditions or None, random_state=seed
-    )
+    with _in_option_terms():
+        chunks = model.sample_chunks(
+            args.n,
+            chunk_size=args.chunk_size,
+            y=y,
+            conditions=conditions or None,
+            random_state=seed,
+        )
     if args.seed is None:
         print(f"seed {seed} (pass --seed {seed} to draw these rows again)", file=sys.stderr)
     # written beside the output and moved over it once complete: a run that fails or
-    # is stopped part-way leaves no file cut short, and the one there before as it was
+    # is stopped part-way leaves no file cut short, and the one there before as it was;
+    # /dev/stdout and FIFOs are written as they are (what the command says goes to
+    # standard error then, not into the table)
+    in_place = output_target(args.output)[1]
     with replaced_on_success(args.output) as partial:
-        writer = TableWriter(partial, is_parquet(args.output), model)
+        writer = TableWriter(partial, model, name=args.output, in_place=in_place)
         try:
             with tqdm(total=args.n, unit="rows", file=sys.stderr) as bar:
                 for chunk in chunks:
@@ -112,7 +142,42 @@ def cmd_sample(args) -> None:
                     bar.update(len(table))
         finally:
             writer.close()
-    print(f"wrote {args.n} rows to {args.output}")
+    print(f"wrote {args.n} rows to {args.output}", file=sys.stderr if in_place else sys.stdout)
+
+
+def _request(model, pairs) -> tuple[dict, object]:
+    """``--condition`` pairs as ``sample``'s ``conditions``, and its ``y`` when one of
+    them names the label column of a model fitted with ``y`` (as written to files)."""
+    label = _label_column(model)
+    conditions, y, seen = {}, None, set()
+    for text, value in pairs:
+        if text in seen:
+            raise ValueError(f"--condition names {text!r} twice; give each column once")
+        seen.add(text)
+        column = column_label(model, text)
+        if text == label and column not in model._container.columns:
+            if not hasattr(model, "classes_"):
+                raise ValueError(f"--condition: {text!r} is the model's continuous label y")
+            y = _condition_value(text, value, model, categories=list(model.classes_))
+            continue
+        conditions[column] = _condition_value(column, value, model)
+    return conditions, y
+
+
+def _label_column(model) -> str | None:
+    """The name of the column that holds a model's label ``y`` in written tables."""
+    if getattr(model, "_target", None) is None:
+        return None
+    return _label_name([str(c) for c in model._container.columns], model._target["name"])
+
+
+def _label_name(columns: list, name) -> str:
+    """A label's column name: its own (``y`` when unnamed), ``_y`` added while ``X`` has
+    a column of that name."""
+    name = str(name or "y")
+    while name in columns:
+        name = f"{name}_y"
+    return name
 
 
 def _output_table(chunk) -> pd.DataFrame:
@@ -123,9 +188,7 @@ def _output_table(chunk) -> pd.DataFrame:
     table = pd.DataFrame(X)
     table.columns = [str(label) for label in table.columns]
     if y is not None:
-        name = str(getattr(y, "name", None) or "y")
-        while name in table.columns:
-            name = f"{name}_y"
+        name = _label_name(list(table.columns), getattr(y, "name", None))
         table[name] = pd.Series(y).array  # its dtype kept (a category, Int64)
     return table
 
@@ -142,13 +205,14 @@ def _split_condition(text: str) -> tuple[str, str]:
     return column, value
 
 
-def _condition_value(column: str, value: str, model):
+def _condition_value(column: str, value: str, model, categories: list | None = None):
     """The value of the model's ``column`` whose text is ``value`` (so ``code=01`` finds
     the text ``"01"`` and ``n=1`` the number 1; a date finds the datetime at that
     instant), else ``value`` read as a CSV cell would be (empty as missing, an int, a
     float, ``True``/``TRUE``/``true`` and their ``False`` as a bool, else text), which
     sampling refuses with the values it knows when the model never saw it."""
-    categories = fitted_categories(model, column) or []
+    if categories is None:  # a column's (a label's are given)
+        categories = fitted_categories(model, column) or []
     matches = [c for c in categories if str(c) == value]
     if not matches:  # dates given without their time, as read from a CSV cell
         matches = [c for c in categories if _same_time(c, value)]
@@ -228,8 +292,12 @@ def cmd_evaluate(args) -> None:
 
 
 def _option_terms(message: str) -> str:
-    """A metric's error message with its parameters named as the command's options."""
+    """An error message of the Python API with its parameters named as the command's
+    options."""
     message = message.replace("discrete_columns", "--discrete").replace("real_test", "--real-test")
+    message = re.sub(r"device='([^']*)'", r"--device \1", message)
+    message = re.sub(r"^conditions\[('[^']*')\]", r"--condition \1", message)
+    message = re.sub(r"^conditions: ", "--condition: ", message)
     if "datetimes" in message and "never match" in message:
         message += " Text read from a CSV file becomes datetimes with --dates."
     return message
@@ -244,6 +312,8 @@ def cmd_demo(args) -> None:
 
     require_matplotlib()  # before the fits, not after them
     out = Path(args.output_dir)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--output-dir: {str(out)!r} is a file; give a folder")
     out.mkdir(parents=True, exist_ok=True)
     adult = load_adult().frame
     train, test = train_test_split(adult, test_size=0.2, stratify=adult["income"], random_state=0)
@@ -295,8 +365,9 @@ def cmd_demo(args) -> None:
     )
 
 
-def _at_least(minimum: int):
-    """An argparse type: an int of at least ``minimum`` (argparse names the option)."""
+def _at_least(minimum: int, maximum: int | None = None):
+    """An argparse type: an int of at least ``minimum`` (and at most ``maximum``;
+    argparse names the option)."""
 
     def parse(text: str) -> int:
         try:
@@ -305,24 +376,60 @@ def _at_least(minimum: int):
             raise argparse.ArgumentTypeError(f"expected an integer; got {text!r}") from None
         if value < minimum:
             raise argparse.ArgumentTypeError(f"must be >= {minimum}; got {value}")
+        if maximum is not None and value > maximum:
+            raise argparse.ArgumentTypeError(f"must be <= {maximum}; got {value}")
         return value
 
     return parse
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="sksynth", description="Synthetic tabular data.")
-    sub = parser.add_subparsers(dest="command", required=True)
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Options' defaults in their help, where there is one to say."""
 
-    fit = sub.add_parser("fit", help="fit a synthesizer on a CSV or Parquet file and save it")
-    fit.add_argument("data")
-    fit.add_argument("--model", choices=["gan", "vae"], default="vae")
-    fit.add_argument("--target", help="a label column (modelled as a discrete column)")
-    fit.add_argument("--discrete", nargs="*", help="extra discrete columns")
-    fit.add_argument("--dates", nargs="*", help="columns to parse as datetimes")
-    fit.add_argument("--epochs", type=_at_least(1))
+    def _get_help_string(self, action):
+        if action.default is None or action.default is False:
+            return action.help
+        return super()._get_help_string(action)
+
+
+#: Said under each command's options: how lists of columns end
+_COLUMNS_NOTE = (
+    "--discrete and --dates take every name that follows them up to the next option: "
+    "give the files before them."
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+
+    parser = argparse.ArgumentParser(prog="sksynth", description="Synthetic tabular data.")
+    parser.add_argument("--version", action="version", version=f"sksynth {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    formatter = _HelpFormatter
+
+    fit = sub.add_parser(
+        "fit",
+        help="fit a synthesizer on a CSV or Parquet file and save it",
+        description="Fit a synthesizer on a table and save it to a model file.",
+        epilog=_COLUMNS_NOTE,
+        formatter_class=formatter,
+    )
+    fit.add_argument("data", help="the table: a CSV file, or Parquet (.parquet, .pq)")
+    fit.add_argument("--model", choices=["gan", "vae"], default="vae", help="the synthesizer")
+    fit.add_argument(
+        "--target",
+        help="a label column; modelled as a discrete column like the others (in Python, "
+        "fit(X, y) also lets sample fix its labels)",
+    )
+    fit.add_argument("--discrete", nargs="*", metavar="COL", help="extra discrete columns")
+    fit.add_argument("--dates", nargs="*", metavar="COL", help="columns to parse as datetimes")
+    fit.add_argument(
+        "--epochs", type=_at_least(1), help="training epochs (default: the model's own)"
+    )
     fit.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N, mps or auto")
-    fit.add_argument("--seed", type=_at_least(0), default=0)
+    fit.add_argument(
+        "--seed", type=_at_least(0, 2**32 - 1), default=0, help="seeds the fit (repeatable)"
+    )
     fit.add_argument(
         "--early-stopping",
         action="store_true",
@@ -333,37 +440,67 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="VAE only: draw each column given those before it (closer samples, slower sampling)",
     )
-    fit.add_argument("-o", "--output", required=True)
+    fit.add_argument("-o", "--output", required=True, help="the model file to write")
     fit.set_defaults(func=cmd_fit)
 
     sample = sub.add_parser(
-        "sample", help="sample rows from a saved model into a CSV or Parquet file"
+        "sample",
+        help="sample rows from a saved model into a CSV or Parquet file",
+        description="Draw rows from a saved model into a table file, in chunks.",
+        formatter_class=formatter,
     )
-    sample.add_argument("model")
-    sample.add_argument("-n", type=_at_least(1), required=True)
-    sample.add_argument("-o", "--output", required=True)
-    sample.add_argument("--seed", type=_at_least(0))
-    sample.add_argument("--chunk-size", type=_at_least(1), default=100_000)
+    sample.add_argument("model", help="a model file written by sksynth fit (or sksynth.save)")
+    sample.add_argument("-n", type=_at_least(1), required=True, help="number of rows")
     sample.add_argument(
-        "--condition", action="append", metavar="COL=VALUE", help="fix a discrete column"
+        "-o",
+        "--output",
+        required=True,
+        help="the table to write: .parquet or .pq (Parquet), else CSV (compressed when it "
+        "ends in .gz, .bz2 or .xz); /dev/stdout writes to standard output",
+    )
+    sample.add_argument(
+        "--seed", type=_at_least(0), help="draws the same rows again (default: a new seed, said)"
+    )
+    sample.add_argument(
+        "--chunk-size", type=_at_least(1), default=100_000, help="rows drawn and written at once"
+    )
+    sample.add_argument(
+        "--condition",
+        action="append",
+        metavar="COL=VALUE",
+        help="fix a discrete column (repeat for several; the label column of a model fitted "
+        "with y fixes its labels)",
     )
     sample.set_defaults(func=cmd_sample)
 
-    evaluate = sub.add_parser("evaluate", help="score a synthetic table against a real one")
-    evaluate.add_argument("real")
-    evaluate.add_argument("synthetic")
-    evaluate.add_argument("--target")
-    evaluate.add_argument("--discrete", nargs="*")
-    evaluate.add_argument("--dates", nargs="*", help="columns to parse as datetimes")
+    evaluate = sub.add_parser(
+        "evaluate",
+        help="score a synthetic table against a real one",
+        description="Score a synthetic table against the real one it imitates.",
+        epilog=_COLUMNS_NOTE,
+        formatter_class=formatter,
+    )
+    evaluate.add_argument("real", help="the real table (the rows the synthesizer was fitted on)")
+    evaluate.add_argument("synthetic", help="the synthetic table")
+    evaluate.add_argument("--target", help="a label column: utility (TSTR) is computed for it")
+    evaluate.add_argument("--discrete", nargs="*", metavar="COL", help="extra discrete columns")
+    evaluate.add_argument("--dates", nargs="*", metavar="COL", help="columns to parse as datetimes")
     evaluate.add_argument("--real-test", help="real rows the synthesizer never saw")
     evaluate.add_argument("--report", help="write an HTML report to this path")
     evaluate.set_defaults(func=cmd_evaluate)
 
-    demo = sub.add_parser("demo", help="fit both synthesizers on the bundled Adult data")
-    demo.add_argument("--output-dir", default="demo_output")
-    demo.add_argument("--vae-epochs", type=_at_least(1), default=30)
-    demo.add_argument("--gan-epochs", type=_at_least(1), default=10)
-    demo.add_argument("--verbose", type=_at_least(0), default=0)
+    demo = sub.add_parser(
+        "demo",
+        help="fit both synthesizers on the bundled Adult data",
+        description="Fit both synthesizers on the bundled Adult table, score and plot them.",
+        formatter_class=formatter,
+    )
+    demo.add_argument("--output-dir", default="demo_output", help="where files are written")
+    demo.add_argument("--vae-epochs", type=_at_least(1), default=30, help="the VAE's epochs")
+    demo.add_argument("--gan-epochs", type=_at_least(1), default=10, help="the GAN's epochs")
+    demo.add_argument(
+        "--verbose", type=_at_least(0), default=0, help="1 shows progress bars and losses"
+    )
     demo.set_defaults(func=cmd_demo)
     return parser
 

@@ -1,3 +1,4 @@
+import io
 import subprocess
 import sys
 from pathlib import Path
@@ -136,7 +137,7 @@ def test_text_codes_and_a_mostly_missing_text_column(adult_csv, tmp_path):
     rows = load(model).sample(4, random_state=0).astype({"note": object})
     empty, full = rows.assign(note=None), rows.assign(note="x")
     for order in ([empty, full], [full, empty]):
-        writer = TableWriter(tmp_path / "chunks.parquet", True, load(model))
+        writer = TableWriter(tmp_path / "chunks.parquet", load(model))
         for chunk in order:
             writer.write(chunk)
         writer.close()
@@ -525,3 +526,147 @@ def test_evaluate_refuses_columns_of_another_kind_in_its_own_terms(tmp_path, cap
     err = capsys.readouterr().err
     assert "Column 'x' is continuous, but holds values that are not numbers" in err
     assert "List it in --discrete, or give" in err and "discrete_columns" not in err
+
+
+@pytest.fixture(scope="module")
+def fitted_model(tmp_path_factory, adult_small):
+    folder = tmp_path_factory.mktemp("cli_model")
+    data = folder / "adult.csv"
+    adult_small.iloc[:300].to_csv(data, index=False)
+    assert main(["fit", str(data), "--epochs", "1", "-o", str(folder / "m.sksynth")]) == 0
+    return folder / "m.sksynth"
+
+
+def test_standard_output_through_a_pipe_and_appended(fitted_model, tmp_path):
+    # a pipe's /dev/stdout led to no file ("cannot write"), and `>> file` replaced the
+    # file; the "wrote" line went into the table (now standard error)
+    args = ["sample", str(fitted_model), "-n", "5", "-o", "/dev/stdout", "--seed", "0"]
+    done = _sksynth(*args)
+    assert done.returncode == 0, done.stderr
+    assert len(pd.read_csv(io.StringIO(done.stdout))) == 5 and "wrote 5 rows" in done.stderr
+    appended = tmp_path / "appended.csv"
+    appended.write_text("PREVIOUS\n")
+    with open(appended, "a") as handle:
+        subprocess.run([sys.executable, "-m", "sksynth.cli", *args], stdout=handle, check=True)
+    lines = appended.read_text().splitlines()
+    assert lines[0] == "PREVIOUS" and len(lines) == 7
+
+
+def test_csv_output_is_utf8_and_compressed_by_its_extension(tmp_path):
+    import os
+
+    import sksynth
+    from sksynth import VAESynthesizer
+
+    X = pd.DataFrame({"température": ["é", "ü"] * 30, "x": range(60)})
+    sksynth.save(VAESynthesizer(epochs=1, random_state=0).fit(X), tmp_path / "m")
+    env = {**os.environ, "LC_ALL": "C", "PYTHONCOERCECLOCALE": "0", "PYTHONUTF8": "0"}
+    out = tmp_path / "o.csv"
+    done = subprocess.run(
+        [sys.executable, "-m", "sksynth.cli", "sample", str(tmp_path / "m"), "-n", "9", "-o",
+         str(out), "--seed", "0"], capture_output=True, text=True, env=env,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr  # 'ascii' codec can't encode before
+    assert set(pd.read_csv(out, encoding="utf-8")["température"]) <= {"é", "ü"}
+    for suffix in ("gz", "bz2", "xz"):  # written as plain CSV before
+        packed = tmp_path / f"o.csv.{suffix}"
+        args = ["sample", str(tmp_path / "m"), "-n", "9", "-o", str(packed), "--seed", "0"]
+        assert main(args) == 0
+        pd.testing.assert_frame_equal(pd.read_csv(packed), pd.read_csv(out))
+        assert main(["fit", str(packed), "--epochs", "1", "-o", str(tmp_path / "f")]) == 0
+
+
+def test_more_one_line_errors(fitted_model, adult_csv, tmp_path, capsys):
+    import torch
+
+    model = str(fitted_model)
+    (tmp_path / "bad.csv.gz").write_text("a,b\n1,2\n")
+    (tmp_path / "dup.csv").write_text("a,a,b\n1,2,3\n4,5,6\n")
+    (tmp_path / "file").write_text("x")
+    cases = [
+        (["sample", model, "-n", "5", "-o", str(tmp_path / "o.zip")], ".zip files are not written"),
+        (["sample", model, "-n", "5", "-o", model], "is the input file"),
+        (["fit", str(adult_csv), "-o", str(adult_csv)], "is the input file"),
+        (["fit", str(tmp_path), "-o", "m"], "is a folder; give a CSV or Parquet file"),
+        (["sample", model, "-n", "5", "-o", ""], "-o: give a file name"),
+        (["demo", "--output-dir", str(tmp_path / "file")], "--output-dir: "),
+        (["fit", str(tmp_path / "bad.csv.gz"), "-o", "m"], "bad.csv.gz' cannot be read as CSV"),
+        (["fit", str(tmp_path / "dup.csv"), "-o", "m"], "names these columns more than once"),
+        (
+            [
+                "sample",
+                model,
+                "-n",
+                "5",
+                "-o",
+                "o.csv",
+                "--condition",
+                "sex=Male",
+                "--condition",
+                "sex=Female",
+            ],
+            "--condition names 'sex' twice",
+        ),  # fmt: skip
+        (
+            ["sample", model, "-n", "5", "-o", "o.csv", "--condition", "age=30"],
+            "--condition: column 'age' is continuous; only discrete columns can be fixed "
+            "(see --discrete)",
+        ),
+    ]
+    if not torch.cuda.is_available():
+        cases.append((["fit", str(adult_csv), "--device", "cuda", "-o", "m"], "use --device cpu"))
+    for args, message in cases:
+        assert main(args) == 2, args
+        err = capsys.readouterr().err
+        assert message in err and len(err.strip().splitlines()) == 1, err
+    assert (tmp_path / "file").read_text() == "x"
+    with pytest.raises(SystemExit):
+        main(["fit", str(adult_csv), "--seed", str(2**32), "-o", "m"])
+    assert "--seed: must be <= 4294967295" in capsys.readouterr().err
+
+
+def test_integer_dates_are_read_as_their_text(tmp_path):
+    # 20200102 became 1970-01-01 00:00:00.020200102 (nanoseconds since 1970)
+    from sksynth._table_files import read_table
+
+    path = tmp_path / "d.csv"
+    pd.DataFrame({"day": [20200102, None, 20201231], "year": [2019, 2020, 2021]}).to_csv(
+        path, index=False
+    )
+    frame = read_table(path, ["day", "year"])
+    assert frame["day"].tolist()[::2] == [pd.Timestamp("2020-01-02"), pd.Timestamp("2020-12-31")]
+    assert frame["day"].isna().tolist() == [False, True, False]
+    assert frame["year"].dt.year.tolist() == [2019, 2020, 2021]
+    pd.DataFrame({"b": [True, False], "f": [1.5, 2.0]}).to_csv(path, index=False)
+    for column, message in [("b", "True/False, no dates"), ("f", "fractions, no dates")]:
+        with pytest.raises(ValueError, match=message):
+            read_table(path, [column])
+
+
+def test_the_label_of_a_model_fitted_with_y_is_a_condition(tmp_path):
+    import sksynth
+    from sksynth import VAESynthesizer
+
+    X = pd.DataFrame({"a": range(80), "income": ["p", "q"] * 40})
+    y = pd.Series(["low", "high"] * 40, name="income")  # written as income_y
+    sksynth.save(VAESynthesizer(epochs=1, random_state=0).fit(X, y), tmp_path / "m")
+    out = tmp_path / "o.csv"
+    args = ["sample", str(tmp_path / "m"), "-n", "40", "-o", str(out), "--seed", "0"]
+    assert main([*args, "--condition", "income_y=high", "--condition", "income=q"]) == 0
+    written = pd.read_csv(out)
+    assert (written["income_y"] == "high").all() and (written["income"] == "q").all()
+    assert main([*args, "--condition", "income_y=rich"]) == 2
+
+
+def test_help_says_defaults_and_the_version(capsys):
+    from sksynth import __version__
+
+    with pytest.raises(SystemExit):
+        main(["--version"])
+    assert capsys.readouterr().out.strip() == f"sksynth {__version__}"
+    with pytest.raises(SystemExit):
+        main(["sample", "--help"])
+    text = capsys.readouterr().out
+    assert (
+        "(default: 100000)" in text and "number of rows" in text and "(default: None)" not in text
+    )

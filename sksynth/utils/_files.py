@@ -8,11 +8,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+#: Folders whose entries stand for open descriptors (``/dev/stdout``, ``/dev/fd/3``):
+#: written as they are, whatever they point at (a pipe, or a file opened with ``>>``)
+_DESCRIPTORS = ("/dev/", "/proc/")
+
 
 def output_target(path) -> tuple[Path, bool]:
     """The file ``path`` names once links are followed (a link keeps pointing at the
-    file written), and whether it is written in place: it exists and is no regular
-    file (a FIFO, a device such as ``/dev/stdout``), which no file can replace."""
+    file written), and whether it is written in place: a descriptor's path such as
+    ``/dev/stdout`` (kept as given: a pipe's link leads to no file), or an existing
+    file that is no regular file (a FIFO, a device), which no file can replace."""
+    given = os.path.abspath(path)
+    if given.startswith(_DESCRIPTORS) and os.path.exists(given):
+        return Path(given), True
     target = Path(os.path.realpath(path))
     try:
         mode = target.stat().st_mode
