@@ -102,6 +102,14 @@ def test_device_errors(make, monkeypatch, mixed):
     model = make(device="auto", random_state=0).fit(mixed)
     assert model.device_ == "cpu" and model.device == "auto"
     assert make(device=torch.device("cpu"), random_state=0).fit(mixed).device_ == "cpu"
+    # "cpu:0" is the CPU: a model fitted there pickled, but never unpickled (torch cannot
+    # restore storages tagged cpu:0)
+    model = make(device="cpu:0", epochs=1, random_state=0).fit(mixed)
+    assert model.device_ == "cpu"
+    pd.testing.assert_frame_equal(
+        pickle.loads(pickle.dumps(model)).sample(3, random_state=0),
+        model.sample(3, random_state=0),
+    )
 
 
 def test_device_is_checked_before_the_table_encoder_fits(make, monkeypatch, mixed):
@@ -132,6 +140,21 @@ def test_a_callback_that_cannot_be_copied_is_named(make, mixed):
 
     with pytest.raises(TypeError, match="callbacks are copied at each fit, and <.*Locked"):
         make(callbacks=[Locked()]).fit(mixed)
+
+
+def test_callbacks_monitoring_a_validation_loss_are_named(make, mixed):
+    # skorch's KeyError ("valid_loss was not found in history") came after an epoch
+    from skorch.callbacks import Checkpoint, EarlyStopping
+
+    def fail(*args, **kwargs):
+        raise AssertionError("the encoder was fitted before the callbacks were checked")
+
+    for entry in (EarlyStopping(), Checkpoint, ("stop", EarlyStopping(monitor="valid_loss"))):
+        with pytest.raises(ValueError, match="monitors 'valid_loss.*monitor 'train_loss'"):
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setattr(TableTransformer, "fit", fail)
+                make(callbacks=[entry]).fit(mixed)
+    make(epochs=2, callbacks=[EarlyStopping(monitor="train_loss")]).fit(mixed)
 
 
 def test_callbacks_that_are_no_callbacks_are_named(make, mixed):

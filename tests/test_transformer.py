@@ -699,3 +699,30 @@ def test_a_failed_fit_leaves_the_transformer_unfitted():
     with pytest.raises(NotFittedError):
         tt.transform(X)
     assert TableTransformer.fit.__doc__.startswith("Fit the per-column encoders.")
+
+
+def test_max_fit_samples_below_n_modes():
+    # scikit-learn's "Expected n_samples >= n_components" for max_fit_samples of 2 to 9
+    X = pd.DataFrame({"a": np.random.default_rng(0).normal(size=100)})
+    tt = TableTransformer(max_fit_samples=5, random_state=0).fit(X)
+    assert len(tt._encoders["a"].means_) <= 5
+    np.testing.assert_allclose(tt.inverse_transform(tt.transform(X))["a"], X["a"], rtol=1e-5)
+
+
+def test_get_feature_names_out_checks_its_input_as_scikit_learn_does():
+    X = pd.DataFrame({"a": np.arange(20.0), "b": ["x", "y"] * 10})
+    tt = TableTransformer(random_state=0).fit(X)
+    names = tt.get_feature_names_out()
+    assert list(tt.get_feature_names_out(["a", "b"])) == list(names)
+    with pytest.raises(ValueError, match="input_features is not equal to feature_names_in_"):
+        tt.get_feature_names_out(["nope", "b"])  # ignored before
+
+
+def test_the_object_numbers_warning_gives_advice_that_works():
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"num": rng.normal(size=80), "c": rng.choice(["p", "q"], 80)}).astype(object)
+    with pytest.warns(UserWarning, match=r"numeric dtype \(X.astype") as caught:
+        TableTransformer(random_state=0).fit(X)
+    assert "list the discrete" not in str(caught[0].message)  # refused when followed
+    tt = TableTransformer(random_state=0).fit(X.astype({"num": float}))
+    assert tt.discrete_columns_ == ["c"]

@@ -135,6 +135,7 @@ class ContinuousEncoder:
         sample = values
         if values.size > self.max_fit_samples:
             sample = self.rng.choice(values, self.max_fit_samples, replace=False)
+            n_components = min(n_components, sample.size)  # max_fit_samples < n_modes
         centre = float(np.median(sample))
         peak = float(np.abs(sample).max()) or 1.0  # the std of sample / peak cannot overflow
         if abs(centre) <= _CENTRE_RATIO * (sample / peak).std() * peak:

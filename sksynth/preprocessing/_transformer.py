@@ -9,7 +9,12 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, check_random_state, validate_data
+from sklearn.utils.validation import (
+    _check_feature_names_in,
+    check_is_fitted,
+    check_random_state,
+    validate_data,
+)
 
 from ..utils._checks import refuse_bool_numbers
 from ..utils._fitting import unfitted_on_error
@@ -530,8 +535,9 @@ class TableTransformer(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        input_features : None
-            Ignored; the names come from ``fit``.
+        input_features : array-like of str or None, default=None
+            Checked against ``feature_names_in_`` as scikit-learn's
+            transformers do (the names come from ``fit``).
 
         Returns
         -------
@@ -539,6 +545,7 @@ class TableTransformer(TransformerMixin, BaseEstimator):
             One name per output column.
         """
         check_is_fitted(self)
+        _check_feature_names_in(self, input_features)
         names = []
         for k, span in enumerate(self.output_spans_):
             if span.kind == "scalar":

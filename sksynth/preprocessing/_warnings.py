@@ -47,8 +47,8 @@ def warn_numbers_as_categories(frame: pd.DataFrame, discrete: list) -> None:
             warnings.warn(
                 f"Column {c!r} is an object column of {distinct} distinct numbers: "
                 "discrete_columns='auto' models it as categories, so its synthetic values "
-                "are copies of real ones. Give it a numeric dtype (or list the discrete "
-                "columns) to model it as a number.",
+                "are copies of real ones. Give it a numeric dtype (X.astype({column: float}), "
+                "say) to model it as a number.",
                 UserWarning,
                 stacklevel=user_stacklevel(),
             )

@@ -37,4 +37,6 @@ def resolve_device(device) -> str:
             raise ValueError(f"device={device!r} was requested, but MPS is not available.")
     elif resolved.type != "cpu":
         raise ValueError(f"device must be {_ALLOWED}; got {device!r}.")
+    else:  # "cpu:0" is the CPU; torch cannot restore tensors saved with that location
+        return "cpu"
     return str(resolved)

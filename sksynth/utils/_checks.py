@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from numbers import Integral
 
 from sklearn.utils._param_validation import Interval, InvalidParameterError
@@ -32,11 +33,17 @@ def refuse_bool_numbers(estimator) -> None:
             )
 
 
+def _callback_of(entry):
+    """The callback of a ``callbacks`` entry: a callback, its class, or the second of a
+    ``(name, either)`` pair."""
+    named = isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[0], str)
+    return entry[1] if named else entry
+
+
 def callback_class(entry) -> type:
     """The class of a ``callbacks`` entry: a callback, its class, or a ``(name, either)``
     pair."""
-    named = isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[0], str)
-    callback = entry[1] if named else entry
+    callback = _callback_of(entry)
     return callback if isinstance(callback, type) else type(callback)
 
 
@@ -47,12 +54,34 @@ def check_callbacks(estimator) -> None:
     from skorch.callbacks import Callback
 
     for entry in estimator.callbacks or []:
-        if not issubclass(callback_class(entry), Callback):
+        cls = callback_class(entry)
+        if not issubclass(cls, Callback):
             raise InvalidParameterError(
                 f"The 'callbacks' parameter of {type(estimator).__name__} must be a list of "
                 "skorch callbacks (Callback instances or classes, or (name, callback) "
                 f"pairs); got {entry!r} in it."
             )
+        monitor = _monitor(entry, cls)
+        if isinstance(monitor, str) and monitor.startswith("valid_loss"):
+            raise InvalidParameterError(
+                f"The 'callbacks' parameter of {type(estimator).__name__}: {cls.__name__} "
+                f"monitors {monitor!r}, which is never recorded (the nets hold out no "
+                "validation rows); monitor 'train_loss' (or 'train_loss_best'), or use "
+                "early_stopping=True, which checks the quality of samples on held-out rows."
+            )
+
+
+def _monitor(entry, cls: type):
+    """What a callbacks entry monitors (``EarlyStopping``'s and ``Checkpoint``'s
+    ``monitor``; a class's default), or None."""
+    callback = _callback_of(entry)
+    if not isinstance(callback, type):
+        return getattr(callback, "monitor", None)
+    try:
+        parameter = inspect.signature(cls).parameters.get("monitor")
+    except (TypeError, ValueError):
+        return None
+    return None if parameter is None else parameter.default
 
 
 def check_layer_sizes(estimator, names: tuple[str, ...]) -> None:
