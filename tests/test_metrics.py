@@ -305,3 +305,94 @@ def test_scorers_take_a_pipeline_ending_in_a_synthesizer(halves):
     assert quality_scorer(nested, X) == pytest.approx(nested.score(X))
     with pytest.raises(TypeError, match="got Pipeline, which has no sample method"):
         quality_scorer(make_pipeline(DecisionTreeClassifier()), X)
+
+
+def test_privacy_score_of_copies_with_a_smaller_holdout(adult):
+    # the training rows were cut to the holdout's number: copies of the rows cut away
+    # scored well (0.725 for 2,000 training rows against 500 held out)
+    train, holdout = adult.iloc[:2000], adult.iloc[2000:2500]
+    assert privacy_score(train, train, holdout) == 0.0
+    assert privacy_score(train, adult.iloc[2500:3500], holdout) > 0.8
+    report = evaluate(train.iloc[:1200], train.iloc[:1200].copy(), real_test=holdout.iloc[:300])
+    assert report.summary.loc["privacy_score", "synthetic"] == 0.0  # 0.74 before
+    # exact ties: a holdout of the same rows shuffled, every synthetic row shifted
+    shuffled = train.sample(frac=1, random_state=3).reset_index(drop=True)
+    moved = train.iloc[:500].assign(age=lambda d: d["age"] + 0.37)
+    assert privacy_score(train, moved, shuffled) == 1.0  # 0.998 from float noise
+    with pytest.raises(ValueError, match="privacy_score's random_state must be an int"):
+        privacy_score(train, moved, holdout, random_state="x")
+
+
+def _labelled(n, seed, labels=("no", "yes")):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=n)
+    return pd.DataFrame({"x": x, "z": rng.normal(size=n), "y": np.where(x > 0.3, *labels[::-1])})
+
+
+def test_tstr_does_not_depend_on_row_order_or_on_which_class_is_missing():
+    test = _labelled(400, 0, (0.5, 1.5))
+    synth = _labelled(400, 1, (0.5, 1.5))
+    ordered = synth.sort_values("y", ascending=False)
+    # fractional labels were coded in order of appearance: the positive class of "f1"
+    # was whichever came second in the synthetic table
+    f1 = [tstr_score(test, s, "y", scoring="f1", discrete_columns=["y"]) for s in (synth, ordered)]
+    assert f1[0] == f1[1]
+    # two synthetic tables that miss one test class each, with the same information
+    test, synth = _labelled(400, 0), _labelled(400, 1)
+    without_no = synth.assign(y=synth["y"].replace({"no": "maybe"}))
+    without_yes = synth.assign(y=synth["y"].replace({"yes": "maybe"}))
+    aucs = [tstr_score(test, s, "y") for s in (without_no, without_yes)]
+    assert aucs[0] == pytest.approx(aucs[1]) and aucs[0] > 0.9  # 1.0 and 0.5 before
+
+
+def test_tstr_checks_and_seeds(halves):
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.linear_model import LinearRegression, LogisticRegression
+
+    test, synth = _labelled(300, 0), _labelled(300, 1)
+    forest = RandomForestClassifier(n_estimators=5)  # unseeded: seeded by random_state
+    assert len({tstr_score(test, synth, "y", estimator=forest) for _ in range(3)}) == 1
+    numeric = {"y": lambda d: d["y"].eq("yes").astype(int)}
+    cases = [
+        ({"target": ["y"]}, "target must be one column label; got \\['y'\\]"),
+        ({"target": "y", "estimator": LinearRegression()}, "is a regressor; pass a classifier"),
+        ({"target": "y", "random_state": -1}, "tstr_score's random_state must be an int"),
+    ]
+    for kwargs, message in cases:
+        with pytest.raises(ValueError, match=message):
+            tstr_score(test, synth, **kwargs)
+    with pytest.raises(ValueError, match="is numeric, but the estimator .* is a classifier"):
+        tstr_score(test.assign(**numeric), synth.assign(**numeric), "y",
+                   estimator=LogisticRegression())  # fmt: skip
+    with pytest.raises(ValueError, match="no column besides the target 'y'"):
+        tstr_score(test[["y"]], synth[["y"]], "y")
+    a, b = halves
+    with pytest.raises(ValueError, match="evaluate's random_state must be an int"):
+        evaluate(a, b, random_state=np.random.default_rng(0))
+
+
+def test_continuous_columns_holding_text_are_refused():
+    # a verbatim copy with "k" as text: copy rate 0 (text against numbers) while the
+    # distances read the text as numbers (0); declared continuous, "is discrete" was said
+    rng = np.random.default_rng(0)
+    real = pd.DataFrame({"x": rng.normal(size=60), "k": rng.integers(0, 9, 60)})
+    with pytest.raises(ValueError, match="'k' is continuous, but holds text in synthetic"):
+        evaluate(real, real.astype({"k": str}))
+    text = real.astype({"k": str})
+    with pytest.raises(ValueError, match="'k' is continuous, but holds text in real"):
+        evaluate(text, real, discrete_columns=[])
+    assert exact_copy_rate(text, text, discrete_columns=["k"]) == 1.0
+
+
+def test_the_report_says_which_tstr_metric_and_names_a_numeric_target(halves, tmp_path):
+    a, b = halves
+    a, b = a.iloc[:600], b.iloc[:600]
+    numeric = evaluate(a, b, target="age", real_test=b.iloc[:200])
+    assert (
+        "max(R^2, 0) of a regressor ('age' is numeric"
+        in numeric.summary.loc["tstr_score", "meaning"]
+    )
+    numeric.to_html(tmp_path / "r.html")
+    assert "<h2>Target: age</h2>" in (tmp_path / "r.html").read_text()  # "Target" alone before
+    labels = evaluate(a, b, target="income", real_test=b.iloc[:200])
+    assert "ROC AUC of a classifier" in labels.summary.loc["tstr_score", "meaning"]

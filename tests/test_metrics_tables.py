@@ -187,7 +187,7 @@ def test_metrics_align_columns_by_name_and_name_the_table_at_fault():
         evaluate(real, real, real_test=real[["x"]])
     with pytest.raises(ValueError, match=r"synthetic repeats the column labels \['x'\]"):
         column_shapes(real, pd.concat([real, real[["x"]]], axis=1))
-    with pytest.raises(ValueError, match="Column 'x' is continuous, but holds values that are"):
+    with pytest.raises(ValueError, match="Column 'x' is continuous, but holds text in synthetic"):
         column_shapes(real, real.assign(x="?"))
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
+from ..utils._checks import check_seed
 from ._encoding import MetricEncoder
 from ._tables import align
+from ._utility import seeded_clone
 
 
 def detection_score(
@@ -67,6 +68,7 @@ def detection_score(
             "detection_score's estimator must be a classifier with predict_proba or "
             f"decision_function; got {estimator!r}."
         )
+    check_seed(random_state, "detection_score's random_state")
     real, synthetic, discrete = align(real, synthetic, discrete_columns)
     for name, table in (("real", real), ("synthetic", synthetic)):
         if len(table) < cv:
@@ -79,9 +81,8 @@ def detection_score(
     X = MetricEncoder(discrete, sparse_output="auto" if estimator is None else False)
     X = X.fit_transform(both)
     y = np.r_[np.zeros(len(real)), np.ones(len(synthetic))]
-    estimator = LogisticRegression(max_iter=1000) if estimator is None else clone(estimator)
-    if estimator.get_params(deep=False).get("random_state", 0) is None:
-        estimator.set_params(random_state=random_state)  # the same score on every call
+    estimator = LogisticRegression(max_iter=1000) if estimator is None else estimator
+    estimator = seeded_clone(estimator, random_state)
     folds = StratifiedKFold(n_splits=cv, shuffle=True, random_state=random_state)
     method = "predict_proba" if hasattr(estimator, "predict_proba") else "decision_function"
     scores = cross_val_predict(estimator, X, y, cv=folds, method=method)

@@ -11,6 +11,7 @@ import pandas as pd
 from scipy import sparse
 from sklearn.neighbors import NearestNeighbors
 
+from ..utils._checks import check_seed
 from ._encoding import MetricEncoder
 from ._tables import align, as_labels
 
@@ -130,13 +131,16 @@ def _row_codes(real: pd.DataFrame, synthetic: pd.DataFrame) -> np.ndarray:
     return np.unique(codes, axis=0, return_inverse=True)[1].reshape(-1)
 
 
-def exact_copy_rate(real, synthetic):
+def exact_copy_rate(real, synthetic, *, discrete_columns="auto"):
     """Share of synthetic rows that are exact copies of a real row.
 
     Parameters
     ----------
     real, synthetic : DataFrame or ndarray
         Tables with the same columns (``real``: the synthesizer's training rows).
+    discrete_columns : "auto" or list, default="auto"
+        Discrete columns (the tables are checked as the other metrics check
+        them: a continuous column holding text is refused).
 
     Returns
     -------
@@ -152,7 +156,7 @@ def exact_copy_rate(real, synthetic):
     >>> exact_copy_rate(real, pd.DataFrame({"x": [1, 2, 9, 9], "c": ["a", "a", "c", "c"]}))
     0.25
     """
-    real, synthetic, _ = align(real, synthetic)
+    real, synthetic, _ = align(real, synthetic, discrete_columns)
     rows = _row_codes(real, synthetic)
     return float(np.isin(rows[len(real) :], rows[: len(real)]).mean())
 
@@ -160,10 +164,12 @@ def exact_copy_rate(real, synthetic):
 def privacy_score(real_train, synthetic, real_holdout, *, discrete_columns="auto", random_state=0):
     """Whether synthetic rows are closer to the training rows than unseen real rows are.
 
-    Training and holdout rows are cut to the same number; for each synthetic
-    row, its closest record among both is found. A model that does not memorise
-    finds it in the training half about half of the time (ties count half); the score is
-    ``1 - 2 * max(share_in_training - 0.5, 0)``.
+    For each synthetic row, its closest record among the training and the
+    holdout rows is found (ties count half). A model that does not memorise
+    finds it among the training rows about as often as they make up the real
+    rows, ``p = n_train / (n_train + n_holdout)``; the score is
+    ``1 - max(share_in_training - p, 0) / (1 - p)`` (with halves of the same
+    size, ``1 - 2 * max(share - 0.5, 0)``).
 
     Parameters
     ----------
@@ -176,7 +182,9 @@ def privacy_score(real_train, synthetic, real_holdout, *, discrete_columns="auto
     discrete_columns : "auto" or list, default="auto"
         Discrete columns.
     random_state : int, default=0
-        Seeds which rows are kept when cutting to the same number.
+        Unused: every row is compared (the training and holdout rows were cut
+        to the same number before, which gave copies of the rows cut away a
+        good score). Kept so that calls passing it still work.
 
     Returns
     -------
@@ -201,17 +209,16 @@ def privacy_score(real_train, synthetic, real_holdout, *, discrete_columns="auto
     _, real_holdout, _ = align(
         real_train, real_holdout, discrete, names=("real_train", "real_holdout")
     )
-    rng = np.random.default_rng(random_state)
-    n = min(len(real_train), len(real_holdout))
-    train = real_train.iloc[np.sort(rng.choice(len(real_train), n, replace=False))]
-    holdout = real_holdout.iloc[np.sort(rng.choice(len(real_holdout), n, replace=False))]
-    encoder = MetricEncoder(discrete).fit(pd.concat([train, holdout], ignore_index=True))
+    check_seed(random_state, "privacy_score's random_state")
+    encoder = MetricEncoder(discrete).fit(pd.concat([real_train, real_holdout], ignore_index=True))
     query = encoder.transform(synthetic)
 
     def closest(rows):
-        index = NearestNeighbors(n_neighbors=1).fit(encoder.transform(rows))
-        return index.kneighbors(query)[0][:, 0]
+        points = encoder.transform(rows)
+        neighbours = NearestNeighbors(n_neighbors=1).fit(points)
+        return _exact_distances(points, query, neighbours.kneighbors(query, return_distance=False))
 
-    to_train, to_holdout = closest(train), closest(holdout)
+    to_train, to_holdout = closest(real_train)[:, 0], closest(real_holdout)[:, 0]
     share = float(np.mean(to_train < to_holdout) + 0.5 * np.mean(to_train == to_holdout))
-    return float(2.0 * (1.0 - max(share, 0.5)))
+    expected = len(real_train) / (len(real_train) + len(real_holdout))
+    return float(1.0 - max(share - expected, 0.0) / (1.0 - expected))

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
-from ..utils._checks import check_count
+from ..utils._checks import check_count, check_seed
 from ._detection import detection_score
 from ._fidelity import column_pair_trends, column_shapes
 from ._plots import correlations_figure, marginals_figure
@@ -196,7 +196,7 @@ def _target_rows(real, synthetic, target, discrete, real_test, seed):
                 name: {"mean": frame[target].mean(), "std": frame[target].std()}
                 for name, frame in (("real", real), ("synthetic", synthetic))
             }
-        )
+        ).rename_axis(target)  # the report's heading names the target
     try:
         tstr, note = _tstr(tables, target, discrete, seed)
     except ValueError as exc:  # the rest of the report stands; the reason is in it
@@ -210,7 +210,12 @@ def _tstr(tables: dict, target, discrete, seed) -> tuple[pd.Series, str]:
     """TSTR of ``tables`` (real, synthetic and maybe real_test) with its reference, and
     the note saying how it was computed. Rows without a target are left out (a model
     needs one on every row), and said so."""
-    note = "train on synthetic, test on real (reference: train on real)"
+    note = "train on synthetic, test on real (reference: train on real); " + (
+        "ROC AUC of a classifier"
+        if target in discrete
+        else f"max(R^2, 0) of a regressor ({target!r} is numeric: list it in "
+        "discrete_columns to score its classes)"
+    )
     dropped = {name: int(frame[target].isna().sum()) for name, frame in tables.items()}
     tables = {name: frame[frame[target].notna()] for name, frame in tables.items()}
     if any(dropped.values()):
@@ -289,6 +294,7 @@ def evaluate(
     ['column_pair_trends', 'column_shapes', 'detection_score']
     """
     check_count(max_privacy_rows, "max_privacy_rows")
+    check_seed(random_state, "evaluate's random_state")
     real, synthetic, discrete = align(real, synthetic, discrete_columns)
     if real_test is not None:
         real_test = align(real, real_test, discrete, names=("real", "real_test"))[1]
@@ -315,11 +321,9 @@ def evaluate(
     seed = random_state
     synth_rows = _subsample(synthetic, max_privacy_rows, seed)
     holdout = None if real_test is None else _subsample(real_test, max_privacy_rows, seed)
-    rows["exact_copy_rate"] = (
-        exact_copy_rate(real, synthetic),
-        np.nan if real_test is None else exact_copy_rate(real, real_test),
-        "",
-    )
+    copies = [exact_copy_rate(real, t, discrete_columns=discrete) for t in (synthetic, real_test)
+              if t is not None]  # fmt: skip
+    rows["exact_copy_rate"] = (copies[0], copies[1] if len(copies) > 1 else np.nan, "")
     # one neighbour index of the real rows serves both distance scores and the holdout
     queries = [synth_rows] if holdout is None else [synth_rows, holdout]
     synth_d, *rest = neighbour_distances(real, queries, discrete, 2)

@@ -137,7 +137,18 @@ def _kind(column: pd.Series) -> str | None:
 
 def _check_kinds(real: pd.DataFrame, synthetic: pd.DataFrame, discrete: list, names) -> None:
     """A ``ValueError`` naming the first discrete column whose values are of another
-    kind in each table: none of them would match, and the column would score 0."""
+    kind in each table: none of them would match, and the column would score 0; or the
+    first continuous column holding text (some metrics read ``"3"`` as 3, others not)."""
+    for c in real.columns:
+        if c in discrete:
+            continue
+        for name, table in zip(names, (real, synthetic), strict=True):
+            if _kind(table[c]) == "text":
+                raise ValueError(
+                    f"Column {c!r} is continuous, but holds text in {name} (dtype "
+                    f"{table[c].dtype}). Give it a numeric dtype, or list it in "
+                    "discrete_columns."
+                )
     for c in discrete:
         kinds = _kind(real[c]), _kind(synthetic[c])
         if None not in kinds and kinds[0] != kinds[1]:

@@ -4,20 +4,50 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.base import clone
+from sklearn.base import clone, is_classifier, is_regressor
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.metrics import check_scoring, roc_auc_score
 from sklearn.pipeline import make_pipeline
 from sklearn.utils.multiclass import type_of_target
 
+from ..utils._checks import check_seed
 from ._encoding import _DENSE_CELLS, MetricEncoder
 from ._tables import align
 
 
 def _split(frame: pd.DataFrame, target):
+    if not pd.api.types.is_hashable(target):
+        raise ValueError(f"target must be one column label; got {target!r}.")
     if target not in frame.columns:
         raise ValueError(f"target {target!r} is not a column of the tables.")
+    if frame.shape[1] < 2:
+        raise ValueError(
+            f"the tables have no column besides the target {target!r}: nothing to predict it from."
+        )
     return frame.drop(columns=target), frame[target]
+
+
+def seeded_clone(estimator, random_state: int):
+    """A clone of ``estimator``, seeded with ``random_state`` when its own
+    ``random_state`` is None: the same score on every call."""
+    estimator = clone(estimator)
+    if estimator.get_params(deep=False).get("random_state", 0) is None:
+        estimator.set_params(random_state=random_state)
+    return estimator
+
+
+def _check_estimator_kind(estimator, target, classification: bool) -> None:
+    """Refuse a regressor for a discrete target and a classifier for a numeric one."""
+    if classification and is_regressor(estimator):
+        raise ValueError(
+            f"target {target!r} is discrete (classes), but the estimator {estimator!r} is a "
+            "regressor; pass a classifier, or leave the target out of discrete_columns."
+        )
+    if not classification and is_classifier(estimator):
+        raise ValueError(
+            f"target {target!r} is numeric, but the estimator {estimator!r} is a "
+            "classifier; list the target in discrete_columns to score its classes."
+        )
 
 
 def _roc_auc(model, X_test, y_test: np.ndarray) -> float:
@@ -26,7 +56,8 @@ def _roc_auc(model, X_test, y_test: np.ndarray) -> float:
     test classes, else the mean one-vs-rest AUC over the test classes (scikit-learn's
     ``"roc_auc"`` and ``"roc_auc_ovr"`` when the model knows the same classes). A test
     class the model never saw (a synthetic table without it) counts 0.5, chance; classes
-    the test rows lack are left out."""
+    the test rows lack are left out. Of two test classes, the one the model knows is
+    scored when it never saw the other (the same AUC as the other's would be)."""
     present = np.unique(y_test)
     if len(present) < 2:
         label = present[0].item() if isinstance(present[0], np.generic) else present[0]
@@ -47,7 +78,8 @@ def _roc_auc(model, X_test, y_test: np.ndarray) -> float:
         return 0.5 if k is None else float(roc_auc_score(y_test == label, scores[:, k]))
 
     if len(present) == 2:
-        return one_vs_rest(present[1])
+        known = present[1] if present[1] in column else present[0]
+        return one_vs_rest(known)
     return float(np.mean([one_vs_rest(label) for label in present]))
 
 
@@ -78,7 +110,9 @@ def _check_target_present(y: pd.Series, table: str) -> None:
 def _class_labels(y_train: pd.Series, y_test: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Class labels as scikit-learn reads them: in one plain numpy dtype (ints, bools,
     strings) whatever pandas dtype held them, or, for labels it would not read as
-    classes (fractional numbers, ints mixed with strings), as codes shared by both."""
+    classes (fractional numbers, ints mixed with strings), as codes shared by both, in
+    the labels' sorted order (by their text where they do not sort), so that the
+    greater label is the positive class whatever the rows' order."""
     train, test = (
         pd.Series(y.to_numpy(dtype=object)).infer_objects().to_numpy() for y in (y_train, y_test)
     )
@@ -88,15 +122,22 @@ def _class_labels(y_train: pd.Series, y_test: pd.Series) -> tuple[np.ndarray, np
         kind = "unknown"
     if kind in ("binary", "multiclass"):
         return train, test
-    codes, _ = pd.factorize(pd.concat([y_train, y_test], ignore_index=True).astype(object))
+    both = pd.concat([y_train, y_test], ignore_index=True).astype(object)
+    labels = list(pd.unique(both))
+    try:
+        labels.sort()
+    except TypeError:  # ints and strings
+        labels.sort(key=str)
+    codes = pd.Index(labels, dtype=object).get_indexer(both)
     return codes[: len(train)], codes[len(train) :]
 
 
 def train_and_score(
-    train, test, target, discrete, estimator, scoring, names=("training", "test")
+    train, test, target, discrete, estimator, scoring, names=("training", "test"), seed=0
 ) -> float:
-    """Fit ``estimator`` (after the metric encoding) on ``train`` and score it on
-    ``test``; errors call the tables ``names``."""
+    """Fit ``estimator`` (after the metric encoding; seeded with ``seed`` when its
+    ``random_state`` is None) on ``train`` and score it on ``test``; errors call the
+    tables ``names``."""
     X_train, y_train = _split(train, target)
     X_test, y_test = _split(test, target)
     features = [c for c in discrete if c != target]
@@ -118,8 +159,10 @@ def train_and_score(
             if classification
             else HistGradientBoostingRegressor(random_state=0)
         )
+    _check_estimator_kind(estimator, target, classification)
     # the encoder is fitted once: the pipeline only applies it to the test rows
-    model = make_pipeline(encoder, clone(estimator).fit(encoder.transform(X_train), y_train))
+    fitted = seeded_clone(estimator, seed).fit(encoder.transform(X_train), y_train)
+    model = make_pipeline(encoder, fitted)
     if scoring is None and classification:
         return _roc_auc(model, X_test, y_test)
     if scoring is None:
@@ -136,6 +179,7 @@ def tstr_score(
     scoring=None,
     real_train=None,
     discrete_columns="auto",
+    random_state=0,
 ):
     """Train on synthetic, test on real: the utility of a synthetic table for a task.
 
@@ -165,7 +209,12 @@ def tstr_score(
     real_train : DataFrame or ndarray, default=None
         Real training rows; when given, the train-on-real score is returned too.
     discrete_columns : "auto" or list, default="auto"
-        Discrete columns.
+        Discrete columns; the target is a class label when it is one of them
+        (``"auto"``: non-numeric columns), else a number (an int-coded class
+        target such as 0/1 is scored as a regression unless listed).
+    random_state : int, default=0
+        Seeds ``estimator`` when its own ``random_state`` is None (the same
+        score on every call).
 
     Returns
     -------
@@ -183,16 +232,18 @@ def tstr_score(
     >>> bool(scores["synthetic"] == scores["real"]), bool(scores["real"] > 0.8)
     (True, True)
     """
+    seed = check_seed(random_state, "tstr_score's random_state")
     real_test, synthetic, discrete = align(
         real_test, synthetic, discrete_columns, names=("real_test", "synthetic")
     )
     score = train_and_score(
-        synthetic, real_test, target, discrete, estimator, scoring, ("synthetic", "real_test")
+        synthetic, real_test, target, discrete, estimator, scoring, ("synthetic", "real_test"), seed
     )
     if real_train is None:
         return score
     real_train = align(real_test, real_train, discrete, names=("real_test", "real_train"))[1]
+    names = ("real_train", "real_test")
     reference = train_and_score(
-        real_train, real_test, target, discrete, estimator, scoring, ("real_train", "real_test")
+        real_train, real_test, target, discrete, estimator, scoring, names, seed
     )
     return pd.Series({"synthetic": score, "real": reference}, name="tstr", dtype=np.float64)

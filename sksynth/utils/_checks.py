@@ -15,6 +15,14 @@ def check_count(value, name: str) -> int:
     return int(value)
 
 
+def check_seed(value, name: str) -> int:
+    """``value`` as an int seed of at least 0 (the metrics' ``random_state``), or a
+    ``ValueError`` naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, Integral) or value < 0:
+        raise ValueError(f"{name} must be an int >= 0; got {value!r}.")
+    return int(value)
+
+
 def refuse_bool_numbers(estimator) -> None:
     """Refuse a bool for a numeric parameter, naming it. scikit-learn's ``Interval``
     constraint takes one (``epochs=True`` trained one epoch); call after
