@@ -524,8 +524,8 @@ def test_evaluate_refuses_columns_of_another_kind_in_its_own_terms(tmp_path, cap
     real.assign(x="text").to_csv(tmp_path / "text.csv", index=False)
     assert main(["evaluate", str(tmp_path / "real.csv"), str(tmp_path / "text.csv")]) == 2
     err = capsys.readouterr().err
-    assert "Column 'x' is continuous, but holds values that are not numbers" in err
-    assert "List it in --discrete, or give" in err and "discrete_columns" not in err
+    assert "Column 'x' is continuous, but holds text in synthetic" in err
+    assert "or list it in --discrete" in err and "discrete_columns" not in err
 
 
 @pytest.fixture(scope="module")
