@@ -396,3 +396,37 @@ def test_the_report_says_which_tstr_metric_and_names_a_numeric_target(halves, tm
     assert "<h2>Target: age</h2>" in (tmp_path / "r.html").read_text()  # "Target" alone before
     labels = evaluate(a, b, target="income", real_test=b.iloc[:200])
     assert "ROC AUC of a classifier" in labels.summary.loc["tstr_score", "meaning"]
+
+
+def test_scorers_take_one_step_pipelines_and_fitted_searches(halves):
+    # a one-step pipeline raised AttributeError ('Pipeline' has no attribute
+    # 'transform'): NaN scores in a search; a fitted search was "no sample method"
+    from sklearn.model_selection import cross_val_score
+    from sklearn.pipeline import Pipeline
+
+    a, _ = halves
+    X = a[["age", "hours-per-week", "sex"]].iloc[:300]
+    pipe = Pipeline([("vae", FAST["vae"](random_state=0))]).fit(X)
+    assert quality_scorer(pipe, X) == pytest.approx(pipe.score(X))
+    inner = GridSearchCV(FAST["vae"](random_state=0), {"latent_dim": [2, 4]}, cv=2).fit(X)
+    assert quality_scorer(inner, X) == pytest.approx(inner.best_estimator_.score(X))
+    scores = cross_val_score(inner, X, cv=2, scoring=quality_scorer)
+    assert np.isfinite(scores).all()
+
+
+def test_scorers_call_the_target_y_and_keep_a_column_of_its_internal_name(halves):
+    # errors named the target '__target__', and a column of that name was replaced by y
+    a, _ = halves
+    X = a.drop(columns="income").iloc[:300].rename(columns={"sex": "__target__"})
+    y = a["income"].iloc[:300]
+    model = FAST["vae"](random_state=0).fit(X, y)
+    assert quality_scorer(model, X, y) == pytest.approx(model.score(X, y))
+    numbers = X.rename(columns={"__target__": "y"})
+    hours = a["hours-per-week"].iloc[:300].astype(float) + 0.5
+    continuous = FAST["vae"](random_state=0).fit(numbers.drop(columns="hours-per-week"), hours)
+    assert quality_scorer(continuous, numbers.drop(columns="hours-per-week"), hours) == (
+        pytest.approx(continuous.score(numbers.drop(columns="hours-per-week"), hours))
+    )
+    with pytest.raises(ValueError, match="Column 'y_' of real holds infinity"):
+        quality_scorer(continuous, numbers.drop(columns="hours-per-week"), hours.replace(
+            hours.iloc[0], np.inf))  # fmt: skip

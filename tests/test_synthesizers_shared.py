@@ -157,6 +157,30 @@ def test_callbacks_monitoring_a_validation_loss_are_named(make, mixed):
     make(epochs=2, callbacks=[EarlyStopping(monitor="train_loss")]).fit(mixed)
 
 
+def test_named_callbacks_take_parameters_as_skorch_nets_do(make, mixed):
+    # set_params(callbacks__clip__...) raised "'list' object has no attribute 'set_params'"
+    from sklearn.model_selection import GridSearchCV
+    from skorch.callbacks import GradientNormClipping
+
+    model = make(epochs=1, callbacks=[("clip", GradientNormClipping(1.0)), EpochTimer()])
+    copy = clone(model).set_params(callbacks__clip__gradient_clip_value=2.0)
+    assert copy.callbacks[0][1].gradient_clip_value == 2.0
+    assert model.callbacks[0][1].gradient_clip_value == 1.0  # the clone's own copy
+    grid = {"callbacks__clip__gradient_clip_value": [0.5, 2.0]}
+    search = GridSearchCV(model, grid, cv=2).fit(mixed)
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    for key, message in [
+        ("callbacks__nope__x", "no callback|named callbacks are \\['clip'\\]"),
+        ("callbacks__clip", "callbacks__<name>__<param>"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            model.set_params(**{key: 1})
+    with pytest.raises(ValueError, match="'clip' is a class; give an instance"):
+        make(callbacks=[("clip", GradientNormClipping)]).set_params(
+            callbacks__clip__gradient_clip_value=1.0
+        )
+
+
 def test_callbacks_that_are_no_callbacks_are_named(make, mixed):
     # skorch's AttributeError ('str' object has no attribute 'set_params') came after
     # the table was encoded, and a None was dropped without a word

@@ -111,3 +111,9 @@ def test_transform_score_samples_and_inverse_go_in_chunks(adult_small, monkeypat
     np.testing.assert_allclose(vae.score_samples(rows), whole[1], rtol=1e-12)
     pd.testing.assert_frame_equal(vae.inverse_transform(whole[0]), back)
     assert vae.inverse_transform(np.zeros((0, 4))).shape == (0, rows.shape[1])
+
+
+def test_inverse_transform_has_no_metadata_request():
+    # Z was advertised as metadata to route (set_inverse_transform_request(Z=...))
+    assert VAESynthesizer().get_metadata_routing().consumes("inverse_transform", ["Z"]) == set()
+    assert not hasattr(VAESynthesizer(), "set_inverse_transform_request")

@@ -5,7 +5,8 @@ them with the real rows ``X`` (and ``y``, joined as one more column, when the
 synthesizer was fitted with a target), so ``GridSearchCV`` can rank
 synthesizers by any of these scores. A ``Pipeline`` whose last step is a
 synthesizer is scored as its ``score`` does: ``X`` goes through the steps
-before it, and the synthesizer's rows are compared with what comes out.
+before it, and the synthesizer's rows are compared with what comes out; a
+fitted search (``GridSearchCV``) is scored by its ``best_estimator_``.
 """
 
 from __future__ import annotations
@@ -20,7 +21,17 @@ from ._utility import tstr_score
 
 #: Seed of the synthetic sample every scorer (and ``score``) draws.
 SCORER_SEED = 0
-_TARGET = "__target__"
+#: The frames' attribute naming the joined target column (``y``, unless X has one)
+_TARGET_ATTR = "sksynth_target"
+
+
+def _target_name(columns) -> str:
+    """A label for ``y`` joined to the real rows: ``y`` (as ``score``'s errors call it),
+    ``y_`` and so on where ``X`` has a column of that name."""
+    name = "y"
+    while name in columns:
+        name += "_"
+    return name
 
 
 def _tables(estimator, X, y):
@@ -30,10 +41,14 @@ def _tables(estimator, X, y):
     columns take the labels seen in ``fit``.
     """
     steps, last = [], estimator
-    while isinstance(last, Pipeline):  # pipelines in pipelines too
-        steps.append(last[:-1])
-        last = last._final_estimator
-    if steps and hasattr(last, "sample"):
+    while isinstance(last, Pipeline) or hasattr(last, "best_estimator_"):
+        if isinstance(last, Pipeline):  # pipelines in pipelines too
+            if len(last) > 1:  # a one-step pipeline transforms nothing
+                steps.append(last[:-1])
+            last = last._final_estimator
+        else:  # a fitted search: its best model, as its score does
+            last = last.best_estimator_
+    if hasattr(last, "sample"):
         for head in steps:
             X = head.transform(X)
         estimator = last
@@ -52,10 +67,12 @@ def _tables(estimator, X, y):
         if y is not None:
             # as score takes it: 1-D (a column vector is ravelled), one label per row
             y = estimator._check_target_like(y, len(real))
-            real = real.assign(**{_TARGET: np.asarray(y)})
-            synthetic = synthetic.assign(**{_TARGET: np.asarray(y_synth)})
+            target = _target_name(real.columns)
+            real, synthetic = real.copy(), synthetic.copy()
+            real[target], synthetic[target] = np.asarray(y), np.asarray(y_synth)
+            real.attrs[_TARGET_ATTR] = target
             if hasattr(estimator, "classes_"):
-                discrete.append(_TARGET)
+                discrete.append(target)
     else:
         synthetic, _ = as_frame(synthetic)
     synthetic.columns = real.columns
@@ -103,12 +120,12 @@ class SynthesizerScorer:
 
 
 def _tstr(real, synthetic, discrete):
-    if _TARGET not in real.columns:
+    if _TARGET_ATTR not in real.attrs:
         raise ValueError(
             "tstr_scorer needs a synthesizer fitted with y and y passed to the scorer "
             "(GridSearchCV(...).fit(X, y))."
         )
-    return tstr_score(real, synthetic, _TARGET, discrete_columns=discrete)
+    return tstr_score(real, synthetic, real.attrs[_TARGET_ATTR], discrete_columns=discrete)
 
 
 def _quality(real, synthetic, discrete):

@@ -30,6 +30,7 @@ from ..utils._checks import (
     check_count,
     check_layer_sizes,
     refuse_bool_numbers,
+    set_callback_params,
 )
 from ..utils._fitting import unfitted_on_error
 from ._conditional import Request, draw_block, label_codes, resolve_conditions
@@ -92,6 +93,27 @@ class BaseSynthesizer(BaseEstimator, ABC):
         "validation_interval": [Interval(Integral, 1, None, closed="left")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
     }
+
+    def set_params(self, **params):
+        """Set parameters, and ``callbacks__<name>__<param>`` on a named callback.
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters; ``callbacks__<name>__<param>`` sets ``<param>``
+            of the callback named ``<name>`` in ``callbacks`` (a ``(name,
+            callback)`` pair), as skorch's nets take it.
+
+        Returns
+        -------
+        self : object
+            The estimator.
+        """
+        nested = {key: params.pop(key) for key in list(params) if key.startswith("callbacks__")}
+        super().set_params(**params)
+        if nested:  # (set_params checks nothing else: a bad callbacks waits for fit)
+            set_callback_params(self, nested)
+        return self
 
     def _validate_params(self):
         super()._validate_params()

@@ -8,6 +8,7 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.utils import metadata_routing
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import PassthroughScoring
@@ -183,6 +184,10 @@ class VAESynthesizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseSynt
     """
 
     _layer_sizes = ("encoder_sizes", "decoder_sizes")
+
+    # inverse_transform's Z is the data, not metadata to route (scikit-learn reads
+    # every argument but X and y of such a method as a metadata request)
+    __metadata_request__inverse_transform = {"Z": metadata_routing.UNUSED}
 
     _parameter_constraints: dict = {
         **BaseSynthesizer._parameter_constraints,
@@ -363,6 +368,12 @@ class VAESynthesizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseSynt
         -------
         Z : ndarray of shape (n_samples, latent_dim), dtype float64
             Latent means.
+
+        Raises
+        ------
+        ValueError
+            For a category, or a missing value in a column, that the rows of
+            ``fit`` lacked (the error names the column and the values).
         """
         check_is_fitted(self)
         module = self._module64()

@@ -79,6 +79,27 @@ def check_callbacks(estimator) -> None:
             )
 
 
+def set_callback_params(estimator, params: dict) -> None:
+    """Set ``callbacks__<name>__<param>`` entries of ``params`` on the named callbacks
+    of ``estimator.callbacks`` (skorch's way), or a ``ValueError`` naming the key."""
+    entries = [e for e in estimator.callbacks or [] if _callback_of(e) is not e]
+    named = {entry[0]: entry[1] for entry in entries}
+    for key, value in params.items():
+        _, name, *rest = key.split("__", 2)
+        if not rest or name not in named:
+            raise ValueError(
+                f"Invalid parameter {key!r} for {type(estimator).__name__}: it names a "
+                f"callback {name!r} and its parameter (callbacks__<name>__<param>); the "
+                f"named callbacks are {sorted(named)}."
+            )
+        if isinstance(named[name], type):
+            raise ValueError(
+                f"Invalid parameter {key!r} for {type(estimator).__name__}: callback "
+                f"{name!r} is a class; give an instance to set its parameters."
+            )
+        named[name].set_params(**{rest[0]: value})
+
+
 def _monitor(entry, cls: type):
     """What a callbacks entry monitors (``EarlyStopping``'s and ``Checkpoint``'s
     ``monitor``; a class's default), or None."""
