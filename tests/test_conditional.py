@@ -195,6 +195,29 @@ def test_draw_block_stops_at_its_budget_with_a_count():
     assert sum(drawn) == 300 * CONDITION_BUDGET
 
 
+def test_drawn_labels_aim_candidates_at_the_label_and_the_error_says_y():
+    # with labels drawn here, candidates aimed at the conditions carried those rows'
+    # usual label only, and the rows that drew another label never got one
+    generate, drawn = _fake_generate(0.0)
+    aims = []
+
+    def recording(k, generator, wanted):
+        aims.append(wanted)
+        return generate(k, generator, wanted)
+
+    request = Request(fixed=((0, 1),), label_position=1, class_probs=np.array([0.5, 0.5]),
+                      starts=(0, 2), text="'c'='b'")  # fmt: skip
+    with pytest.raises(ValueError, match="or choose the labels with y="):
+        draw_block(recording, 10, torch.Generator().manual_seed(0), request, None,
+                   produced=0, total=10, budget_rows=10)  # fmt: skip
+    assert all(w.shape[1] == 1 and set(np.unique(w)) <= {2, 3} for w in aims)  # labels only
+    labels = np.zeros(10, dtype=np.int64)  # labels given: aimed at both
+    with pytest.raises(ValueError, match=r"relax the request\.$"):
+        draw_block(recording, 10, torch.Generator().manual_seed(0), request, labels,
+                   produced=0, total=10, budget_rows=10)  # fmt: skip
+    assert aims[-1].shape[1] == 2
+
+
 def test_a_small_request_has_the_budget_of_256_rows():
     # 5 rows under a 1-in-112 value had 1,000 candidates: it failed 7-14 % of the time
     request = Request(fixed=((0, 1),), starts=(0, 2), text="'c'='b'")

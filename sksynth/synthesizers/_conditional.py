@@ -216,11 +216,17 @@ def draw_block(
         pending = pending[~done[pending]]
         if pending.size and drawn >= budget:
             made = produced + m - pending.size
+            labels_hint = (
+                ", or choose the labels with y= (the GAN then aims its candidates at the "
+                "rarest requested value, not at the labels drawn for the rows)"
+                if redraw
+                else ""
+            )
             raise ValueError(
                 f"sample could produce only {made} of {total} rows with {request.text}: the "
                 f"model generated too few matching rows in {drawn} candidates (the budget of "
                 f"a block of {budget_rows} rows: {CONDITION_BUDGET} per row). Fit "
-                "longer, or relax the request."
+                f"longer, or relax the request{labels_hint}."
             )
     return out
 
