@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import io
 import lzma
 import os
 import warnings
@@ -12,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 from pandas.api import types as ptypes
 
-from .utils._files import output_target
+from .utils._files import descriptor, output_target
 
 PARQUET = (".parquet", ".pq")
 
@@ -90,7 +91,8 @@ def read_table(path, dates=None) -> pd.DataFrame:
 def _check_header(path) -> None:
     """Refuse a CSV header naming a column twice (pandas renames the second ``a.1``,
     which the synthetic table would then be written with)."""
-    names = [str(name) for name in pd.read_csv(path, nrows=1, header=None).iloc[0]]
+    header = pd.read_csv(path, nrows=1, header=None, dtype=str, keep_default_na=False)
+    names = [name for name in header.iloc[0] if name]  # empty ones: pandas's Unnamed: k
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:
         raise ValueError(f"the header names these columns more than once: {repeated}")
@@ -157,7 +159,8 @@ class TableWriter:
     """Writes chunks of one table to ``path``: Parquet or CSV (UTF-8, compressed by a
     ``.gz``, ``.bz2`` or ``.xz`` extension), by the extension of ``name`` (the output's
     name, when ``path`` is a temporary file beside it). ``in_place``: ``path`` is a
-    FIFO or a device (``/dev/stdout``), appended to, never truncated."""
+    FIFO or a device, appended to, never truncated; a descriptor's path
+    (``/dev/stdout``) is written through that descriptor, at its own offset."""
 
     def __init__(self, path, model=None, *, name=None, in_place: bool = False):
         name = Path(name if name is not None else path)
@@ -200,24 +203,32 @@ class TableWriter:
             pa = pyarrow_module()
             if self._sink is None:
                 self._schema = self._arrow_schema(chunk)
-                self._file = open(self.path, f"{self._mode}b")
+                self._file = self._open_binary()
                 self._sink = pa.parquet.ParquetWriter(self._file, self._schema)
             table = pa.Table.from_pandas(chunk, schema=self._schema, preserve_index=False)
             self._sink.write_table(table)
         else:
             if self._sink is None:
-                opener = self._compress or open
-                self._sink = opener(self.path, f"{self._mode}t", encoding="utf-8", newline="")
+                self._file = self._open_binary()
+                if self._compress is None:
+                    self._sink = io.TextIOWrapper(self._file, encoding="utf-8", newline="")
+                else:
+                    self._sink = self._compress(self._file, "wt", encoding="utf-8", newline="")
                 chunk.to_csv(self._sink, index=False)
             else:
                 chunk.to_csv(self._sink, header=False, index=False)
+
+    def _open_binary(self):
+        """The file, opened in binary mode (a descriptor's path: a copy of it)."""
+        number = descriptor(self.path)
+        return open(self.path if number is None else os.dup(number), f"{self._mode}b")
 
     def close(self) -> None:
         try:
             if self._sink is not None:
                 self._sink.close()
         finally:
-            if self._file is not None:
+            if self._file is not None and not self._file.closed:
                 self._file.close()
 
 

@@ -22,6 +22,7 @@ from ._table_files import (
     read_table,
 )
 from .exceptions import PersistenceError
+from .preprocessing._columns import free_label
 from .utils._files import output_target, replaced_on_success
 
 
@@ -168,16 +169,7 @@ def _label_column(model) -> str | None:
     """The name of the column that holds a model's label ``y`` in written tables."""
     if getattr(model, "_target", None) is None:
         return None
-    return _label_name([str(c) for c in model._container.columns], model._target["name"])
-
-
-def _label_name(columns: list, name) -> str:
-    """A label's column name: its own (``y`` when unnamed), ``_y`` added while ``X`` has
-    a column of that name."""
-    name = str(name or "y")
-    while name in columns:
-        name = f"{name}_y"
-    return name
+    return free_label([str(c) for c in model._container.columns], model._target["name"])
 
 
 def _output_table(chunk) -> pd.DataFrame:
@@ -188,7 +180,7 @@ def _output_table(chunk) -> pd.DataFrame:
     table = pd.DataFrame(X)
     table.columns = [str(label) for label in table.columns]
     if y is not None:
-        name = _label_name(list(table.columns), getattr(y, "name", None))
+        name = free_label(list(table.columns), getattr(y, "name", None))
         table[name] = pd.Series(y).array  # its dtype kept (a category, Int64)
     return table
 

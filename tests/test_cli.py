@@ -670,3 +670,35 @@ def test_help_says_defaults_and_the_version(capsys):
     assert (
         "(default: 100000)" in text and "number of rows" in text and "(default: None)" not in text
     )
+
+
+def test_descriptors_are_written_through_and_other_device_folder_files_replaced(
+    fitted_model, tmp_path
+):
+    # any existing file under /dev/ or /proc/ was appended to (/dev/shm included), and
+    # /dev/stdout was reopened at offset 0: `{ sksynth ...; echo; } > f` lost the header
+    args = ["sample", str(fitted_model), "-n", "3", "--seed", "0"]
+    out = tmp_path / "g.csv"
+    script = Path(sys.executable).with_name("sksynth")
+    command = f"{{ {script} {' '.join(args)} -o /dev/stdout 2>/dev/null; echo '#END'; }} > {out}"
+    subprocess.run(command, shell=True, check=True)
+    lines = out.read_text().splitlines()
+    assert lines[0].startswith("age,") and lines[-1] == "#END" and len(lines) == 5
+    if Path("/dev/shm").is_dir():
+        shm = Path("/dev/shm") / f"sksynth-test-{tmp_path.name}.csv"
+        try:
+            for _ in range(2):
+                assert main([*args, "-o", str(shm)]) == 0
+            assert len(pd.read_csv(shm)) == 3  # replaced, not appended to
+        finally:
+            shm.unlink(missing_ok=True)
+
+
+def test_header_cells_read_as_text_are_not_taken_for_duplicates(tmp_path):
+    # ",,x", "NA,n/a", "1.0,1.00" were refused as repeated columns
+    from sksynth._table_files import read_table
+
+    for header in (",,x", "NA,n/a,x", "1.0,1.00,x", "True,true,x"):
+        path = tmp_path / "h.csv"
+        path.write_text(f"{header}\n1,2,3.5\n2,3,4.5\n")
+        assert read_table(path).shape == (2, 3)

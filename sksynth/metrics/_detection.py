@@ -35,7 +35,7 @@ def detection_score(
         ``None`` uses ``LogisticRegression(max_iter=1000)``.
     cv : int, default=3
         Number of stratified folds.
-    random_state : int, default=0
+    random_state : int, RandomState or None, default=0
         Seeds the folds, and ``estimator`` when its own ``random_state`` is
         ``None``, so that the score is the same on every call.
 
@@ -68,7 +68,7 @@ def detection_score(
             "detection_score's estimator must be a classifier with predict_proba or "
             f"decision_function; got {estimator!r}."
         )
-    check_seed(random_state, "detection_score's random_state")
+    random_state = check_seed(random_state, "detection_score's random_state")
     real, synthetic, discrete = align(real, synthetic, discrete_columns)
     for name, table in (("real", real), ("synthetic", synthetic)):
         if len(table) < cv:

@@ -273,7 +273,7 @@ def evaluate(
         Discrete columns.
     max_privacy_rows : int, default=5000
         Rows (seeded subsample) the distance-based privacy scores look at.
-    random_state : int, default=0
+    random_state : int, RandomState or None, default=0
         Seeds the subsamples and splits.
 
     Returns
@@ -294,7 +294,7 @@ def evaluate(
     ['column_pair_trends', 'column_shapes', 'detection_score']
     """
     check_count(max_privacy_rows, "max_privacy_rows")
-    check_seed(random_state, "evaluate's random_state")
+    random_state = check_seed(random_state, "evaluate's random_state")
     real, synthetic, discrete = align(real, synthetic, discrete_columns)
     if real_test is not None:
         real_test = align(real, real_test, discrete, names=("real", "real_test"))[1]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.pipeline import Pipeline
 
-from ..preprocessing._columns import as_frame
+from ..preprocessing._columns import as_frame, free_label
 from ._detection import detection_score
 from ._fidelity import column_pair_trends, column_shapes, quality_score
 from ._utility import tstr_score
@@ -23,15 +23,6 @@ from ._utility import tstr_score
 SCORER_SEED = 0
 #: The frames' attribute naming the joined target column (``y``, unless X has one)
 _TARGET_ATTR = "sksynth_target"
-
-
-def _target_name(columns) -> str:
-    """A label for ``y`` joined to the real rows: ``y`` (as ``score``'s errors call it),
-    ``y_`` and so on where ``X`` has a column of that name."""
-    name = "y"
-    while name in columns:
-        name += "_"
-    return name
 
 
 def _tables(estimator, X, y):
@@ -67,7 +58,7 @@ def _tables(estimator, X, y):
         if y is not None:
             # as score takes it: 1-D (a column vector is ravelled), one label per row
             y = estimator._check_target_like(y, len(real))
-            target = _target_name(real.columns)
+            target = free_label(real.columns)  # y, as score's errors call it
             real, synthetic = real.copy(), synthetic.copy()
             real[target], synthetic[target] = np.asarray(y), np.asarray(y_synth)
             real.attrs[_TARGET_ATTR] = target

@@ -135,6 +135,15 @@ def _kind(column: pd.Series) -> str | None:
     return _KINDS.get(ptypes.infer_dtype(values, skipna=True))
 
 
+def _holds_text(column: pd.Series) -> bool:
+    """Whether ``column`` holds text: a text dtype, or any str among objects."""
+    if _kind(column) == "text":
+        return True
+    if column.dtype != object:
+        return False
+    return any(isinstance(value, str) for value in column.to_numpy())
+
+
 def _check_kinds(real: pd.DataFrame, synthetic: pd.DataFrame, discrete: list, names) -> None:
     """A ``ValueError`` naming the first discrete column whose values are of another
     kind in each table: none of them would match, and the column would score 0; or the
@@ -143,7 +152,7 @@ def _check_kinds(real: pd.DataFrame, synthetic: pd.DataFrame, discrete: list, na
         if c in discrete:
             continue
         for name, table in zip(names, (real, synthetic), strict=True):
-            if _kind(table[c]) == "text":
+            if _holds_text(table[c]):
                 raise ValueError(
                     f"Column {c!r} is continuous, but holds text in {name} (dtype "
                     f"{table[c].dtype}). Give it a numeric dtype, or list it in "

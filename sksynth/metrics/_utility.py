@@ -212,7 +212,7 @@ def tstr_score(
         Discrete columns; the target is a class label when it is one of them
         (``"auto"``: non-numeric columns), else a number (an int-coded class
         target such as 0/1 is scored as a regression unless listed).
-    random_state : int, default=0
+    random_state : int, RandomState or None, default=0
         Seeds ``estimator`` when its own ``random_state`` is None (the same
         score on every call).
 

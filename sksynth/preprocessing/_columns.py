@@ -391,3 +391,12 @@ def from_float(values: np.ndarray, info: NumericInfo, dtype: Any) -> pd.Series:
     if isinstance(dtype, pd.api.extensions.ExtensionDtype):
         return pd.Series(values).astype(dtype)
     return pd.Series(values.astype(dtype, copy=False))
+
+
+def free_label(columns, name=None) -> str:
+    """A label for a joined target column: its ``name`` as text (``y`` when unnamed),
+    ``_y`` added while ``columns`` hold it (the CLI's label column, the scorers' y)."""
+    label = str(name or "y")
+    while label in columns:
+        label = f"{label}_y"
+    return label

@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 from numbers import Integral
 
+import numpy as np
 from sklearn.utils._param_validation import Interval, InvalidParameterError
 
 
@@ -15,11 +16,17 @@ def check_count(value, name: str) -> int:
     return int(value)
 
 
-def check_seed(value, name: str) -> int:
-    """``value`` as an int seed of at least 0 (the metrics' ``random_state``), or a
-    ``ValueError`` naming ``name``."""
+def check_seed(value, name: str) -> int | None:
+    """A metric's ``random_state`` as an int seed (a RandomState draws one) or None,
+    or a ``ValueError`` naming ``name`` (a Generator failed deep in scikit-learn)."""
+    if value is None:
+        return None
+    if isinstance(value, np.random.RandomState):
+        return int(value.randint(2**31 - 1))
     if isinstance(value, bool) or not isinstance(value, Integral) or value < 0:
-        raise ValueError(f"{name} must be an int >= 0; got {value!r}.")
+        raise ValueError(
+            f"{name} must be an int >= 0, a RandomState instance or None; got {value!r}."
+        )
     return int(value)
 
 

@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-#: Folders whose entries stand for open descriptors (``/dev/stdout``, ``/dev/fd/3``):
-#: written as they are, whatever they point at (a pipe, or a file opened with ``>>``)
-_DESCRIPTORS = ("/dev/", "/proc/")
+#: Paths that stand for this process's open descriptors (``/dev/stdout``, ``/dev/fd/3``,
+#: ``/proc/self/fd/3``): written through the descriptor, whatever it points at
+_DESCRIPTOR = re.compile(r"/dev/(stdout|stderr|fd/(\d+))|/proc/(self|\d+)/fd/(\d+)")
+_STANDARD = {"stdout": 1, "stderr": 2}
+
+
+def descriptor(path) -> int | None:
+    """The open descriptor ``path`` stands for (``/dev/stdout``: 1), or None."""
+    match = _DESCRIPTOR.fullmatch(os.path.abspath(path))
+    if match is None or (match[3] not in (None, "self") and int(match[3]) != os.getpid()):
+        return None
+    number = match[2] or match[4]
+    return int(number) if number else _STANDARD[match[1]]
 
 
 def output_target(path) -> tuple[Path, bool]:
@@ -18,9 +29,8 @@ def output_target(path) -> tuple[Path, bool]:
     file written), and whether it is written in place: a descriptor's path such as
     ``/dev/stdout`` (kept as given: a pipe's link leads to no file), or an existing
     file that is no regular file (a FIFO, a device), which no file can replace."""
-    given = os.path.abspath(path)
-    if given.startswith(_DESCRIPTORS) and os.path.exists(given):
-        return Path(given), True
+    if descriptor(path) is not None:
+        return Path(os.path.abspath(path)), True
     target = Path(os.path.realpath(path))
     try:
         mode = target.stat().st_mode
