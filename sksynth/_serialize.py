@@ -111,6 +111,7 @@ def decode_dtype(item) -> Any:
         categories = pd.Index(
             [decode_value(v) for v in item["category"]],
             dtype=decode_dtype(item["categories_dtype"]),
+            tupleize_cols=False,  # tuple categories stay tuples, not a MultiIndex
         )
         return pd.CategoricalDtype(categories, ordered=item["ordered"])
     if item.get("na_nan"):
@@ -136,11 +137,23 @@ def _nan_string_dtype(storage: str):
     return np.dtype(object)
 
 
+def _column_dtype(label, dtype) -> Any:
+    """``encode_dtype(dtype)``, its error naming the column (categories of intervals,
+    periods or complex numbers, which a file does not hold)."""
+    try:
+        return encode_dtype(dtype)
+    except PersistenceError as exc:
+        raise PersistenceError(
+            f"column {label!r}: {exc}; convert the column to text (astype(str)) or "
+            "numbers and refit to save the model (pickle holds it as it is)."
+        ) from exc
+
+
 def encode_container(c: Container) -> dict:
     state = {
         "is_frame": c.is_frame,
         "columns": [encode_value(v) for v in c.columns],
-        "dtypes": [encode_dtype(d) for d in c.dtypes],
+        "dtypes": [_column_dtype(label, d) for label, d in zip(c.columns, c.dtypes, strict=True)],
         "array_dtype": None if c.array_dtype is None else str(np.dtype(c.array_dtype)),
     }
     if c.column_names is not None:  # written only when used (older readers ignore it)

@@ -683,3 +683,22 @@ def test_history_values_and_random_states_in_files(tmp_path):
         sksynth.save(model, tmp_path / "rs")
     assert not any("set after fit" in str(w.message) for w in caught)
     assert sksynth.load(tmp_path / "rs").random_state is None
+
+
+def test_tuple_categories_save_and_unsavable_categories_name_their_column(tmp_path):
+    # tuple categories came back as a MultiIndex ("isna is not defined for
+    # MultiIndex", blamed on parameters changed after fit); pd.cut's intervals failed
+    # naming no column
+    tuples = pd.Index([(1, 2), (3, 4)], tupleize_cols=False)
+    X = pd.DataFrame(
+        {"pair": pd.Categorical.from_codes([0, 1] * 10, categories=tuples), "z": np.arange(20.0)}
+    )
+    model = VAESynthesizer(epochs=1, random_state=0).fit(X)
+    sksynth.save(model, tmp_path / "t")
+    pd.testing.assert_frame_equal(
+        sksynth.load(tmp_path / "t").sample(4, random_state=0), model.sample(4, random_state=0)
+    )
+    binned = pd.DataFrame({"c": pd.cut(np.arange(20.0), 3), "z": np.arange(20.0)})
+    model = VAESynthesizer(epochs=1, random_state=0).fit(binned)
+    with pytest.raises(PersistenceError, match="^column 'c': cannot save a value of type Interval"):
+        sksynth.save(model, tmp_path / "i")

@@ -460,3 +460,18 @@ def test_an_interrupted_fit_leaves_the_model_unfitted(make, mixed):
         model.fit(mixed)
     with pytest.raises(NotFittedError):
         model.sample(3)
+
+
+def test_odd_targets_are_named(make):
+    X = pd.DataFrame({"z": np.arange(20.0)})
+    cases = [
+        (
+            np.array(["a", 1] * 10, dtype=object),
+            r"y mixes values of several types \(\['int', 'str'\]\)",
+        ),
+        (np.array([1, 2] * 10, dtype=object), "y holds integer values in an object array"),
+        (np.r_[np.arange(19.0) + 0.5, np.inf], r"y holds infinity \(rows \[19\]\)"),
+    ]
+    for y, message in cases:  # numpy's TypeError, "unknown", "Input contains infinity"
+        with pytest.raises(ValueError, match=message):
+            make(epochs=1).fit(X, y)

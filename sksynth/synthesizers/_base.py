@@ -60,6 +60,31 @@ def _seed_from(random_state) -> int:
     )
 
 
+def _target_kind(values) -> str:
+    """scikit-learn's ``type_of_target`` of ``y``'s values, with errors naming ``y``:
+    infinity, values of several kinds (an int and a str), numbers held as objects."""
+    array = np.asarray(values)
+    if array.dtype.kind == "f" and np.isinf(array).any():
+        rows = np.flatnonzero(np.isinf(array))[:5].tolist()
+        raise ValueError(f"y holds infinity (rows {rows}); y takes finite numbers or labels.")
+    if array.dtype == object:
+        inferred = pd.api.types.infer_dtype(array, skipna=True)
+        if inferred in ("mixed-integer", "mixed", "mixed-integer-float") and any(
+            isinstance(v, str) for v in array
+        ):
+            kinds = sorted({type(v).__name__ for v in array})
+            raise ValueError(
+                f"y mixes values of several types ({kinds}); convert it to one type first "
+                "(y.astype(str), say)."
+            )
+        if inferred in ("integer", "floating", "mixed-integer-float", "boolean"):
+            raise ValueError(
+                f"y holds {inferred} values in an object array; give it their dtype "
+                "(np.asarray(y, dtype=float), y.astype(int) or y.astype(bool)) first."
+            )
+    return type_of_target(values, input_name="y")
+
+
 def _block_seed(seed: int, block: int) -> int:
     # shifted as a Python int: numpy 1.x refuses ``uint64 >> int``
     return int(np.random.SeedSequence([seed, block]).generate_state(1, dtype=np.uint64)[0]) >> 1
@@ -311,7 +336,7 @@ class BaseSynthesizer(BaseEstimator, ABC):
                 f"y has missing values (rows {missing[:5].tolist()}); every row needs a "
                 "value of y: drop those rows or fill them."
             )
-        kind = type_of_target(values)
+        kind = _target_kind(values)
         if kind not in ("binary", "multiclass", "continuous"):
             raise ValueError(
                 f"Unknown label type: y is {kind!r}; expected class labels or numbers."
