@@ -74,13 +74,13 @@ def _target_kind(values) -> str:
         ):
             kinds = sorted({type(v).__name__ for v in array})
             raise ValueError(
-                f"y mixes values of several types ({kinds}); convert it to one type first "
-                "(y.astype(str), say)."
+                f"Unknown label type: y mixes values of several types ({kinds}); convert it "
+                "to one type first (y.astype(str), say)."
             )
         if inferred in ("integer", "floating", "mixed-integer-float", "boolean"):
             raise ValueError(
-                f"y holds {inferred} values in an object array; give it their dtype "
-                "(np.asarray(y, dtype=float), y.astype(int) or y.astype(bool)) first."
+                f"Unknown label type: y holds {inferred} values in an object array; give "
+                "it their dtype (np.asarray(y, dtype=float), y.astype(int) or y.astype(bool))."
             )
     return type_of_target(values, input_name="y")
 
