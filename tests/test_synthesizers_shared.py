@@ -476,3 +476,13 @@ def test_odd_targets_are_named(make):
         message = message if "infinity" in message else f"Unknown label type: {message}"
         with pytest.raises(ValueError, match=message):
             make(epochs=1).fit(X, y)
+
+
+def test_an_identifier_like_y_is_warned_about_as_y(make):
+    # the warning told to "drop identifier columns" about y, which no one can drop
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"sqft": rng.normal(100, 20, 200)})
+    price = (X["sqft"] * 1000).round(-2)  # whole hundreds: classes
+    with pytest.warns(UserWarning, match="y has .* read as class labels .* column of X") as seen:
+        make(epochs=1).fit(X, price)
+    assert not any("Drop identifier columns" in str(w.message) for w in seen)

@@ -400,3 +400,7 @@ def free_label(columns, name=None) -> str:
     while label in columns:
         label = f"{label}_y"
     return label
+
+
+#: The internal name of the column a synthesizer fits ``y`` in (warnings speak of ``y``)
+TARGET_COLUMN = "__sksynth_target__"

@@ -19,6 +19,7 @@ from sklearn.utils.validation import (
 from ..utils._checks import refuse_bool_numbers
 from ..utils._fitting import unfitted_on_error
 from ._columns import (
+    TARGET_COLUMN,
     as_frame,
     check_same_kind,
     check_supported,
@@ -327,7 +328,7 @@ class TableTransformer(TransformerMixin, BaseEstimator):
                 )
             if name in self.discrete_columns_:
                 encoder = DiscreteEncoder().fit(series, name)
-                warn_identifier(encoder, series, self._label(name))
+                warn_identifier(encoder, series, self._label(name), name == TARGET_COLUMN)
             else:
                 values, self._numeric_info[name] = to_float(series)
                 if np.isinf(values).any():

@@ -54,13 +54,25 @@ def warn_numbers_as_categories(frame: pd.DataFrame, discrete: list) -> None:
             )
 
 
-def warn_identifier(encoder: DiscreteEncoder, series: pd.Series, name) -> None:
+def warn_identifier(
+    encoder: DiscreteEncoder, series: pd.Series, name, target: bool = False
+) -> None:
     """Warn about a discrete column of mostly distinct values (an identifier): its
-    one-hot block is as wide as the table, and every synthetic value copies a real one."""
+    one-hot block is as wide as the table, and every synthetic value copies a real one.
+    ``target``: the column is a synthesizer's ``y`` (read as class labels)."""
     distinct, present = len(encoder.categories_), int(series.notna().sum())
     if distinct <= _MANY_NUMBERS or distinct <= present / 2:
         return
     if series.dtype == object and _holds_numbers(series):  # warned about already
+        return
+    if target:  # no column the user can drop: y of whole numbers, read as classes
+        warnings.warn(
+            f"y has {distinct} distinct values in {present} rows, read as class labels "
+            "(scikit-learn's rule: whole numbers and text are classes), so every synthetic "
+            "label copies a real one. To model it as a number, fit it as a column of X.",
+            UserWarning,
+            stacklevel=user_stacklevel(),
+        )
         return
     warnings.warn(
         f"Column {name!r} is discrete with {distinct} distinct values in {present} rows, "

@@ -21,7 +21,7 @@ from ..metrics._scorers import SCORER_SEED as SCORE_SEED
 from ..nn._denormals import flush_denormals
 from ..nn._net import make_generator
 from ..preprocessing import TableTransformer
-from ..preprocessing._columns import as_frame
+from ..preprocessing._columns import TARGET_COLUMN, as_frame
 from ..preprocessing._transformer import resolve_discrete_columns, validate_table
 from ..utils._blocks import stacked, stacked_chunks
 from ..utils._checks import (
@@ -37,7 +37,7 @@ from ._conditional import Request, draw_block, label_codes, resolve_conditions
 from ._device import resolve_device
 from ._early_stopping import CHECK_SEED, QualityEarlyStopping, split_validation
 
-TARGET = "__sksynth_target__"
+TARGET = TARGET_COLUMN  # the internal name of y's column
 #: Rows drawn per seeded block: sampling is a function of (seed, block), so
 #: ``sample_chunks`` concatenates exactly to ``sample`` for any chunk size.
 BLOCK_ROWS = 8192
