@@ -391,20 +391,37 @@ _COLUMNS_NOTE = (
 )
 
 
+def _command(sub, name: str, summary: str, description: str, *, columns: bool = False):
+    """A subcommand's parser, its options' defaults in its help; ``columns``: with the
+    ``--discrete`` and ``--dates`` options (and the note on where their lists end)."""
+    parser = sub.add_parser(
+        name,
+        help=summary,
+        description=description,
+        epilog=_COLUMNS_NOTE if columns else None,
+        formatter_class=_HelpFormatter,
+    )
+    if columns:
+        parser.add_argument("--discrete", nargs="*", metavar="COL", help="extra discrete columns")
+        parser.add_argument(
+            "--dates", nargs="*", metavar="COL", help="columns to parse as datetimes"
+        )
+    return parser
+
+
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
 
     parser = argparse.ArgumentParser(prog="sksynth", description="Synthetic tabular data.")
     parser.add_argument("--version", action="version", version=f"sksynth {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    formatter = _HelpFormatter
 
-    fit = sub.add_parser(
+    fit = _command(
+        sub,
         "fit",
-        help="fit a synthesizer on a CSV or Parquet file and save it",
-        description="Fit a synthesizer on a table and save it to a model file.",
-        epilog=_COLUMNS_NOTE,
-        formatter_class=formatter,
+        "fit a synthesizer on a CSV or Parquet file and save it",
+        "Fit a synthesizer on a table and save it to a model file.",
+        columns=True,
     )
     fit.add_argument("data", help="the table: a CSV file, or Parquet (.parquet, .pq)")
     fit.add_argument("--model", choices=["gan", "vae"], default="vae", help="the synthesizer")
@@ -413,8 +430,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="a label column; modelled as a discrete column like the others (in Python, "
         "fit(X, y) also lets sample fix its labels)",
     )
-    fit.add_argument("--discrete", nargs="*", metavar="COL", help="extra discrete columns")
-    fit.add_argument("--dates", nargs="*", metavar="COL", help="columns to parse as datetimes")
     fit.add_argument(
         "--epochs", type=_at_least(1), help="training epochs (default: the model's own)"
     )
@@ -435,11 +450,11 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("-o", "--output", required=True, help="the model file to write")
     fit.set_defaults(func=cmd_fit)
 
-    sample = sub.add_parser(
+    sample = _command(
+        sub,
         "sample",
-        help="sample rows from a saved model into a CSV or Parquet file",
-        description="Draw rows from a saved model into a table file, in chunks.",
-        formatter_class=formatter,
+        "sample rows from a saved model into a CSV or Parquet file",
+        "Draw rows from a saved model into a table file, in chunks.",
     )
     sample.add_argument("model", help="a model file written by sksynth fit (or sksynth.save)")
     sample.add_argument("-n", type=_at_least(1), required=True, help="number of rows")
@@ -465,27 +480,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sample.set_defaults(func=cmd_sample)
 
-    evaluate = sub.add_parser(
+    evaluate = _command(
+        sub,
         "evaluate",
-        help="score a synthetic table against a real one",
-        description="Score a synthetic table against the real one it imitates.",
-        epilog=_COLUMNS_NOTE,
-        formatter_class=formatter,
+        "score a synthetic table against a real one",
+        "Score a synthetic table against the real one it imitates.",
+        columns=True,
     )
     evaluate.add_argument("real", help="the real table (the rows the synthesizer was fitted on)")
     evaluate.add_argument("synthetic", help="the synthetic table")
     evaluate.add_argument("--target", help="a label column: utility (TSTR) is computed for it")
-    evaluate.add_argument("--discrete", nargs="*", metavar="COL", help="extra discrete columns")
-    evaluate.add_argument("--dates", nargs="*", metavar="COL", help="columns to parse as datetimes")
     evaluate.add_argument("--real-test", help="real rows the synthesizer never saw")
     evaluate.add_argument("--report", help="write an HTML report to this path")
     evaluate.set_defaults(func=cmd_evaluate)
 
-    demo = sub.add_parser(
+    demo = _command(
+        sub,
         "demo",
-        help="fit both synthesizers on the bundled Adult data",
-        description="Fit both synthesizers on the bundled Adult table, score and plot them.",
-        formatter_class=formatter,
+        "fit both synthesizers on the bundled Adult data",
+        "Fit both synthesizers on the bundled Adult table, score and plot them.",
     )
     demo.add_argument("--output-dir", default="demo_output", help="where files are written")
     demo.add_argument("--vae-epochs", type=_at_least(1), default=30, help="the VAE's epochs")

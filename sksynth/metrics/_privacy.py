@@ -26,12 +26,13 @@ def neighbour_distances(real, queries, discrete_columns, k):
     encoder = MetricEncoder(discrete).fit(real)
     points = encoder.transform(real)
     index = NearestNeighbors(n_neighbors=min(k, len(real))).fit(points)
-    out = []
-    for _, query, _ in aligned:
-        encoded = encoder.transform(query)
-        neighbours = index.kneighbors(encoded, return_distance=False)
-        out.append(_exact_distances(points, encoded, neighbours))
-    return out
+    return [_closest(index, points, encoder.transform(query)) for _, query, _ in aligned]
+
+
+def _closest(index: NearestNeighbors, points, queries) -> np.ndarray:
+    """Exact distances from each query row to its closest ``points`` (``index`` fitted
+    on them), ascending per row."""
+    return _exact_distances(points, queries, index.kneighbors(queries, return_distance=False))
 
 
 def _exact_distances(points, queries, neighbours: np.ndarray) -> np.ndarray:
@@ -219,8 +220,7 @@ def privacy_score(real_train, synthetic, real_holdout, *, discrete_columns="auto
 
     def closest(rows):
         points = encoder.transform(rows)
-        neighbours = NearestNeighbors(n_neighbors=1).fit(points)
-        return _exact_distances(points, query, neighbours.kneighbors(query, return_distance=False))
+        return _closest(NearestNeighbors(n_neighbors=1).fit(points), points, query)
 
     to_train, to_holdout = closest(real_train)[:, 0], closest(real_holdout)[:, 0]
     expected = len(real_train) / (len(real_train) + len(real_holdout))
