@@ -15,6 +15,7 @@ import numpy as np
 from sklearn.pipeline import Pipeline
 
 from ..preprocessing._columns import as_frame, free_label
+from ..preprocessing._target import target_values
 from ._detection import detection_score
 from ._fidelity import column_pair_trends, column_shapes, quality_score
 from ._utility import tstr_score
@@ -57,7 +58,7 @@ def _tables(estimator, X, y):
         synthetic, _ = as_frame(synthetic)
         if y is not None:
             # as score takes it: 1-D (a column vector is ravelled), one label per row
-            y = estimator._check_target_like(y, len(real))
+            y = target_values(y, len(real))
             target = free_label(real.columns)  # y, as score's errors call it
             real, synthetic = real.copy(), synthetic.copy()
             real[target], synthetic[target] = np.asarray(y), np.asarray(y_synth)

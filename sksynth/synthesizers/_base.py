@@ -12,7 +12,6 @@ import pandas as pd
 import torch
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import ProgressBar
 
@@ -22,6 +21,7 @@ from ..nn._denormals import flush_denormals
 from ..nn._net import make_generator
 from ..preprocessing import TableTransformer
 from ..preprocessing._columns import TARGET_COLUMN, as_frame
+from ..preprocessing._target import check_target, restore_target, target_values
 from ..preprocessing._transformer import resolve_discrete_columns, validate_table
 from ..utils._blocks import stacked, stacked_chunks
 from ..utils._checks import (
@@ -58,31 +58,6 @@ def _seed_from(random_state) -> int:
     raise ValueError(
         f"random_state must be None, an int >= 0 or a RandomState; got {random_state!r}."
     )
-
-
-def _target_kind(values) -> str:
-    """scikit-learn's ``type_of_target`` of ``y``'s values, with errors naming ``y``:
-    infinity, values of several kinds (an int and a str), numbers held as objects."""
-    array = np.asarray(values)
-    if array.dtype.kind == "f" and np.isinf(array).any():
-        rows = np.flatnonzero(np.isinf(array))[:5].tolist()
-        raise ValueError(f"y holds infinity (rows {rows}); y takes finite numbers or labels.")
-    if array.dtype == object:
-        inferred = pd.api.types.infer_dtype(array, skipna=True)
-        if inferred in ("mixed-integer", "mixed", "mixed-integer-float") and any(
-            isinstance(v, str) for v in array
-        ):
-            kinds = sorted({type(v).__name__ for v in array})
-            raise ValueError(
-                f"Unknown label type: y mixes values of several types ({kinds}); convert it "
-                "to one type first (y.astype(str), say)."
-            )
-        if inferred in ("integer", "floating", "mixed-integer-float", "boolean"):
-            raise ValueError(
-                f"Unknown label type: y holds {inferred} values in an object array; give "
-                "it their dtype (np.asarray(y, dtype=float), y.astype(int) or y.astype(bool))."
-            )
-    return type_of_target(values, input_name="y")
 
 
 def _block_seed(seed: int, block: int) -> int:
@@ -222,8 +197,9 @@ class BaseSynthesizer(BaseEstimator, ABC):
         self._target = None
         if y is not None:
             frame = frame.copy()
-            frame[TARGET], is_class = self._check_target(y, len(frame))
-            if is_class:
+            frame[TARGET], classes, self._target = check_target(y, len(frame))
+            if classes is not None:
+                self.classes_ = classes
                 discrete.append(TARGET)
         seed = _seed_from(self.random_state)
         rng = np.random.default_rng(seed)
@@ -326,38 +302,6 @@ class BaseSynthesizer(BaseEstimator, ABC):
 
     def _internal_names(self, labels) -> list[str]:
         return [f"x{self._container.columns.index(label)}" for label in labels]
-
-    def _check_target(self, y, n_rows):
-        name = y.name if isinstance(y, pd.Series) else None
-        values = self._check_target_like(y, n_rows)
-        missing = np.flatnonzero(pd.isna(values))
-        if missing.size:
-            raise ValueError(
-                f"y has missing values (rows {missing[:5].tolist()}); every row needs a "
-                "value of y: drop those rows or fill them."
-            )
-        kind = _target_kind(values)
-        if kind not in ("binary", "multiclass", "continuous"):
-            raise ValueError(
-                f"Unknown label type: y is {kind!r}; expected class labels or numbers."
-            )
-        is_class = kind != "continuous"
-        if is_class:
-            self.classes_ = np.unique(np.asarray(values))
-        self._target = {"series": isinstance(y, pd.Series), "name": name, "dtype": values.dtype}
-        return pd.Series(values), is_class
-
-    @staticmethod
-    def _check_target_like(y, n_rows):
-        """``y``'s values, 1-D (a column vector of shape (n_rows, 1) is ravelled)."""
-        values = y.reset_index(drop=True) if isinstance(y, pd.Series) else np.asarray(y)
-        if values.ndim == 2 and values.shape[1] == 1:
-            values = np.ravel(values)
-        if values.ndim != 1:
-            raise ValueError(f"y must be 1-D; got an array of shape {np.shape(y)}.")
-        if len(values) != n_rows:
-            raise ValueError(f"y has {len(values)} labels but X has {n_rows} rows.")
-        return values
 
     # ---- sampling --------------------------------------------------------------------
     def sample(self, n_samples=1, *, y=None, conditions=None, random_state=None):
@@ -528,13 +472,7 @@ class BaseSynthesizer(BaseEstimator, ABC):
         """The user's table (and ``y`` when fitted with one) from a decoded internal table."""
         if self._target is None:
             return self._container.restore(table)
-        y = table.pop(TARGET)
-        if y.dtype != self._target["dtype"]:
-            y = y.astype(self._target["dtype"])
-        if self._target["series"]:
-            y = y.rename(self._target["name"])
-        else:  # pandas holds fixed-width strings as objects: numpy gives them back
-            y = y.to_numpy(dtype=self._target["dtype"] if y.dtype.kind == "O" else None)
+        y = restore_target(table.pop(TARGET), self._target)
         return self._container.restore(table), y
 
     # ---- scoring ---------------------------------------------------------------------
@@ -566,7 +504,7 @@ class BaseSynthesizer(BaseEstimator, ABC):
         synthetic = as_frame(synthetic)[0]
         synthetic.columns = real.columns
         if self._target is not None and y is not None:
-            real[TARGET] = np.asarray(self._check_target_like(y, len(real)))
+            real[TARGET] = np.asarray(target_values(y, len(real)))
             synthetic[TARGET] = np.asarray(y_synth)
             if hasattr(self, "classes_"):
                 discrete.append(TARGET)
