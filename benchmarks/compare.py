@@ -220,8 +220,9 @@ def render():
         "in the same run.",
         "",
     ]
-    for path in saved:
-        run = json.loads(path.read_text())
+    runs = {path: json.loads(path.read_text()) for path in saved}
+    newest = max((run["date"] for run in runs.values()), default=None)
+    for path, run in runs.items():
         rows = run["results"]
         by_model = {r["model"]: r for r in rows}
         lines += [
@@ -230,6 +231,15 @@ def render():
             f"Command: `{run['command']}`  ",
             f"Machine: {run['versions']}; run on {run['date']}.",
             "",
+        ]
+        if run["date"] < newest:
+            lines += [
+                f"This run is older than the newest on this page ({newest}): sksynth may have "
+                "changed since, so set its figures beside the other sections' with care "
+                "(its ratios to the peer, measured in one run, stay comparable).",
+                "",
+            ]
+        lines += [
             "| model | prep s | s/epoch | fit s | sample rows/s | peak RSS MB | quality | "
             "SDM quality | shapes / pairs | SDM shapes / pairs | detection | SDM detection | "
             "TSTR acc / macro-F1 / AUC | positive share |",

@@ -195,10 +195,11 @@ def save(model, path) -> None:
     ----------
     model : GANSynthesizer or VAESynthesizer
         A fitted synthesizer. Callbacks are not saved (a warning says so).
+        Parameters set with ``set_params`` since the fit, which the fitted
+        model does not use, are not saved (a warning names them): the file
+        holds those it was fitted with.
     path : str, path-like or binary file object
-        Destination file. Parameters set with ``set_params`` since the fit,
-        which the fitted model does not use, are not saved (a warning names
-        them): the file holds those it was fitted with.
+        Destination file.
 
     Raises
     ------

@@ -208,11 +208,12 @@ class TableTransformer(TransformerMixin, BaseEstimator):
         value has no such mode: ``transform`` refuses other values. ``0`` leaves such columns to
         ``atom_threshold``. Both synthesizers use 0. With 25 the VAE's
         detection score rose (100 epochs, medians of five seeds, against
-        held-out rows: 0.882 to 0.922 on Adult, 0.924 to 0.972 on credit
+        held-out rows: 0.859 to 0.926 on Adult, 0.928 to 0.973 on credit
         default, ``docs/benchmarks_exact_values.md``), but at 300 epochs its
         train-on-synthetic scores fell (macro-F1 0.763 to 0.754 on Adult,
-        0.646 to 0.624 on credit default), and the GAN's detection fell (50
-        epochs: 0.727 to 0.657 on Adult, 0.694 to 0.641 on credit default).
+        0.646 to 0.624 on credit default), and the GAN gained nothing (50
+        epochs: detection 0.732 to 0.711 on Adult, 0.622 to 0.648 on credit
+        default, within the seeds' ranges).
     weight_threshold : float, default=0.005
         Mixture modes lighter than this are dropped.
     max_fit_samples : int, default=5_000

@@ -76,7 +76,7 @@ class BaseSynthesizer(BaseEstimator, ABC):
     #: the encoder's ``max_exact_values`` (see ``TableTransformer``). 0 for both models:
     #: with 25 the VAE's detection rose (Adult 0.85 -> 0.95 at 300 epochs) but its
     #: train-on-synthetic scores fell (macro-F1 pairs won against TVAE 0.88 -> 0.36 on
-    #: Adult, 0.40 -> 0.16 on credit default), and the GAN lost on detection
+    #: Adult, 0.40 -> 0.16 on credit default), and the GAN gained nothing
     #: (docs/user_guide/encoding.rst, docs/benchmarks_exact_values.md)
     _max_exact_values: int = 0
 
@@ -164,8 +164,8 @@ class BaseSynthesizer(BaseEstimator, ABC):
         Parameters
         ----------
         X : DataFrame or array-like of shape (n_samples, n_features)
-            The table: float, int, nullable int, bool, category, string/object
-            and datetime columns, missing values allowed.
+            The table: float, int, nullable int, bool, category, string/object,
+            datetime and duration columns, missing values allowed.
         y : array-like of shape (n_samples,), default=None
             Optional target, modelled jointly with ``X``; ``sample`` then
             returns ``(X, y)``. Class labels (binary or multiclass, as
@@ -183,6 +183,9 @@ class BaseSynthesizer(BaseEstimator, ABC):
             For a table, ``y`` or parameters it cannot fit on. A failed
             ``fit`` leaves the estimator unfitted, never holding parts of an
             earlier fit beside parts of this one.
+        ~sksynth.exceptions.TrainingDivergedError
+            When a training loss becomes NaN or infinite (a learning rate
+            too high, say); training stops at that batch.
         """
         X = validate_table(self, X, reset=True)
         # what the networks are built from: sksynth.save writes these, not later set_params

@@ -43,8 +43,8 @@ class GANSynthesizer(BaseSynthesizer):
         (20 epochs, two seeds, ``benchmarks/bench_components.py``) it scored
         a higher quality (0.891 vs 0.880) and ran 20 % faster per epoch (no
         double backward for the penalty). The synthetic >50K share moves from
-        run to run at 20 epochs (real 0.241; bce 0.237 vs 0.311 in the latest
-        run, 0.326 vs 0.217 in the one before). See
+        run to run at 20 epochs (real 0.241; bce 0.243 vs 0.329 in the run on
+        that page, 0.326 vs 0.217 in an earlier one). See
         ``docs/benchmarks_components.md``.
     noise_dim : int, default=128
         Size of the generator's noise vector.

@@ -103,8 +103,8 @@ class VAESynthesizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseSynt
         0.983 and detection 0.842 to 1.000 on Adult, 0.968 to 0.978 and
         0.942 to 0.965 on credit default, and train-on-synthetic macro-F1
         0.761 to 0.784 and 0.643 to 0.683. Training costs one more matrix
-        product per batch (an epoch 7-12 % longer); sampling runs one step
-        per span, about 1.3-1.4x slower (``docs/benchmarks_autoregressive.md``).
+        product per batch (an epoch 13-15 % longer); sampling runs one step
+        per span, about 1.3-1.5x slower (``docs/benchmarks_autoregressive.md``).
     label_weight : float, default=5.0
         When fitted with class labels ``y``: weight of the label's
         reconstruction term (1.0 is the plain ELBO). The encoder never sees
