@@ -393,6 +393,10 @@ def test_sampled_labels_keep_a_numpy_string_dtype(make):
     y = rng.choice(["abc", "de"], 100)  # <U3 (object before)
     _, labels = make(epochs=1, batch_size=20, random_state=0).fit(X, y).sample(5)
     assert labels.dtype == y.dtype and set(labels) <= {"abc", "de"}
+    # float16 class labels ("float16 indexes are not supported" before)
+    y = rng.choice([0.0, 1.5], 100).astype(np.float16)
+    _, labels = make(epochs=1, batch_size=20, random_state=0).fit(X, y).sample(5)
+    assert labels.dtype == np.float16 and set(labels) <= {0.0, 1.5}
 
 
 def test_score_names_the_users_column_holding_infinity(make):

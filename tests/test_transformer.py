@@ -479,6 +479,40 @@ def test_missing_column_label_is_refused():
     X = pd.DataFrame({1.5: np.arange(20.0), np.nan: ["x", "y"] * 10})
     with pytest.raises(ValueError, match=r"missing \(NaN\) column label at position \[1\]"):
         TableTransformer().fit(X)
+    # pd.NA as a label fitted, then failed in transform ("boolean value of NA is ambiguous")
+    X = pd.DataFrame(np.arange(8).reshape(4, 2), columns=pd.Index([1, pd.NA], dtype=object))
+    with pytest.raises(ValueError, match=r"missing \(NaN\) column label at position \[1\]"):
+        TableTransformer().fit(X)
+
+
+def test_float16_discrete_column_round_trips():
+    # pandas has no float16 Index: "float16 indexes are not supported", no column named
+    X = pd.DataFrame({"h": np.array([0.5, 1.5, 0.1, np.nan] * 10, dtype=np.float16)})
+    tt = TableTransformer(discrete_columns=["h"]).fit(X)
+    pd.testing.assert_frame_equal(tt.inverse_transform(tt.transform(X)), X)
+
+
+def test_tables_that_are_not_read_column_by_column_are_refused():
+    records = np.array(
+        [(1, 2.5, b"x"), (2, 3.5, b"y")] * 3, dtype=[("a", "i4"), ("b", "f8"), ("c", "S1")]
+    )
+    # pandas 3 kept a column of records, which came back as its first record in every row
+    for X in (records, records.reshape(-1, 1)):
+        with pytest.raises(ValueError, match="X is a structured numpy array"):
+            TableTransformer().fit(X)
+    with pytest.raises(ValueError, match="Column 'r' has unsupported dtype"):
+        TableTransformer().fit(pd.DataFrame({"r": records}))
+    if hasattr(np.dtypes, "StringDType"):  # numpy 2
+        strings = np.array(["a", "b"] * 5, dtype=np.dtypes.StringDType()).reshape(-1, 1)
+        with pytest.raises(ValueError, match=r"pass X.astype\(object\)"):
+            TableTransformer().fit(strings)
+
+
+def test_nested_arrow_columns_are_refused():
+    pa = pytest.importorskip("pyarrow")
+    X = pd.DataFrame({"l": pd.array([[1], [2, 3]] * 5, dtype=pd.ArrowDtype(pa.list_(pa.int64())))})
+    with pytest.raises(ValueError, match="Column 'l' has nested dtype"):
+        TableTransformer().fit(X)
 
 
 def test_transform_errors(mixed):

@@ -130,8 +130,15 @@ def check_supported(series: pd.Series, name: Any) -> None:
     dtype = series.dtype
     if ptypes.is_complex_dtype(dtype):
         raise ValueError(f"Column {name!r} has complex dtype {dtype}, which is not supported.")
-    if isinstance(dtype, pd.PeriodDtype | pd.IntervalDtype | pd.SparseDtype):
+    if isinstance(dtype, pd.PeriodDtype | pd.IntervalDtype | pd.SparseDtype) or (
+        isinstance(dtype, np.dtype) and dtype.kind == "V"
+    ):
         raise ValueError(f"Column {name!r} has unsupported dtype {dtype}.")
+    if isinstance(dtype, pd.ArrowDtype) and dtype.pyarrow_dtype.num_fields:
+        raise ValueError(
+            f"Column {name!r} has nested dtype {dtype} (lists, structs or maps), which is "
+            "not supported: give each field a column of its own."
+        )
     if ptypes.is_object_dtype(dtype):
         kind = ptypes.infer_dtype(series, skipna=True)
         if kind not in _ACCEPTED_OBJECT_KINDS:

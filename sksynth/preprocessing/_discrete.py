@@ -30,7 +30,10 @@ class DiscreteEncoder:
             self.categories_ = self.dtype.categories[used]
         else:
             # as Python objects (Timestamps for datetimes: numpy 1.x made them ints)
-            uniques = pd.Index(pd.unique(series[~missing])).astype(object).to_numpy()
+            present = series[~missing]
+            if present.dtype == np.float16:  # pandas has no float16 Index; float32 holds them
+                present = present.astype(np.float32)
+            uniques = pd.Index(pd.unique(present)).astype(object).to_numpy()
             try:
                 uniques = np.sort(uniques)
             except TypeError:  # values of kinds that do not order: first-seen order

@@ -63,7 +63,9 @@ def validate_table(estimator, X, *, reset: bool) -> pd.DataFrame | np.ndarray:
     """
     if isinstance(X, pd.DataFrame):
         unnamed = [
-            k for k, c in enumerate(X.columns) if (isinstance(c, float) and c != c) or c is pd.NaT
+            k
+            for k, c in enumerate(X.columns)
+            if (isinstance(c, float) and c != c) or c is pd.NaT or c is pd.NA
         ]
         if unnamed:  # NaN never equals itself, so it could not be looked up
             raise ValueError(
@@ -83,6 +85,7 @@ def validate_table(estimator, X, *, reset: bool) -> pd.DataFrame | np.ndarray:
                 "are required."
             )
         return X
+    _refuse_array_kinds(X)
     return validate_data(
         estimator,
         _keep_mixed_values(X),
@@ -91,6 +94,25 @@ def validate_table(estimator, X, *, reset: bool) -> pd.DataFrame | np.ndarray:
         ensure_all_finite="allow-nan",
         ensure_min_samples=1,
     )
+
+
+def _refuse_array_kinds(X) -> None:
+    """Refuse the numpy arrays a table cannot be read from column by column: records
+    (a structured array, whose fields are the columns) and numpy 2's variable-width
+    strings (``StringDType``), which scikit-learn's checks cannot take."""
+    dtype = getattr(X, "dtype", None)
+    if not isinstance(dtype, np.dtype):
+        return
+    if dtype.names is not None or dtype.kind == "V":
+        raise ValueError(
+            f"X is a structured numpy array (dtype {dtype}); pass its fields as columns: "
+            "pd.DataFrame(X) for a 1-D array of records."
+        )
+    if dtype.kind == "T":
+        raise ValueError(
+            f"X holds numpy {dtype!r} strings, which scikit-learn's checks do not take; "
+            "pass X.astype(object) or a DataFrame."
+        )
 
 
 def _keep_mixed_values(X):
