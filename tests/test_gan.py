@@ -66,6 +66,14 @@ def test_network_shapes_and_steps():
     net.discriminator_step(net.expand_rows(net.data_[:40]))
     assert any(not torch.equal(b, p) for b, p in zip(d_before, net.discriminator_.parameters()))
 
+    # each optimizer holds its own network's parameters (the generator's held the
+    # discriminator's too, skorch's default: a scheduler on it reached them)
+    def held(optimizer):
+        return {id(p) for group in optimizer.param_groups for p in group["params"]}
+
+    assert held(net.optimizer_) == {id(p) for p in net.module_.parameters()}
+    assert held(net.optimizer_discriminator_) == {id(p) for p in net.discriminator_.parameters()}
+
 
 def test_gradient_penalty_is_finite():
     gan = small(random_state=0).fit(three_discrete(100))

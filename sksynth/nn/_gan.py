@@ -185,7 +185,11 @@ class GANNet(SeededNet):
         return self
 
     def initialize_optimizer(self, *args, **kwargs):
-        super().initialize_optimizer(*args, **kwargs)
+        # the generator's optimizer holds the generator's parameters only: skorch's
+        # default (get_all_learnable_params) would add the discriminator's, which a
+        # scheduler or the generator's weight decay must never touch
+        args, kwargs = self.get_params_for_optimizer("optimizer", self.module_.named_parameters())
+        self.optimizer_ = self.optimizer(*args, **kwargs)
         self.optimizer_discriminator_ = Adam(
             self.discriminator_.parameters(),
             lr=self.discriminator_lr,
