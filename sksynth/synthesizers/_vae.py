@@ -145,8 +145,11 @@ class VAESynthesizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseSynt
     net_ : skorch.NeuralNet
         The trained internal net (module ``net_.module_``).
     history_ : skorch.History
-        Per-epoch ``train_loss`` (negative ELBO), ``reconstruction`` and ``kl``; with
-        ``early_stopping``, ``valid_quality`` at each check.
+        Per-epoch ``train_loss``, ``reconstruction`` and ``kl``; with
+        ``early_stopping``, ``valid_quality`` at each check. ``train_loss`` is the
+        negative ELBO with the KL term weighted by ``beta`` and, when fitted
+        with class labels, the label's cross-entropy weighted by
+        ``label_weight`` (both 1 give the plain negative ELBO).
     discrete_columns_ : list
         Labels of the discrete columns of ``X``.
     device_ : str
@@ -412,8 +415,14 @@ class VAESynthesizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseSynt
     def score_samples(self, X):
         """Per-row evidence lower bound (ELBO) in nats of the encoded rows of ``X``.
 
-        Uses 8 fixed draws of the reparameterisation noise shared by all rows,
-        so the result is deterministic and does not depend on the other rows.
+        A Monte Carlo estimate over 8 fixed draws of the reparameterisation
+        noise shared by all rows, so the result is deterministic and does not
+        depend on the other rows. The ELBO is a lower bound of the row's
+        log-likelihood; its 8-draw estimate is unbiased but noisy, so on a row
+        it can exceed the log-likelihood (by about 0.1 nat on a small table).
+        The prior is the standard normal the model was trained against, also
+        with ``latent_mixture``, which changes only where ``sample`` draws
+        its latents.
 
         Parameters
         ----------
