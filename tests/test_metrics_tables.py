@@ -17,6 +17,7 @@ from sksynth.metrics import (
     evaluate,
     exact_copy_rate,
     privacy_score,
+    quality_score,
     tstr_score,
 )
 
@@ -426,3 +427,53 @@ def test_evaluate_checks_its_own_parameters():
             evaluate(real, real, max_privacy_rows=bad)
     with pytest.raises(ValueError, match="evaluate needs at least 3 rows in each table"):
         evaluate(real.iloc[:2], real.iloc[:2])
+
+
+def test_the_same_numbers_at_two_float_precisions_compare_equal():
+    # float32 0.1 is 0.10000000149 in float64: the shapes scored 0.617, the quality 0.904
+    # one way and 0.5625 the other, and no row was a copy
+    rng = np.random.default_rng(0)
+    real = pd.DataFrame({"x": rng.choice([0.1, 0.2, 0.3], 300), "c": rng.choice(list("ab"), 300)})
+    for other in (real.astype({"x": "float32"}), real.astype({"x": "Float32"})):
+        for a, b in ((real, other), (other, real)):
+            assert column_shapes(a, b) == 1.0
+            assert quality_score(a, b) == 1.0
+            assert exact_copy_rate(a, b) == 1.0
+
+
+def test_continuous_columns_of_other_kinds_are_refused():
+    # datetimes against their int64 nanoseconds scored 0.0 without a word
+    dates = pd.DataFrame({"t": pd.date_range("2020", periods=5)})
+    for other, kinds in (
+        (pd.DataFrame({"t": np.arange(5)}), "datetimes in real .* and numbers in synthetic"),
+        (pd.DataFrame({"t": pd.to_timedelta(np.arange(5), unit="s")}), "datetimes .* durations in"),
+    ):
+        with pytest.raises(ValueError, match=f"Column 't' is continuous, but holds {kinds}"):
+            column_shapes(dates, other)
+    assert column_shapes(dates, dates.assign(t=pd.NaT)) == 0.0  # no value: scored, not refused
+
+
+def test_one_column_quality_is_its_shape_and_a_missing_relation_scores_zero():
+    # a table of one column has no pair: its pair score of 1 lifted any quality to 0.5
+    real = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0]})
+    assert quality_score(real, real * 100) == 0.0
+    report = evaluate(real, real * 100)
+    assert report.summary.loc["quality_score", "synthetic"] == 0.0
+    # an all-missing synthetic column has no correlation with its partners (it scored
+    # about 1 against uncorrelated real pairs, 0 against discrete ones)
+    rng = np.random.default_rng(0)
+    real = pd.DataFrame({"x": rng.normal(size=50), "y": rng.normal(size=50)})
+    assert column_pair_trends(real, real.assign(x=np.nan)) == 0.0
+    assert column_pair_trends(real.assign(x=1.0), real.assign(x=1.0)) == 1.0  # constant: both 0
+
+
+def test_marginal_bars_read_every_missing_marker_as_one():
+    # None in the real table and NaN in the synthetic one were two bars: 0.0 and "(other)"
+    pytest.importorskip("matplotlib")
+    from sksynth.metrics._plots import marginals_figure
+
+    real = pd.DataFrame({"c": pd.Series(["a", None, "b", None, "a", "a"], dtype=object)})
+    synth = real.assign(c=real["c"].astype(pd.StringDtype()))  # missing as pd.NA
+    bars = marginals_figure(real, {"synthetic": synth}).axes[0]
+    heights = [round(p.get_height(), 3) for p in bars.patches]
+    assert heights == [0.5, 0.333, 0.167] * 2

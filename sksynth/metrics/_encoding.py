@@ -15,19 +15,12 @@ import pandas as pd
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from ._tables import as_numbers
+from ._tables import as_numbers, missing_as_nan
 
 _ONE_HOT_SCALE = 1.0 / np.sqrt(2.0)
 #: A dense encoding of this many cells (64 Mi, 512 MB of float64) is too big to build
 #: for identifier-like columns (see ``tstr_score``).
 _DENSE_CELLS = 2**26
-
-
-def _labels(series: pd.Series) -> np.ndarray:
-    """A discrete column's values as objects, every missing marker as one NaN."""
-    values = series.to_numpy(dtype=object, copy=True)
-    values[pd.isna(values)] = np.nan
-    return values
 
 
 class MetricEncoder(TransformerMixin, BaseEstimator):
@@ -52,7 +45,7 @@ class MetricEncoder(TransformerMixin, BaseEstimator):
         self.stats_ = {}
         for column in self.columns_:
             if column in self.discrete_columns:
-                values = pd.Index(pd.unique(_labels(X[column])), dtype=object)
+                values = pd.Index(pd.unique(missing_as_nan(X[column])), dtype=object)
                 self.stats_[column] = ("discrete", values)
             else:
                 numbers = as_numbers(X[column])
@@ -77,7 +70,7 @@ class MetricEncoder(TransformerMixin, BaseEstimator):
             kind, *stats = self.stats_[column]
             if kind == "discrete":
                 (values,) = stats
-                codes = values.get_indexer(pd.Index(_labels(X[column]), dtype=object))
+                codes = values.get_indexer(pd.Index(missing_as_nan(X[column]), dtype=object))
                 # a value unseen at fit: the last column, at distance 1 from every fitted one
                 codes = np.where(codes >= 0, codes, len(values))
                 shape = (len(X), len(values) + 1)

@@ -99,15 +99,21 @@ def _correlations(frame: pd.DataFrame, columns) -> np.ndarray:
     return np.clip(numbers.corr().to_numpy(), -1.0, 1.0)
 
 
+def _complete_rows(frame: pd.DataFrame, a, b) -> int:
+    """Rows of ``frame`` where both ``a`` and ``b`` are present."""
+    return int((frame[a].notna() & frame[b].notna()).sum())
+
+
 def column_pair_trends(real, synthetic, *, discrete_columns="auto", aggregate=True):
     """How well the relation of each pair of columns is reproduced.
 
     Two continuous columns score ``1 - |rho_real - rho_synth| / 2`` (Pearson,
     pairwise-complete rows; a correlation that cannot be computed, of a
-    constant or all-missing column or of fewer than two complete rows, counts
-    as 0); other pairs score 1 - the total variation distance of their
-    contingency tables, continuous columns binned at the real deciles and
-    missing values a category of their own.
+    constant column, counts as 0). A pair with fewer than two complete rows in
+    one table only scores 0 (an all-missing synthetic column has no relation
+    to reproduce, where the real one had); other pairs score 1 - the total
+    variation distance of their contingency tables, continuous columns binned
+    at the real deciles and missing values a category of their own.
 
     Parameters
     ----------
@@ -146,6 +152,10 @@ def column_pair_trends(real, synthetic, *, discrete_columns="auto", aggregate=Tr
         if a in continuous and b in continuous:
             i, j = position[a], position[b]
             rho_r, rho_s = corr_r[i, j], corr_s[i, j]
+            complete = [_complete_rows(t, a, b) >= 2 for t in (real, synthetic)]
+            if complete[0] != complete[1]:
+                scores[(a, b)] = 0.0
+                continue
             rho_r = 0.0 if np.isnan(rho_r) else rho_r
             rho_s = 0.0 if np.isnan(rho_s) else rho_s
             scores[(a, b)] = 1.0 - abs(rho_r - rho_s) / 2.0
@@ -184,7 +194,8 @@ def quality_score(real, synthetic, *, discrete_columns="auto"):
     Returns
     -------
     score : float
-        In [0, 1], higher is better; 1.0 when both tables are identical.
+        In [0, 1], higher is better; 1.0 when both tables are identical. A
+        table of one column has no pair: its score is the column's shape.
 
     Examples
     --------
@@ -195,5 +206,14 @@ def quality_score(real, synthetic, *, discrete_columns="auto"):
     0.98
     """
     shapes = column_shapes(real, synthetic, discrete_columns=discrete_columns)
-    pairs = column_pair_trends(real, synthetic, discrete_columns=discrete_columns)
-    return float((shapes + pairs) / 2.0)
+    pairs = column_pair_trends(real, synthetic, discrete_columns=discrete_columns, aggregate=False)
+    return combined_quality(shapes, pairs)
+
+
+def combined_quality(shapes: float, pairs: pd.Series) -> float:
+    """The mean of the shapes' and the pairs' scores; with no pair (a table of one
+    column) the shapes' alone, as SDMetrics' quality report averages the properties
+    it can score (a pair score of 1 for no pair lifted any one-column table to 0.5)."""
+    if not len(pairs):
+        return float(shapes)
+    return float((shapes + float(pairs.mean())) / 2.0)

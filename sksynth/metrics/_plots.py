@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..preprocessing._columns import is_datetime, is_timedelta
 from ._fidelity import _correlations
-from ._tables import align, as_numbers
+from ._tables import align, as_numbers, missing_as_nan
 
 
 def require_matplotlib() -> None:
@@ -125,8 +125,8 @@ def _duration_unit(seconds: np.ndarray) -> tuple[str, float]:
 def _bars(ax, columns: dict, top: int = 12) -> None:
     """Category shares: the ``top`` most frequent real values, then the rest of each
     table's rows (synthetic values the real table lacks included) as "(other)"."""
-    shares = {
-        name: values.astype(object).value_counts(normalize=True, dropna=False)
+    shares = {  # one missing marker: None in one table, NaN in the other are one bar
+        name: pd.Series(missing_as_nan(values)).value_counts(normalize=True, dropna=False)
         for name, values in columns.items()
     }
     labels = list(shares["real"].index[:top])
@@ -220,14 +220,14 @@ def correlations_figure(real, synthetic, *, discrete_columns="auto"):
         name: _correlations(table, continuous)
         for name, table in (("real", real), ("synthetic", synthetic))
     }
-    panels = [
-        ("real", corr["real"], "RdBu_r", -1),
-        ("synthetic", corr["synthetic"], "RdBu_r", -1),
-        ("|real - synthetic|", np.abs(corr["real"] - corr["synthetic"]), "Reds", 0),
+    panels = [  # a difference of correlations spans [0, 2]: a flipped sign reads 2
+        ("real", corr["real"], "RdBu_r", -1, 1),
+        ("synthetic", corr["synthetic"], "RdBu_r", -1, 1),
+        ("|real - synthetic|", np.abs(corr["real"] - corr["synthetic"]), "Reds", 0, 2),
     ]
     labels = _short_labels(continuous, 18)
-    for ax, (title, matrix, cmap, low) in zip(axes, panels, strict=True):
-        image = ax.imshow(matrix, cmap=cmap, vmin=low, vmax=1)
+    for ax, (title, matrix, cmap, low, high) in zip(axes, panels, strict=True):
+        image = ax.imshow(matrix, cmap=cmap, vmin=low, vmax=high)
         ax.set_xticks(range(len(labels)), labels, rotation=70, fontsize=7)
         ax.set_yticks(range(len(labels)), labels, fontsize=7)
         ax.set_title(title, fontsize=10)

@@ -13,7 +13,7 @@ from sklearn.model_selection import train_test_split
 
 from ..utils._checks import check_count, check_seed
 from ._detection import detection_score
-from ._fidelity import column_pair_trends, column_shapes
+from ._fidelity import column_pair_trends, column_shapes, combined_quality
 from ._plots import correlations_figure, marginals_figure
 from ._privacy import distance_ratio, exact_copy_rate, neighbour_distances, privacy_score
 from ._tables import align
@@ -309,7 +309,7 @@ def evaluate(
     pairs = column_pair_trends(real, synthetic, discrete_columns=discrete, aggregate=False)
     pair_mean = float(pairs.mean()) if len(pairs) else 1.0
     rows = {
-        "quality_score": ((float(shapes.mean()) + pair_mean) / 2, np.nan, ""),
+        "quality_score": (combined_quality(float(shapes.mean()), pairs), np.nan, ""),
         "column_shapes": (float(shapes.mean()), np.nan, ""),
         "column_pair_trends": (pair_mean, np.nan, ""),
         "detection_score": (

@@ -71,11 +71,37 @@ def align(real, synthetic, discrete_columns="auto", *, names=("real", "synthetic
         for c in real.columns
         if is_datetime(real[c].dtype) and is_datetime(synthetic[c].dtype) and c not in discrete
     ]
-    if zoned:
+    coarser = _coarser_floats(real, synthetic, discrete)
+    if zoned or coarser:
         real, synthetic = real.copy(deep=False), synthetic.copy(deep=False)
         for c in zoned:
             real[c], synthetic[c] = utc_naive(real[c]), utc_naive(synthetic[c])
+        for c, (which, dtype) in coarser.items():
+            table = real if which == 0 else synthetic
+            values = table[c].to_numpy(dtype=np.float64, na_value=np.nan).astype(dtype)
+            table[c] = pd.Series(values, index=table.index)
     return real, synthetic, discrete
+
+
+def _float_bits(dtype) -> int | None:
+    """Bits of a float column's dtype (numpy or nullable), None for other dtypes."""
+    if not ptypes.is_float_dtype(dtype):
+        return None
+    return np.dtype(getattr(dtype, "numpy_dtype", dtype)).itemsize * 8
+
+
+def _coarser_floats(real: pd.DataFrame, synthetic: pd.DataFrame, discrete: list) -> dict:
+    """Continuous columns stored at two float precisions: ``{column: (table, dtype)}``,
+    the table (0 real, 1 synthetic) whose values are rounded to the other's dtype, so
+    that the same numbers compare equal (float32 0.1 is 0.10000000149 in float64)."""
+    coarser = {}
+    for c in real.columns:
+        if c in discrete:
+            continue
+        bits = _float_bits(real[c].dtype), _float_bits(synthetic[c].dtype)
+        if None not in bits and bits[0] != bits[1]:
+            coarser[c] = (int(bits[1] > bits[0]), np.dtype(f"float{min(bits)}"))
+    return coarser
 
 
 def _table(X, name: str) -> pd.DataFrame:
@@ -135,6 +161,19 @@ def _kind(column: pd.Series) -> str | None:
     return _KINDS.get(ptypes.infer_dtype(values, skipna=True))
 
 
+def _number_kind(column: pd.Series) -> str | None:
+    """What a continuous column's values count: datetimes, durations or numbers (None:
+    no value at all, which compares with any)."""
+    if not column.notna().any():
+        return None
+    if is_datetime(column.dtype):
+        return "datetimes"
+    if is_timedelta(column.dtype):
+        return "durations"
+    kind = _kind(column)
+    return kind if kind in ("datetimes", "durations") else "numbers"
+
+
 def _holds_text(column: pd.Series) -> bool:
     """Whether ``column`` holds text: a text dtype, or any str among objects."""
     if _kind(column) == "text":
@@ -158,6 +197,13 @@ def _check_kinds(real: pd.DataFrame, synthetic: pd.DataFrame, discrete: list, na
                     f"{table[c].dtype}). Give it a numeric dtype, or list it in "
                     "discrete_columns."
                 )
+        kinds = _number_kind(real[c]), _number_kind(synthetic[c])
+        if None not in kinds and kinds[0] != kinds[1]:
+            raise ValueError(
+                f"Column {c!r} is continuous, but holds {kinds[0]} in {names[0]} (dtype "
+                f"{real[c].dtype}) and {kinds[1]} in {names[1]} (dtype {synthetic[c].dtype}), "
+                "which do not compare. Give both tables the same dtype."
+            )
     for c in discrete:
         kinds = _kind(real[c]), _kind(synthetic[c])
         if None not in kinds and kinds[0] != kinds[1]:
@@ -166,6 +212,14 @@ def _check_kinds(real: pd.DataFrame, synthetic: pd.DataFrame, discrete: list, na
                 f"{real[c].dtype}) and {kinds[1]} in {names[1]} (dtype {synthetic[c].dtype}), "
                 "whose values never match. Give both tables the same dtype."
             )
+
+
+def missing_as_nan(series: pd.Series) -> np.ndarray:
+    """A discrete column's values as objects, every missing marker (None, NaN, pd.NA,
+    NaT) as one NaN."""
+    values = series.to_numpy(dtype=object, copy=True)
+    values[pd.isna(values)] = np.nan
+    return values
 
 
 def as_labels(real: pd.Series, synthetic: pd.Series) -> tuple[np.ndarray, np.ndarray, int]:
