@@ -197,21 +197,22 @@ def _check_kinds(real: pd.DataFrame, synthetic: pd.DataFrame, discrete: list, na
                     f"{table[c].dtype}). Give it a numeric dtype, or list it in "
                     "discrete_columns."
                 )
-        kinds = _number_kind(real[c]), _number_kind(synthetic[c])
-        if None not in kinds and kinds[0] != kinds[1]:
-            raise ValueError(
-                f"Column {c!r} is continuous, but holds {kinds[0]} in {names[0]} (dtype "
-                f"{real[c].dtype}) and {kinds[1]} in {names[1]} (dtype {synthetic[c].dtype}), "
-                "which do not compare. Give both tables the same dtype."
-            )
+        _same_kinds(c, _number_kind, (real, synthetic), names, "continuous", "do not compare")
     for c in discrete:
-        kinds = _kind(real[c]), _kind(synthetic[c])
-        if None not in kinds and kinds[0] != kinds[1]:
-            raise ValueError(
-                f"Column {c!r} is discrete, but holds {kinds[0]} in {names[0]} (dtype "
-                f"{real[c].dtype}) and {kinds[1]} in {names[1]} (dtype {synthetic[c].dtype}), "
-                "whose values never match. Give both tables the same dtype."
-            )
+        _same_kinds(c, _kind, (real, synthetic), names, "discrete", "never match")
+
+
+def _same_kinds(c, kind_of, tables, names, role: str, otherwise: str) -> None:
+    """A ``ValueError`` when column ``c`` holds values of two kinds (``kind_of``) in
+    the two ``tables``; a table without any value in it compares with any."""
+    kinds = [kind_of(table[c]) for table in tables]
+    if None not in kinds and kinds[0] != kinds[1]:
+        dtypes = [table[c].dtype for table in tables]
+        raise ValueError(
+            f"Column {c!r} is {role}, but holds {kinds[0]} in {names[0]} (dtype {dtypes[0]}) "
+            f"and {kinds[1]} in {names[1]} (dtype {dtypes[1]}), whose values {otherwise}. "
+            "Give both tables the same dtype."
+        )
 
 
 def missing_as_nan(series: pd.Series) -> np.ndarray:
