@@ -22,9 +22,8 @@ from skorch.history import History
 from . import _serialize as ser
 from .exceptions import PersistenceError
 from .preprocessing import TableTransformer
-from .preprocessing._columns import is_timedelta
+from .preprocessing._columns import TARGET_COLUMN, is_timedelta
 from .synthesizers import GANSynthesizer, VAESynthesizer
-from .synthesizers._base import TARGET
 from .synthesizers._device import resolve_device
 from .synthesizers._latent_mixture import (
     check_mixture,
@@ -529,7 +528,7 @@ def _check_classes(model) -> None:
         if probs is not None:
             raise ValueError("the model has class probabilities but no classes.")
         return
-    encoder = model.transformer_._encoders.get(TARGET) if model._target is not None else None
+    encoder = model.transformer_._encoders.get(TARGET_COLUMN) if model._target is not None else None
     categories = getattr(encoder, "categories_", None)
     # files of early-stopped models from before 0.1's encoder saw every row may lack
     # classes only held-out rows held: sampling refuses those labels, as it did then

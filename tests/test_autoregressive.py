@@ -18,7 +18,7 @@ from sksynth.nn import _autoregressive
 from sksynth.nn._autoregressive import context_mask, drawing_order
 from sksynth.nn._layers import apply_activations, draw_thermometer
 from sksynth.preprocessing import Span
-from sksynth.synthesizers._base import TARGET
+from sksynth.preprocessing._columns import TARGET_COLUMN
 
 
 def small(**kw):
@@ -49,7 +49,7 @@ def test_columns_in_table_order_and_y_last():
     model = small(random_state=0).fit(X, y)
     spans, order = model.transformer_.output_spans_, model.net_.module_.context.order
     columns = [spans[k].column for k in order]
-    assert list(dict.fromkeys(columns)) == [*(f"x{k}" for k in range(X.shape[1])), TARGET]
+    assert list(dict.fromkeys(columns)) == [*(f"x{k}" for k in range(X.shape[1])), TARGET_COLUMN]
     assert [spans[k].kind for k in order if spans[k].column == "x0"] == [
         "missing",
         "mode",

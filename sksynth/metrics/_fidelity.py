@@ -99,9 +99,12 @@ def _correlations(frame: pd.DataFrame, columns) -> np.ndarray:
     return np.clip(numbers.corr().to_numpy(), -1.0, 1.0)
 
 
-def _complete_rows(frame: pd.DataFrame, a, b) -> int:
-    """Rows of ``frame`` where both ``a`` and ``b`` are present."""
-    return int((frame[a].notna() & frame[b].notna()).sum())
+def _complete_rows(frame: pd.DataFrame, columns) -> np.ndarray:
+    """``(k, k)`` counts of the rows of ``frame`` where both of two ``columns`` are
+    present, in their order (one pass over the table for every pair)."""
+    # column by column: a list of tuple labels would select from a MultiIndex
+    present = np.column_stack([frame[c].notna().to_numpy() for c in columns]).astype(np.float64)
+    return present.T @ present
 
 
 def column_pair_trends(real, synthetic, *, discrete_columns="auto", aggregate=True):
@@ -143,8 +146,11 @@ def column_pair_trends(real, synthetic, *, discrete_columns="auto", aggregate=Tr
     if not pairs:
         return 1.0 if aggregate else pd.Series(dtype=float)
     continuous = [c for c in real.columns if c not in discrete]
-    corr_r = _correlations(real, continuous) if len(continuous) > 1 else None
-    corr_s = _correlations(synthetic, continuous) if len(continuous) > 1 else None
+    corr_r = corr_s = complete_r = complete_s = None
+    if len(continuous) > 1:
+        corr_r, corr_s = _correlations(real, continuous), _correlations(synthetic, continuous)
+        complete_r = _complete_rows(real, continuous) >= 2
+        complete_s = _complete_rows(synthetic, continuous) >= 2
     codes = _codes(real, synthetic, discrete)
     position = {c: k for k, c in enumerate(continuous)}
     scores = {}
@@ -152,8 +158,7 @@ def column_pair_trends(real, synthetic, *, discrete_columns="auto", aggregate=Tr
         if a in continuous and b in continuous:
             i, j = position[a], position[b]
             rho_r, rho_s = corr_r[i, j], corr_s[i, j]
-            complete = [_complete_rows(t, a, b) >= 2 for t in (real, synthetic)]
-            if complete[0] != complete[1]:
+            if complete_r[i, j] != complete_s[i, j]:
                 scores[(a, b)] = 0.0
                 continue
             rho_r = 0.0 if np.isnan(rho_r) else rho_r

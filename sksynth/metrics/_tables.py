@@ -170,6 +170,8 @@ def _number_kind(column: pd.Series) -> str | None:
         return "datetimes"
     if is_timedelta(column.dtype):
         return "durations"
+    if column.dtype != object:  # a numeric dtype: no need to read every value
+        return "numbers"
     kind = _kind(column)
     return kind if kind in ("datetimes", "durations") else "numbers"
 

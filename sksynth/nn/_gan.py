@@ -188,8 +188,9 @@ class GANNet(SeededNet):
         # the generator's optimizer holds the generator's parameters only: skorch's
         # default (get_all_learnable_params) would add the discriminator's, which a
         # scheduler or the generator's weight decay must never touch
-        args, kwargs = self.get_params_for_optimizer("optimizer", self.module_.named_parameters())
-        self.optimizer_ = self.optimizer(*args, **kwargs)
+        params = self.module_.named_parameters()
+        optimizer_args, optimizer_kwargs = self.get_params_for_optimizer("optimizer", params)
+        self.optimizer_ = self.optimizer(*optimizer_args, **optimizer_kwargs)
         self.optimizer_discriminator_ = Adam(
             self.discriminator_.parameters(),
             lr=self.discriminator_lr,

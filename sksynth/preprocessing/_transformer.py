@@ -103,7 +103,7 @@ def _refuse_array_kinds(X) -> None:
     dtype = getattr(X, "dtype", None)
     if not isinstance(dtype, np.dtype):
         return
-    if dtype.names is not None or dtype.kind == "V":
+    if dtype.kind == "V":  # structured (records) or raw void
         raise ValueError(
             f"X is a structured numpy array (dtype {dtype}); pass its fields as columns: "
             "pd.DataFrame(X) for a 1-D array of records."

@@ -37,7 +37,6 @@ from ._conditional import Request, draw_block, label_codes, resolve_conditions
 from ._device import resolve_device
 from ._early_stopping import CHECK_SEED, QualityEarlyStopping, split_validation
 
-TARGET = TARGET_COLUMN  # the internal name of y's column
 #: Rows drawn per seeded block: sampling is a function of (seed, block), so
 #: ``sample_chunks`` concatenates exactly to ``sample`` for any chunk size.
 BLOCK_ROWS = 8192
@@ -200,10 +199,10 @@ class BaseSynthesizer(BaseEstimator, ABC):
         self._target = None
         if y is not None:
             frame = frame.copy()
-            frame[TARGET], classes, self._target = check_target(y, len(frame))
+            frame[TARGET_COLUMN], classes, self._target = check_target(y, len(frame))
             if classes is not None:
                 self.classes_ = classes
-                discrete.append(TARGET)
+                discrete.append(TARGET_COLUMN)
         seed = _seed_from(self.random_state)
         rng = np.random.default_rng(seed)
         self._check_data(len(frame))
@@ -292,16 +291,16 @@ class BaseSynthesizer(BaseEstimator, ABC):
 
     def _user_label(self, name: str):
         """The user's label of internal column ``name`` (``"x3"``; the target is ``"y"``)."""
-        return "y" if name == TARGET else self._container.columns[int(name[1:])]
+        return "y" if name == TARGET_COLUMN else self._container.columns[int(name[1:])]
 
     def _user_names(self, message: str) -> str:
         """``message`` with the internal column names (``'x3'``) replaced by the user's."""
 
         def user(match):
             name = match.group(1)
-            return "Column y" if name == TARGET else f"Column {self._user_label(name)!r}"
+            return "Column y" if name == TARGET_COLUMN else f"Column {self._user_label(name)!r}"
 
-        return re.sub(rf"Column '(x\d+|{TARGET})'", user, message)
+        return re.sub(rf"Column '(x\d+|{TARGET_COLUMN})'", user, message)
 
     def _internal_names(self, labels) -> list[str]:
         return [f"x{self._container.columns.index(label)}" for label in labels]
@@ -395,7 +394,7 @@ class BaseSynthesizer(BaseEstimator, ABC):
     def _target_position(self) -> int:
         """Position of the target's span among ``transformer_.output_spans_``."""
         spans = self.transformer_.output_spans_
-        return next(k for k, s in enumerate(spans) if s.column == TARGET)
+        return next(k for k, s in enumerate(spans) if s.column == TARGET_COLUMN)
 
     def _target_span(self):
         return self.transformer_.output_spans_[self._target_position()]
@@ -420,7 +419,7 @@ class BaseSynthesizer(BaseEstimator, ABC):
         if y is None:  # drawn per block by draw_block
             text.append("labels at the fitted class frequencies")
         else:
-            labels = label_codes(self.transformer_._encoders[TARGET], y, n, self.classes_)
+            labels = label_codes(self.transformer_._encoders[TARGET_COLUMN], y, n, self.classes_)
             text.append(f"y={y!r}" if np.ndim(y) == 0 else "the requested labels y")
         return Request(
             tuple(fixed),
@@ -475,7 +474,7 @@ class BaseSynthesizer(BaseEstimator, ABC):
         """The user's table (and ``y`` when fitted with one) from a decoded internal table."""
         if self._target is None:
             return self._container.restore(table)
-        y = restore_target(table.pop(TARGET), self._target)
+        y = restore_target(table.pop(TARGET_COLUMN), self._target)
         return self._container.restore(table), y
 
     # ---- scoring ---------------------------------------------------------------------
@@ -507,10 +506,10 @@ class BaseSynthesizer(BaseEstimator, ABC):
         synthetic = as_frame(synthetic)[0]
         synthetic.columns = real.columns
         if self._target is not None and y is not None:
-            real[TARGET] = np.asarray(target_values(y, len(real)))
-            synthetic[TARGET] = np.asarray(y_synth)
+            real[TARGET_COLUMN] = np.asarray(target_values(y, len(real)))
+            synthetic[TARGET_COLUMN] = np.asarray(y_synth)
             if hasattr(self, "classes_"):
-                discrete.append(TARGET)
+                discrete.append(TARGET_COLUMN)
         # its errors (infinity in X, say) name the user's columns
         return self._renamed_errors(
             lambda table: quality_score(table, synthetic, discrete_columns=discrete), real

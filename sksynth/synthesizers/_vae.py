@@ -17,10 +17,10 @@ from ..nn._adam import Adam
 from ..nn._layers import CHUNK_ROWS, SpanLayout, expanded_chunks
 from ..nn._net import make_generator
 from ..nn._vae import ELBOLoss, VAEModule, VAENet
-from ..preprocessing._columns import as_frame
+from ..preprocessing._columns import TARGET_COLUMN, as_frame
 from ..preprocessing._transformer import check_encoded, validate_table
 from ..utils._blocks import stacked
-from ._base import TARGET, BaseSynthesizer
+from ._base import BaseSynthesizer
 from ._latent_mixture import draw_latents, fit_latent_mixture
 
 _ELBO_DRAWS = 8
@@ -288,7 +288,7 @@ class VAESynthesizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseSynt
         hidden = {
             k
             for span in self.transformer_.output_spans_
-            if span.column == TARGET
+            if span.column == TARGET_COLUMN
             for k in range(span.start, span.stop)
         }
         return [k for k in range(self.transformer_.n_output_features_) if k not in hidden]
@@ -344,7 +344,7 @@ class VAESynthesizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseSynt
         frame = self._internal(frame)
         if self._target is not None:  # the encoder never sees these columns
             frame = frame.copy()
-            frame[TARGET] = self._placeholder_target(len(frame))
+            frame[TARGET_COLUMN] = self._placeholder_target(len(frame))
         compact = torch.from_numpy(self._encode_frame(frame, compact=True))
         layout, device = self.net_.module_.layout, self.net_.device
         yield from expanded_chunks(compact, layout, device, torch.float64)
@@ -356,7 +356,7 @@ class VAESynthesizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseSynt
     def _placeholder_target(self, n):
         if hasattr(self, "classes_"):
             return np.repeat(self.classes_[:1], n)
-        encoder = self.transformer_._encoders[TARGET]
+        encoder = self.transformer_._encoders[TARGET_COLUMN]
         return np.full(n, encoder.min_)
 
     def transform(self, X):
@@ -438,7 +438,9 @@ class VAESynthesizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseSynt
         check_is_fitted(self)
         layout = self.net_.module_.layout
         if self._target is not None:
-            layout = SpanLayout([s for s in self.transformer_.output_spans_ if s.column != TARGET])
+            layout = SpanLayout(
+                [s for s in self.transformer_.output_spans_ if s.column != TARGET_COLUMN]
+            )
             layout.to(self.net_.device)
         generator = make_generator(_ELBO_SEED, "cpu")
         eps = torch.randn(
