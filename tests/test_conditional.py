@@ -1,5 +1,7 @@
 """Label-conditional fitting and conditional sampling, for both synthesizers."""
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,7 +14,14 @@ from synth_helpers import FAST
 
 import sksynth
 from sksynth import VAESynthesizer
-from sksynth.synthesizers._conditional import CONDITION_BUDGET, Request, draw_block
+from sksynth.synthesizers._conditional import (
+    CONDITION_BUDGET,
+    LABEL_SHORTFALL,
+    MAX_ROW_BUDGET,
+    Request,
+    _row_budget,
+    draw_block,
+)
 
 
 @pytest.fixture(scope="module")
@@ -206,9 +215,14 @@ def test_drawn_labels_aim_candidates_at_the_label_and_the_error_says_y():
         return generate(k, generator, wanted)
 
     request = Request(fixed=((0, 1),), label_position=1, class_probs=np.array([0.5, 0.5]),
-                      starts=(0, 2), text="'c'='b'")  # fmt: skip
+                      starts=(0, 2), text="'c'='b'", steers=True)  # fmt: skip
     with pytest.raises(ValueError, match="or choose the labels with y="):
         draw_block(recording, 10, torch.Generator().manual_seed(0), request, None,
+                   produced=0, total=10, budget_rows=10)  # fmt: skip
+    # a model that does not steer (the VAE) is not told that y= would help
+    blind = dataclasses.replace(request, steers=False)
+    with pytest.raises(ValueError, match=r"relax the request\.$"):
+        draw_block(recording, 10, torch.Generator().manual_seed(0), blind, None,
                    produced=0, total=10, budget_rows=10)  # fmt: skip
     assert all(w.shape[1] == 1 and set(np.unique(w)) <= {2, 3} for w in aims)  # labels only
     labels = np.zeros(10, dtype=np.int64)  # labels given: aimed at both
@@ -216,6 +230,32 @@ def test_drawn_labels_aim_candidates_at_the_label_and_the_error_says_y():
         draw_block(recording, 10, torch.Generator().manual_seed(0), request, labels,
                    produced=0, total=10, budget_rows=10)  # fmt: skip
     assert aims[-1].shape[1] == 2
+
+
+def test_a_rare_label_gets_candidates_in_proportion_to_its_rarity():
+    # a model that meets a label of training share 0.2 % about that often (as a
+    # well-fitted VAE, which does not steer) needs ~500 candidates per row: 200 per
+    # row ran out (the oversampler failed on a class of 0.1 % after 15 epochs)
+    def generate(k, generator, wanted):
+        rows = torch.zeros(k, 1)
+        rows[:, 0] = (torch.rand(k, generator=generator) < 0.002).float()
+        return rows
+
+    probs = np.array([0.998, 0.002])
+    request = Request(label_position=0, class_probs=probs, starts=(0,), text="y=1")
+    labels = np.ones(300, dtype=np.int64)
+    rows = draw_block(generate, 300, torch.Generator().manual_seed(0), request, labels,
+                      produced=0, total=300, budget_rows=300)  # fmt: skip
+    assert (rows[:, 0] == 1).all()
+    # the budget is LABEL_SHORTFALL / 0.002 = 5,000 per row, not more
+    with pytest.raises(ValueError, match=r"in 1500000 candidates .*: 5000 per row\)"):
+        draw_block(lambda k, g, w: torch.zeros(k, 1), 300, torch.Generator().manual_seed(0),
+                   request, labels, produced=0, total=300, budget_rows=300)  # fmt: skip
+    assert LABEL_SHORTFALL / 0.002 == 5000
+    # common labels keep 200 per row; a label no training row kept, the most
+    assert _row_budget(request, np.zeros(10, dtype=np.int64)) == CONDITION_BUDGET
+    gone = dataclasses.replace(request, class_probs=np.array([1.0, 0.0]))
+    assert _row_budget(gone, np.ones(3, dtype=np.int64)) == MAX_ROW_BUDGET
 
 
 def test_a_small_request_has_the_budget_of_256_rows():

@@ -413,18 +413,22 @@ def test_a_failed_fit_leaves_the_estimator_unfitted(make, adult_small):
     from sklearn.exceptions import NotFittedError
 
     X, y = adult_small.drop(columns="income").iloc[:300], adult_small["income"].iloc[:300]
-    model = make(epochs=1, batch_size=100, random_state=0).fit(X, y)
+    model = make(epochs=1, batch_size=100, random_state=0)
     other = pd.DataFrame({"a": np.arange(300.0), "b": np.arange(300.0) * 2})
     failures = [
-        (lambda: model.set_params(discrete_columns=["nope"]).fit(other), "names 'nope'"),
-        (lambda: model.set_params(discrete_columns="auto").fit(X, y.mask(y.index < 3)), "y has"),
+        ({"discrete_columns": ["nope"]}, other, None, "names 'nope'"),
+        ({}, X, y.mask(y.index < 3), "y has"),
+        # a parameter refused before fit began kept the earlier fit, against the docstring
+        ({"epochs": 0}, X, y, "'epochs' parameter"),
     ]
-    for fit, message in failures:
+    for params, X_bad, y_bad, message in failures:
+        model.set_params(discrete_columns="auto", epochs=1).fit(X, y)
         with pytest.raises(ValueError, match=message):
-            fit()
+            model.set_params(**params).fit(X_bad, y_bad)
         assert not [name for name in vars(model) if name.endswith("_")]
         with pytest.raises(NotFittedError):
             model.sample(3)
+    model.set_params(epochs=1)
     assert model.fit(other).sample(2, random_state=0).columns.tolist() == ["a", "b"]
     assert not hasattr(model, "classes_")
 

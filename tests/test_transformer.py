@@ -732,6 +732,12 @@ def test_a_failed_fit_leaves_the_transformer_unfitted():
         tt.fit(X.assign(b=np.nan))  # its first encoders were new, the spans the old ones
     with pytest.raises(NotFittedError):
         tt.transform(X)
+    # a parameter refused before fitting began kept the earlier fit
+    tt.fit(X)
+    with pytest.raises(ValueError, match="'n_modes' parameter"):
+        tt.set_params(n_modes=0).fit(X)
+    with pytest.raises(NotFittedError):
+        tt.transform(X)
     assert TableTransformer.fit.__doc__.startswith("Fit the per-column encoders.")
 
 

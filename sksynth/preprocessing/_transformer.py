@@ -317,8 +317,8 @@ class TableTransformer(TransformerMixin, BaseEstimator):
         super()._validate_params()
         refuse_bool_numbers(self)  # n_modes=True fitted one mode
 
-    @_fit_context(prefer_skip_nested_validation=True)
     @unfitted_on_error(private=("_container", "_encoders", "_numeric_info"))
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Fit the per-column encoders.
 

@@ -126,6 +126,9 @@ class BaseSynthesizer(BaseEstimator, ABC):
     def _build_net(self, seed: int):
         """Return an unfitted skorch net for ``self.transformer_.output_spans_``."""
 
+    #: Whether ``_generate`` aims its rows at the values ``wanted`` names.
+    _steers = False
+
     @abstractmethod
     def _generate(
         self, n: int, generator: torch.Generator, wanted: np.ndarray | None = None
@@ -150,10 +153,10 @@ class BaseSynthesizer(BaseEstimator, ABC):
         """Fit what sampling needs besides the trained net (``rng`` seeds it)."""
 
     # ---- fit -------------------------------------------------------------------------
-    @_fit_context(prefer_skip_nested_validation=True)
     @unfitted_on_error(
         private=("_target", "_container", "_class_probs", "_sample_rng", "_fit_params")
     )
+    @_fit_context(prefer_skip_nested_validation=True)
     # trains under a caller's no_grad or inference_mode too (the GAN's steps failed there)
     @torch.inference_mode(False)
     @torch.enable_grad()
@@ -414,7 +417,9 @@ class BaseSynthesizer(BaseEstimator, ABC):
                 raise ValueError(
                     f"y= needs a model fitted with class labels; this one was fitted {fitted}."
                 )
-            return Request(tuple(fixed), starts=starts, text=", ".join(text)) if fixed else None
+            if not fixed:
+                return None
+            return Request(tuple(fixed), starts=starts, text=", ".join(text), steers=self._steers)
         labels = None
         if y is None:  # drawn per block by draw_block
             text.append("labels at the fitted class frequencies")
@@ -428,6 +433,7 @@ class BaseSynthesizer(BaseEstimator, ABC):
             class_probs=self._class_probs,
             starts=starts,
             text=", ".join(text),
+            steers=self._steers,
         )
 
     def _blocks(self, n: int, random_state, y=None, conditions=None):

@@ -26,6 +26,14 @@ CONDITION_BUDGET = 200
 MIN_BUDGET_ROWS = 256
 #: Largest number of candidates decoded at once (bounds memory for rare requests).
 ROUND_ROWS = 65_536
+#: How many times rarer than in the training rows a requested label may come out
+#: before its rows run out of candidates: a row asking for a label of training share
+#: ``p`` may draw ``LABEL_SHORTFALL / p`` candidates when that is above
+#: ``CONDITION_BUDGET`` (a model that does not steer, as the VAE, meets the label
+#: about once in ``1 / p`` candidates: 200 per row failed a well-fitted VAE on a
+#: class of 0.1 %), and ``MAX_ROW_BUDGET`` at most.
+LABEL_SHORTFALL = 10
+MAX_ROW_BUDGET = 100 * CONDITION_BUDGET
 
 
 @dataclass(frozen=True)
@@ -47,6 +55,7 @@ class Request:
     class_probs: np.ndarray | None = None
     starts: tuple[int, ...] = ()
     text: str = ""
+    steers: bool = False
 
     @property
     def has_labels(self) -> bool:
@@ -156,7 +165,8 @@ def draw_block(
     a hint the model may use to steer. The block may draw ``CONDITION_BUDGET``
     candidates per row of ``budget_rows`` (a full block's rows, also for a last,
     shorter block, which would otherwise fail far more often than the others), and
-    of ``MIN_BUDGET_ROWS`` at least.
+    of ``MIN_BUDGET_ROWS`` at least; more per row for rows asking for rare labels
+    (see ``LABEL_SHORTFALL``: the block's rows' mean).
     ``produced``/``total`` only feed the error raised when the budget runs out.
 
     Labels drawn here are drawn again for a row whose candidate carried its
@@ -179,7 +189,8 @@ def draw_block(
     # success[c]: share of the candidates aimed at code c that came out matching
     success = np.ones(len(request.class_probs) if drawn_here else int(want.max()) + 1)
     budget_rows = max(m, budget_rows, MIN_BUDGET_ROWS)
-    drawn, budget, margin = 0, CONDITION_BUDGET * budget_rows, 1.0
+    per_row = _row_budget(request, labels)
+    drawn, budget, margin = 0, int(np.ceil(per_row * budget_rows)), 1.0
     while pending.size:
         codes, counts = np.unique(want[pending], return_counts=True)
         k = int(np.ceil(pending.size / success[codes].min() * margin))
@@ -217,18 +228,30 @@ def draw_block(
         if pending.size and drawn >= budget:
             made = produced + m - pending.size
             labels_hint = (
-                ", or choose the labels with y= (the GAN then aims its candidates at the "
+                ", or choose the labels with y= (the model then aims its candidates at the "
                 "rarest requested value, not at the labels drawn for the rows)"
-                if redraw
+                if redraw and request.steers
                 else ""
             )
             raise ValueError(
                 f"sample could produce only {made} of {total} rows with {request.text}: the "
                 f"model generated too few matching rows in {drawn} candidates (the budget of "
-                f"a block of {budget_rows} rows: {CONDITION_BUDGET} per row). Fit "
+                f"a block of {budget_rows} rows: {per_row:.0f} per row). Fit "
                 f"longer, or relax the request{labels_hint}."
             )
     return out
+
+
+def _row_budget(request: Request, labels: np.ndarray | None) -> float:
+    """Candidates a block may draw per row: ``CONDITION_BUDGET``, or the mean over its
+    rows of ``LABEL_SHORTFALL / p`` for the training share ``p`` of each row's label
+    (``labels``; drawn at those shares when the caller chose none), between
+    ``CONDITION_BUDGET`` and ``MAX_ROW_BUDGET``."""
+    if labels is None or request.class_probs is None:
+        return float(CONDITION_BUDGET)
+    with np.errstate(divide="ignore"):  # a label no training row kept: the most
+        rare = LABEL_SHORTFALL / np.asarray(request.class_probs, dtype=np.float64)[labels]
+    return float(np.clip(rare, CONDITION_BUDGET, MAX_ROW_BUDGET).mean())
 
 
 def _take_with_redraws(rows, ok, got, pending, want, out, done, request, generator) -> None:

@@ -264,6 +264,8 @@ class GANSynthesizer(BaseSynthesizer):
         net.condition_spans_ = condition_spans
         return net
 
+    _steers = True
+
     def _generate(self, n, generator, wanted=None):
         cond_index = None
         if wanted is not None and self.net_.condition_spans_:
