@@ -6,13 +6,18 @@ import bz2
 import gzip
 import io
 import lzma
+import math
 import os
+import tarfile
 import warnings
+import zipfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
+from .preprocessing._columns import _NS_PER_UNIT
 from .utils._files import descriptor, output_target
 
 PARQUET = (".parquet", ".pq")
@@ -29,8 +34,10 @@ def is_parquet(path) -> bool:
 
 
 def check_output_kind(path, option: str) -> None:
-    """Refuse an output file name whose extension says a compression not written."""
-    suffix = Path(path).suffix.lower()
+    """Refuse an output file name whose extension says a compression not written (a
+    ``.tar.gz`` too: pandas reads it as a tar archive)."""
+    suffixes = [s.lower() for s in Path(path).suffixes[-2:]]
+    suffix = ".tar" if ".tar" in suffixes else Path(path).suffix.lower()
     if suffix in _UNWRITTEN:
         raise ValueError(
             f"{option}: {str(path)!r}: {suffix} files are not written; name a .csv, .csv.gz, "
@@ -63,11 +70,11 @@ def read_table(path, dates=None) -> pd.DataFrame:
             pyarrow_module()
             frame = pd.read_parquet(path)
         else:
-            frame = pd.read_csv(path)
+            frame = _read_csv(path)
             _check_header(path)
-    # pandas's and pyarrow's parse errors, undecodable text; a .gz file that is not
-    # gzip (an OSError): all said with the file's name
-    except (ValueError, EOFError, OSError) as exc:
+    # pandas's and pyarrow's parse errors, undecodable text; a compressed file that is
+    # not what its extension says: all said with the file's name
+    except (ValueError, EOFError, OSError, *_ARCHIVE_ERRORS) as exc:
         raise ValueError(f"{str(path)!r} cannot be read as {kind}: {exc}") from exc
     if frame.empty:
         raise ValueError(f"{str(path)!r} holds no rows")
@@ -86,6 +93,23 @@ def read_table(path, dates=None) -> pd.DataFrame:
                 warning.message, warning.category, warning.filename, warning.lineno
             )
     return frame
+
+
+#: What reading a .zip, .tar or .xz file that is not one raises (no OSError)
+_ARCHIVE_ERRORS = (zipfile.BadZipFile, tarfile.TarError, lzma.LZMAError)
+
+
+def _read_csv(path) -> pd.DataFrame:
+    """A CSV file's table. Its first column is never taken as the index: rows ending
+    in a delimiter (an empty last field) keep their columns, and rows holding more
+    fields than the header are refused (pandas shifted every column by one, or
+    dropped the extra fields with a warning)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pd.errors.ParserWarning)
+        try:
+            return pd.read_csv(path, index_col=False)
+        except pd.errors.ParserWarning:
+            raise ValueError("some rows hold more fields than the header names") from None
 
 
 def _check_header(path) -> None:
@@ -133,7 +157,14 @@ def parse_dates(column: pd.Series) -> pd.Series:
             return pd.to_datetime(column, utc=True, format="ISO8601")
         except ValueError:
             return pd.to_datetime(column, utc=True)
-    return pd.to_datetime(column)
+    try:
+        return pd.to_datetime(column)
+    except ValueError:  # pandas guessed one format from the first date: dates beside
+        try:  # times (as files written before sksynth 0.1 chose one per column)
+            return pd.to_datetime(column, format="ISO8601")
+        except ValueError:
+            pass
+        raise
 
 
 def column_label(model, text: str):
@@ -155,6 +186,27 @@ def fitted_categories(model, column) -> list | None:
     return None if categories is None else list(categories)
 
 
+_DAY_NS = 86_400 * 10**9
+
+
+def _datetime_step_ns(model, column) -> int | None:
+    """Nanoseconds between the times a fitted model can draw in a datetime ``column``:
+    a continuous column's step, or the greatest common divisor of a discrete one's
+    times of day and a day (None: not a column of the model's, or not datetimes)."""
+    if column not in list(model._container.columns):
+        return None
+    internal = model._internal_names([column])[0]
+    info = model.transformer_._numeric_info.get(internal)
+    if info is not None:
+        return info.step * _NS_PER_UNIT[info.unit] if info.kind == "datetime" else None
+    categories = fitted_categories(model, column) or []
+    stamps = pd.DatetimeIndex([c for c in categories if isinstance(c, pd.Timestamp)])
+    if not len(stamps):
+        return None
+    times = np.unique(stamps.as_unit("ns").asi8 % _DAY_NS)
+    return math.gcd(_DAY_NS, *map(int, times))
+
+
 class TableWriter:
     """Writes chunks of one table to ``path``: Parquet or CSV (UTF-8, compressed by a
     ``.gz``, ``.bz2`` or ``.xz`` extension), by the extension of ``name`` (the output's
@@ -167,7 +219,7 @@ class TableWriter:
         self.path, self.parquet, self._sink = Path(path), is_parquet(name), None
         self._compress = _COMPRESSED.get(name.suffix.lower())
         self._mode, self._file = "a" if in_place else "w", None
-        self.model, self._schema = model, None
+        self.model, self._schema, self._formats = model, None, {}
         self.label = None  # the column holding a model's label y, when it has one
 
     def _arrow_schema(self, chunk: pd.DataFrame):
@@ -209,6 +261,12 @@ class TableWriter:
             self._sink.write_table(table)
         else:
             if self._sink is None:
+                self._formats = self._datetime_formats(chunk)
+            if self._formats:  # one text format per column, whatever the chunk holds
+                chunk = chunk.copy(deep=False)
+                for column, form in self._formats.items():
+                    chunk[column] = chunk[column].dt.strftime(form)
+            if self._sink is None:
                 self._file = self._open_binary()
                 if self._compress is None:
                     self._sink = io.TextIOWrapper(self._file, encoding="utf-8", newline="")
@@ -217,6 +275,28 @@ class TableWriter:
                 chunk.to_csv(self._sink, index=False)
             else:
                 chunk.to_csv(self._sink, header=False, index=False)
+
+    def _datetime_formats(self, chunk: pd.DataFrame) -> dict:
+        """``{column: format}`` for the naive datetime columns whose text pandas would
+        choose chunk by chunk: a column the model draws at times of day other than
+        midnight was written as dates alone in a chunk whose times were all midnight
+        (and read back as mixed formats). Their times are written in the format of
+        their finest step: whole seconds, or microseconds."""
+        formats = {}
+        if self.model is None:
+            return formats
+        for name in chunk.columns:
+            dtype = chunk[name].dtype
+            if name == self.label or not ptypes.is_datetime64_dtype(dtype):
+                continue  # (a zoned column's times are always written whole)
+            step = _datetime_step_ns(self.model, column_label(self.model, name))
+            if step is None or step % _DAY_NS == 0:
+                continue  # midnights alone, or the same time every day: one format
+            if step % 10**9 == 0:
+                formats[name] = "%Y-%m-%d %H:%M:%S"
+            elif step % 10**3 == 0:
+                formats[name] = "%Y-%m-%d %H:%M:%S.%f"
+        return formats
 
     def _open_binary(self):
         """The file, opened in binary mode (a descriptor's path: a copy of it)."""

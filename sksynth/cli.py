@@ -49,9 +49,14 @@ def _discrete(frame, target, extra):
     from .preprocessing._columns import is_discrete_by_default
 
     columns = [c for c in frame.columns if is_discrete_by_default(frame[c].dtype)]
-    for name in [*(extra or []), *([target] if target else [])]:
+    named = [("--discrete", name) for name in extra or []]
+    if target:
+        named.append(("--target", target))
+    for option, name in named:
         if name not in frame.columns:
-            raise ValueError(f"column {name!r} is not in the table; columns: {list(frame.columns)}")
+            raise ValueError(
+                f"{option}: column {name!r} is not in the table; columns: {list(frame.columns)}"
+            )
         if name not in columns:
             columns.append(name)
     return columns
@@ -82,6 +87,11 @@ def cmd_fit(args) -> None:
         raise ValueError(f"--autoregressive is a VAE's option; got --model {args.model}.")
     check_writable(args.output, "-o")
     _not_the_input(args.output, args.data, "-o")
+    if output_target(args.output)[1]:  # the fit's own lines would land in the model
+        raise ValueError(
+            f"-o: {str(args.output)!r} is a pipe, a device or standard output; a model is "
+            "written to a file"
+        )
     frame = read_table(args.data, args.dates)
     discrete = _discrete(frame, args.target, args.discrete)
     start = time.perf_counter()
@@ -254,6 +264,9 @@ def cmd_evaluate(args) -> None:
 
     if args.report:
         check_writable(args.report, "--report")
+        for source in (args.real, args.synthetic, args.real_test):
+            if source:
+                _not_the_input(args.report, source, "--report")
         require_matplotlib()  # before the scores, not after them
     real, synthetic = read_table(args.real, args.dates), read_table(args.synthetic, args.dates)
     real_test = read_table(args.real_test, args.dates) if args.real_test else None
@@ -517,7 +530,9 @@ def main(argv=None) -> int:
         args.func(args)
     # (a diverged training run is a FloatingPointError; matplotlib missing, an ImportError)
     except (ValueError, TypeError, PersistenceError, OSError, ArithmeticError, ImportError) as exc:
-        print(f"sksynth: error: {exc}", file=sys.stderr)
+        # on one line: what pandas, tarfile and others say may span several
+        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+        print(f"sksynth: error: {'; '.join(lines)}", file=sys.stderr)
         return 2
     return 0
 

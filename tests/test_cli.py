@@ -3,6 +3,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -175,6 +176,27 @@ def test_dates_parsed_when_named(adult_csv, tmp_path, capsys):
     assert "--dates names 'nope'" in capsys.readouterr().err
 
 
+def test_dates_keep_one_format_in_every_chunk(adult_csv, tmp_path):
+    # dates at midnight, a few at 06:00: a chunk of midnights alone was written as dates
+    # ("2020-02-28") beside others' times ("2020-01-14 23:00:00"), which pandas, and so
+    # fit and evaluate --dates, could not read back
+    times = pd.to_datetime("2020-01-01") + pd.to_timedelta(range(0, 1200, 3), unit="D")
+    times = times.where(np.arange(len(times)) % 10 != 0, times + pd.Timedelta(hours=6))
+    pd.read_csv(adult_csv).assign(day=times).to_csv(adult_csv, index=False)
+    model, out = tmp_path / "m.sksynth", tmp_path / "out.csv"
+    assert main(["fit", str(adult_csv), "--epochs", "1", "--dates", "day", "-o", str(model)]) == 0
+    sample = ["sample", str(model), "-n", "200", "--chunk-size", "1", "--seed", "0"]
+    assert main([*sample, "-o", str(out)]) == 0
+    text = pd.read_csv(out, dtype={"day": str})["day"].dropna()
+    assert text.str.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d").all()
+    assert (text.str.endswith("00:00:00")).any()  # midnights, written with their time
+    assert main(["evaluate", str(adult_csv), str(out), "--dates", "day"]) == 0
+    # files written before: dates beside times are read (pandas guessed one format)
+    mixed = pd.read_csv(out).assign(day=["2020-02-28", "2020-01-14 23:00:00"] * 100)
+    mixed.to_csv(out, index=False)
+    assert main(["evaluate", str(adult_csv), str(out), "--dates", "day"]) == 0
+
+
 def test_dates_warnings(adult_csv, tmp_path, recwarn):
     """A column that is no date fails with sksynth's error alone; a parsed one keeps
     what pandas warned about it."""
@@ -207,7 +229,8 @@ def test_console_script_end_to_end(adult_csv, tmp_path):
     "args, message",
     [
         (["fit", "missing.csv", "-o", "m"], "no such file: 'missing.csv'"),
-        (["fit", "{csv}", "--target", "salary", "-o", "m"], "column 'salary' is not in the table"),
+        (["fit", "{csv}", "--target", "salary", "-o", "m"], "--target: column 'salary' is not"),
+        (["fit", "{csv}", "--discrete", "sal", "-o", "m"], "--discrete: column 'sal' is not in"),
         (["sample", "{csv}", "-n", "3", "-o", "o.csv"], "is not a sksynth model file"),
         (["evaluate", "{csv}", "missing.csv"], "no such file"),
         (["sample", "{csv}", "-n", "3", "-o", "o.csv", "--condition", "x"], "COLUMN=VALUE"),
@@ -583,8 +606,27 @@ def test_more_one_line_errors(fitted_model, adult_csv, tmp_path, capsys):
     (tmp_path / "bad.csv.gz").write_text("a,b\n1,2\n")
     (tmp_path / "dup.csv").write_text("a,a,b\n1,2,3\n4,5,6\n")
     (tmp_path / "file").write_text("x")
+    # not what their extensions say: tracebacks (zipfile's, tarfile's, lzma's errors)
+    for name in ("bad.zip", "bad.tar", "bad.csv.xz"):
+        (tmp_path / name).write_text("a,b\n1,2\n")
+    # a row with more fields than the header: every column shifted by one, silently
+    (tmp_path / "long.csv").write_text("a,b,c\n1,x,2.5,9\n2,y,3.5,9\n")
+    syn = tmp_path / "syn.csv"
+    assert main(["sample", model, "-n", "5", "-o", str(syn), "--seed", "0"]) == 0
+    capsys.readouterr()  # its progress bar
     cases = [
         (["sample", model, "-n", "5", "-o", str(tmp_path / "o.zip")], ".zip files are not written"),
+        # written as a gzip CSV, then read by pandas as a tar archive
+        (["sample", model, "-n", "5", "-o", str(tmp_path / "o.tar.gz")], ".tar files are not"),
+        *[
+            (["fit", str(tmp_path / name), "-o", "m"], f"{name}' cannot be read as CSV")
+            for name in ("bad.zip", "bad.tar", "bad.csv.xz")
+        ],
+        (["fit", str(tmp_path / "long.csv"), "-o", "m"], "more fields than the header names"),
+        # the fit's own lines were written into the model, which then could not be read
+        (["fit", str(adult_csv), "-o", "/dev/stdout"], "a model is written to a file"),
+        # the report replaced the synthetic table it scored
+        (["evaluate", str(adult_csv), str(syn), "--report", str(syn)], "--report: "),
         (["sample", model, "-n", "5", "-o", model], "is the input file"),
         (["fit", str(adult_csv), "-o", str(adult_csv)], "is the input file"),
         (["fit", str(tmp_path), "-o", "m"], "is a folder; give a CSV or Parquet file"),
