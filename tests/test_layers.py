@@ -6,6 +6,7 @@ import pytest
 import torch
 from conftest import make_mixed
 from torch import nn
+from torch.nn import functional as F
 
 from sksynth import TableTransformer
 from sksynth.nn._data import TensorBatches
@@ -79,18 +80,24 @@ def test_sample_compact_adds_scaled_noise_to_scalars_only():
     assert torch.equal(codes, codes.round())
 
 
-def test_gan_generator_folded_sampling_path_matches_its_eval_forward():
+@pytest.mark.parametrize("cond_dim", [3, 0])
+def test_gan_generator_folded_sampling_path_matches_its_eval_forward(cond_dim):
     from sksynth.nn._gan import Generator
 
     layout = SpanLayout(SPANS)
-    generator = Generator(SPANS, noise_dim=8, cond_dim=3, sizes=(16, 12), seed=0)
-    noise, cond = torch.randn(64, 8), torch.rand(64, 3)
+    generator = Generator(SPANS, noise_dim=8, cond_dim=cond_dim, sizes=(16, 12), seed=0)
+    noise = torch.randn(64, 8)
+    index = torch.arange(64) % cond_dim if cond_dim else None
+    cond = F.one_hot(index, cond_dim).float() if cond_dim else torch.zeros(64, 0)
     generator.train()
     generator(noise, cond)  # moves the batch-norm running statistics off their defaults
     generator.eval()
     with torch.no_grad():
         expected = generator(noise, cond)[:, layout.sample_order].T
-        torch.testing.assert_close(generator(noise, cond, sample_order=True), expected)
+        torch.testing.assert_close(generator.sample_output(noise, index), expected)
+    wrong = None if cond_dim else torch.zeros(64, dtype=torch.long)
+    with pytest.raises(ValueError, match="cond_index must be given exactly when"):
+        generator.sample_output(noise, wrong)
 
 
 def test_activations_and_cross_entropy_match_a_span_by_span_reference():

@@ -98,6 +98,18 @@ class ConditionSampler(nn.Module):
 
     def draw(self, n, generator, *, log_frequency=True):
         """Draw ``(cond, span, category)`` for ``n`` rows."""
+        span, category = self._draw(n, generator, log_frequency)
+        cond = F.one_hot(self.offsets[span] + category, self.cond_dim).float()
+        return cond, span, category
+
+    def draw_index(self, n, generator, *, log_frequency=True):
+        """The draws of :meth:`draw` (the same for the same generator) as the position
+        of each row's one in its conditional vector, ``(n,)``."""
+        span, category = self._draw(n, generator, log_frequency)
+        return self.offsets[span] + category
+
+    def _draw(self, n, generator, log_frequency):
+        """``(span, category)``: a span uniformly, then one of its categories."""
         device = self.offsets.device
         span = torch.randint(self.n_spans, (n,), generator=generator, device=generator.device)
         span = span.to(device)
@@ -109,9 +121,7 @@ class ConditionSampler(nn.Module):
         # the last category of any probability (for rounding): float math runs everywhere
         rank = torch.arange(1, probs.shape[1] + 1, device=device, dtype=probs.dtype)
         last = ((probs > 0) * rank).argmax(1)
-        category = torch.minimum(category, last)
-        cond = F.one_hot(self.offsets[span] + category, self.cond_dim).float()
-        return cond, span, category
+        return span, torch.minimum(category, last)
 
     def real_rows(self, span, category, generator):
         """Indices of training rows holding ``category`` in ``span`` (one per entry)."""

@@ -81,32 +81,70 @@ class Generator(nn.Module):
         self.layout.to(self.out.weight.device)
         return self
 
-    def forward(self, noise, cond, *, sample_order=False):
-        """Raw rows; ``sample_order=True`` gives ``(features, n)`` in ``layout.sample_order``."""
-        order = self.layout.sample_order
-        if sample_order and not self.training:
-            return ordered_output(self.out, self._folded_hidden(noise, cond), order)
-        hidden = self.blocks(torch.cat([noise, cond], dim=1))
-        if sample_order:
-            return ordered_output(self.out, hidden, order)
-        return self.out(hidden)
+    @property
+    def cond_dim(self) -> int:
+        """Width of the conditional vector (0 without discrete columns)."""
+        return self.blocks[0].linear.in_features - self.noise_dim
 
-    def _folded_hidden(self, noise, cond):
+    def forward(self, noise, cond):
+        """Raw rows ``(n, features)`` for noise and conditional vectors."""
+        return self.out(self.blocks(torch.cat([noise, cond], dim=1)))
+
+    def sample_output(self, noise, cond_index=None):
+        """The eval-mode raw rows as the sampler reads them: ``(features, n)`` in
+        ``layout.sample_order``.
+
+        ``cond_index`` (n,) gives each row's conditional vector, one-hot, as the
+        position of its one (``None`` without discrete columns). The conditional
+        vector's part of each linear layer is then a column of its weight, picked
+        per row, instead of a product (the cond columns are a third of Adult's
+        generator input), and batch norm is folded into each linear layer (see
+        :meth:`_folded_hidden`).
+        """
+        if (cond_index is None) != (self.cond_dim == 0):
+            raise ValueError(
+                f"cond_index must be given exactly when the generator has a conditional "
+                f"vector (cond_dim={self.cond_dim}); got {'none' if cond_index is None else 'one'}."
+            )
+        hidden = self._folded_hidden(noise, cond_index)
+        order = self.layout.sample_order
+        if cond_index is None:
+            return ordered_output(self.out, hidden, order)
+        weight, bias = self.out.weight[order], self.out.bias[order]
+        picked = _picked_columns(weight, bias, self.cond_dim, cond_index, rows=False)
+        return picked.addmm_(weight[:, : -self.cond_dim], hidden.T)
+
+    def _folded_hidden(self, noise, cond_index):
         """The residual stack in eval mode, for sampling: batch norm folded into each
         linear layer, and every block's output written once into one buffer laid out
-        like the concatenations ``[h_k, ..., h_1, noise, cond]``."""
-        n_in = noise.shape[1] + cond.shape[1]
+        like the concatenations ``[h_k, ..., h_1, noise]`` (the conditional vector
+        enters each layer as its picked weight column, see :meth:`sample_output`)."""
         widths = [block.linear.out_features for block in self.blocks]
+        n_in = noise.shape[1]
         total = n_in + sum(widths)
         hidden = noise.new_empty((noise.shape[0], total))
         start = total - n_in
-        hidden[:, start : start + noise.shape[1]] = noise
-        hidden[:, start + noise.shape[1] :] = cond
+        hidden[:, start:] = noise
         for block, width in zip(self.blocks, widths, strict=True):
             weight, bias = block.folded()
-            hidden[:, start - width : start] = F.linear(hidden[:, start:], weight, bias).relu_()
+            if cond_index is None:
+                layer = F.linear(hidden[:, start:], weight, bias)
+            else:
+                picked = _picked_columns(weight, bias, self.cond_dim, cond_index, rows=True)
+                layer = picked.addmm_(hidden[:, start:], weight[:, : -self.cond_dim].T)
+            hidden[:, start - width : start] = layer.relu_()
             start -= width
         return hidden
+
+
+def _picked_columns(weight, bias, cond_dim: int, cond_index, *, rows: bool) -> torch.Tensor:
+    """A linear layer's bias plus, for each row, the weight column of its conditional
+    vector's one (the last ``cond_dim`` columns of ``weight``): ``(n, out)`` with
+    ``rows=True``, else ``(out, n)``."""
+    table = weight[:, -cond_dim:] + bias.unsqueeze(1)  # (out, cond_dim)
+    if rows:
+        return table.T.contiguous().index_select(0, cond_index)
+    return table.index_select(1, cond_index)
 
 
 class Discriminator(nn.Module):
@@ -206,16 +244,22 @@ class GANNet(SeededNet):
             return None, None, None
         return self.sampler_.draw(n, self.rng_, log_frequency=log_frequency)
 
-    def _raw(self, n, cond, generator, *, sample_order=False):
-        """The generator's raw output for ``n`` noise draws (and the conditional vectors)."""
-        module = self.module_
+    def _noise(self, n, generator):
+        """``n`` noise draws for the generator, on the net's device."""
         noise = torch.randn(
-            (n, module.noise_dim), generator=generator, device=generator.device, dtype=torch.float32
+            (n, self.module_.noise_dim),
+            generator=generator,
+            device=generator.device,
+            dtype=torch.float32,
         )
-        noise = noise.to(self.device)
+        return noise.to(self.device)
+
+    def _raw(self, n, cond, generator):
+        """The generator's raw output for ``n`` noise draws (and the conditional vectors)."""
+        noise = self._noise(n, generator)
         if cond is None:
             cond = noise.new_zeros((n, 0))
-        return module(noise, cond, sample_order=sample_order), cond
+        return self.module_(noise, cond), cond
 
     def _fake(self, n, cond, *, onehot="gumbel", generator=None):
         generator = self.rng_ if generator is None else generator
@@ -391,13 +435,12 @@ class GANNet(SeededNet):
         ``cond_index`` (n,) sets each row's conditional vector; by default the
         conditions are drawn at the data frequencies.
         """
-        cond = None
+        index = None
         if cond_index is not None:
             index = torch.as_tensor(cond_index, device=self.device)
-            cond = F.one_hot(index, self.sampler_.cond_dim).float()
         elif self.sampler_.n_spans:
-            cond, _, _ = self.sampler_.draw(n, generator, log_frequency=False)
-        raw, _ = self._raw(n, cond, generator, sample_order=True)
+            index = self.sampler_.draw_index(n, generator, log_frequency=False)
+        raw = self.module_.sample_output(self._noise(n, generator), index)
         return sample_compact(raw, self.module_.layout, generator)
 
     def __getstate__(self):
