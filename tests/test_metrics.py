@@ -348,10 +348,20 @@ def test_tstr_does_not_depend_on_row_order_or_on_which_class_is_missing():
 def test_tstr_checks_and_seeds(halves):
     from sklearn.ensemble import RandomForestClassifier
     from sklearn.linear_model import LinearRegression, LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from sksynth.metrics._utility import seeded_clone
 
     test, synth = _labelled(300, 0), _labelled(300, 1)
     forest = RandomForestClassifier(n_estimators=5)  # unseeded: seeded by random_state
     assert len({tstr_score(test, synth, "y", estimator=forest) for _ in range(3)}) == 1
+    # inside a pipeline too (three calls gave 0.7776, 0.7763 and 0.7662)
+    piped = make_pipeline(StandardScaler(), RandomForestClassifier(n_estimators=5))
+    assert len({tstr_score(test, synth, "y", estimator=piped) for _ in range(3)}) == 1
+    assert len({detection_score(test, synth, estimator=piped) for _ in range(3)}) == 1
+    seeded = make_pipeline(StandardScaler(), RandomForestClassifier(random_state=7))
+    assert seeded_clone(seeded, 0).get_params()["randomforestclassifier__random_state"] == 7
     numeric = {"y": lambda d: d["y"].eq("yes").astype(int)}
     cases = [
         ({"target": ["y"]}, "target must be one column label; got \\['y'\\]"),

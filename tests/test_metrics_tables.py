@@ -427,6 +427,21 @@ def test_evaluate_checks_its_own_parameters():
             evaluate(real, real, max_privacy_rows=bad)
     with pytest.raises(ValueError, match="evaluate needs at least 3 rows in each table"):
         evaluate(real.iloc[:2], real.iloc[:2])
+    with pytest.raises(ValueError, match=r"target must be one column label; got \['c'\]"):
+        evaluate(real, real, target=["c"])  # TypeError: unhashable type: 'list'
+
+
+def test_the_target_shares_read_every_missing_marker_as_one():
+    # pd.NA in one table and NaN in the other were two classes: the real missing share
+    # was lost (the real column summed to 0.875) and its row read 0.125 against 0
+    labels = ["a", "b", None, "a", "b", "a", "b", "a"]
+    real = pd.DataFrame({"x": np.arange(8.0), "y": pd.array(labels, dtype="string")})
+    synth = pd.DataFrame({"x": np.arange(8.0), "y": pd.Series(labels, dtype=object)})
+    synth.loc[2, "y"] = np.nan
+    shares = evaluate(real, synth, target="y").target_distribution
+    assert len(shares) == 3
+    np.testing.assert_allclose(shares["real"].to_numpy(), shares["synthetic"].to_numpy())
+    assert shares.sum().tolist() == [1.0, 1.0]
 
 
 def test_the_same_numbers_at_two_float_precisions_compare_equal():

@@ -36,8 +36,9 @@ def detection_score(
     cv : int, default=3
         Number of stratified folds.
     random_state : int, RandomState or None, default=0
-        Seeds the folds, and ``estimator`` when its own ``random_state`` is
-        ``None``, so that the score is the same on every call.
+        Seeds the folds, and ``estimator`` where its ``random_state`` is
+        ``None``, its own and those of the estimators inside it (a pipeline's
+        steps), so that the score is the same on every call.
 
     Returns
     -------

@@ -16,8 +16,8 @@ from ._detection import detection_score
 from ._fidelity import column_pair_trends, column_shapes, combined_quality
 from ._plots import correlations_figure, marginals_figure
 from ._privacy import distance_ratio, exact_copy_rate, neighbour_distances, privacy_score
-from ._tables import align
-from ._utility import tstr_score
+from ._tables import align, missing_as_nan
+from ._utility import check_target, tstr_score
 
 _MEANINGS = {
     "quality_score": "mean of column shapes and column pair trends (1 = identical)",
@@ -172,12 +172,13 @@ def _target_rows(real, synthetic, target, discrete, real_test, seed):
     if real_test is not None:
         tables["real_test"] = real_test
     if target in discrete:
+        # None, NaN and pd.NA as one missing class (two tables may mark it differently)
         shares = pd.DataFrame(
             {
-                "real": real[target].astype(object).value_counts(normalize=True, dropna=False),
-                "synthetic": synthetic[target]
-                .astype(object)
-                .value_counts(normalize=True, dropna=False),
+                name: pd.Series(missing_as_nan(table[target])).value_counts(
+                    normalize=True, dropna=False
+                )
+                for name, table in (("real", real), ("synthetic", synthetic))
             }
         ).fillna(0.0)
         shares = shares.sort_values("real", ascending=False, kind="stable")
@@ -303,8 +304,8 @@ def evaluate(
             "evaluate needs at least 3 rows in each table (its detection score "
             f"cross-validates in 3 folds); real has {len(real)}, synthetic {len(synthetic)}."
         )
-    if target is not None and target not in real.columns:
-        raise ValueError(f"target {target!r} is not a column of the tables.")
+    if target is not None:
+        check_target(target, real.columns)
     shapes = column_shapes(real, synthetic, discrete_columns=discrete, aggregate=False)
     pairs = column_pair_trends(real, synthetic, discrete_columns=discrete, aggregate=False)
     pair_mean = float(pairs.mean()) if len(pairs) else 1.0

@@ -15,11 +15,16 @@ from ._encoding import _DENSE_CELLS, MetricEncoder
 from ._tables import align
 
 
-def _split(frame: pd.DataFrame, target):
+def check_target(target, columns) -> None:
+    """Refuse a ``target`` that is no label of one of ``columns``."""
     if not pd.api.types.is_hashable(target):
         raise ValueError(f"target must be one column label; got {target!r}.")
-    if target not in frame.columns:
+    if target not in columns:
         raise ValueError(f"target {target!r} is not a column of the tables.")
+
+
+def _split(frame: pd.DataFrame, target):
+    check_target(target, frame.columns)
     if frame.shape[1] < 2:
         raise ValueError(
             f"the tables have no column besides the target {target!r}: nothing to predict it from."
@@ -28,11 +33,17 @@ def _split(frame: pd.DataFrame, target):
 
 
 def seeded_clone(estimator, random_state: int):
-    """A clone of ``estimator``, seeded with ``random_state`` when its own
-    ``random_state`` is None: the same score on every call."""
+    """A clone of ``estimator`` whose ``random_state`` parameters left None, its own and
+    those of the estimators inside it (a pipeline's steps), are set to
+    ``random_state``: the same score on every call."""
     estimator = clone(estimator)
-    if estimator.get_params(deep=False).get("random_state", 0) is None:
-        estimator.set_params(random_state=random_state)
+    unset = {
+        name: random_state
+        for name, value in estimator.get_params(deep=True).items()
+        if value is None and (name == "random_state" or name.endswith("__random_state"))
+    }
+    if unset:
+        estimator.set_params(**unset)
     return estimator
 
 
@@ -213,8 +224,9 @@ def tstr_score(
         (``"auto"``: non-numeric columns), else a number (an int-coded class
         target such as 0/1 is scored as a regression unless listed).
     random_state : int, RandomState or None, default=0
-        Seeds ``estimator`` when its own ``random_state`` is None (the same
-        score on every call).
+        Seeds ``estimator`` where its ``random_state`` is None, its own and
+        those of the estimators inside it (a pipeline's steps): the same
+        score on every call.
 
     Returns
     -------
