@@ -175,7 +175,7 @@ def _target_rows(real, synthetic, target, discrete, real_test, seed):
         # None, NaN and pd.NA as one missing class (two tables may mark it differently)
         shares = pd.DataFrame(
             {
-                name: pd.Series(missing_as_nan(table[target])).value_counts(
+                name: pd.Series(missing_as_nan(table[target]), name=target).value_counts(
                     normalize=True, dropna=False
                 )
                 for name, table in (("real", real), ("synthetic", synthetic))
