@@ -72,6 +72,7 @@ def read_table(path, dates=None) -> pd.DataFrame:
         else:
             frame = _read_csv(path)
             _check_header(path)
+            frame = _whole_numbers(frame, path)
     # pandas's and pyarrow's parse errors, undecodable text; a compressed file that is
     # not what its extension says: all said with the file's name
     except (ValueError, EOFError, OSError, *_ARCHIVE_ERRORS) as exc:
@@ -110,6 +111,29 @@ def _read_csv(path) -> pd.DataFrame:
             return pd.read_csv(path, index_col=False)
         except pd.errors.ParserWarning:
             raise ValueError("some rows hold more fields than the header names") from None
+
+
+def _whole_numbers(frame: pd.DataFrame, path) -> pd.DataFrame:
+    """``frame`` with its columns of integers with empty cells as nullable integers
+    (``Int64``): pandas reads them as floats, which a synthesizer then draws with
+    fractions. A column is one when every cell that is not empty is written as an
+    integer (``41``, not ``41.0`` or ``4.1e1``)."""
+    candidates = [
+        name
+        for name in frame.columns
+        if frame[name].dtype == np.float64
+        and frame[name].isna().any()
+        and frame[name].notna().any()
+        and (frame[name].dropna() % 1 == 0).all()
+        and frame[name].abs().max() < 2**53
+    ]
+    if not candidates:
+        return frame
+    text = pd.read_csv(path, index_col=False, usecols=candidates, dtype=str)
+    for name in candidates:
+        if text[name].dropna().str.strip().str.fullmatch(r"[+-]?\d+").all():
+            frame[name] = frame[name].astype("Int64")
+    return frame
 
 
 def _check_header(path) -> None:

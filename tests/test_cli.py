@@ -667,6 +667,26 @@ def test_more_one_line_errors(fitted_model, adult_csv, tmp_path, capsys):
     assert "--seed: must be <= 4294967295" in capsys.readouterr().err
 
 
+def test_integers_with_empty_cells_stay_integers(tmp_path):
+    # pandas reads them as floats: sampled ages came back as 75.4981817244675
+    from sksynth._table_files import read_table
+
+    rng = np.random.default_rng(0)
+    age = pd.array(rng.integers(18, 90, 300), dtype="Int64")
+    age[rng.random(300) < 0.2] = pd.NA
+    table = pd.DataFrame({"age": age, "rate": rng.integers(0, 5, 300) * 1.0, "k": "a"})
+    table.loc[::7, "rate"] = np.nan  # written 3.0: a float column, kept so
+    path, model, out = tmp_path / "t.csv", tmp_path / "m", tmp_path / "o.csv"
+    table.to_csv(path, index=False)
+    read = read_table(path)
+    assert str(read["age"].dtype) == "Int64" and read["rate"].dtype == np.float64
+    pd.testing.assert_series_equal(read["age"], table["age"])
+    assert main(["fit", str(path), "--epochs", "1", "-o", str(model)]) == 0
+    assert main(["sample", str(model), "-n", "200", "-o", str(out), "--seed", "0"]) == 0
+    ages = pd.read_csv(out, dtype={"age": str})["age"]
+    assert ages.isna().any() and ages.dropna().str.fullmatch(r"\d+").all()
+
+
 def test_integer_dates_are_read_as_their_text(tmp_path):
     # 20200102 became 1970-01-01 00:00:00.020200102 (nanoseconds since 1970)
     from sksynth._table_files import read_table
