@@ -407,6 +407,17 @@ def test_score_names_the_users_column_holding_infinity(make):
         model.score(X.assign(num=X["num"].where(X.index != 3, np.inf)))
 
 
+def test_int_column_labels_are_checked_on_score(make):
+    # scikit-learn checks string names only: swapped int-labelled columns were scored
+    # each as the other
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({0: rng.normal(size=60), 1: rng.normal(100, 10, 60)})
+    model = make(epochs=1, batch_size=20, random_state=0).fit(X)
+    model.score(X)
+    with pytest.raises(ValueError, match="column labels should match those passed during fit"):
+        model.score(X[[1, 0]])
+
+
 def test_a_failed_fit_leaves_the_estimator_unfitted(make, adult_small):
     # a refit that failed half-way kept the old net and encoder under the new columns,
     # and sampled the old model's rows with the new names

@@ -741,6 +741,31 @@ def test_a_failed_fit_leaves_the_transformer_unfitted():
     assert TableTransformer.fit.__doc__.startswith("Fit the per-column encoders.")
 
 
+def test_column_labels_that_are_not_strings_are_checked():
+    # scikit-learn checks string names only: swapped int-labelled columns were each
+    # encoded with the other's encoder and came back as 4.0 and 100.0 throughout
+    X = pd.DataFrame({0: [1.0, 2.0, 3.0, 4.0] * 10, 1: [100.0, 200.0, 300.0, 400.0] * 10})
+    tt = TableTransformer(random_state=0).fit(X)
+    for bad in (X[[1, 0]], X.set_axis([7, 8], axis=1)):
+        with pytest.raises(ValueError, match="column labels should match those passed during"):
+            tt.transform(bad)
+    tuples = X.set_axis([("a", 1), ("b", 2)], axis=1)
+    assert TableTransformer().fit(tuples).transform(tuples).shape[0] == 40
+    # an array keeps being read by position, as scikit-learn reads it
+    assert np.array_equal(tt.transform(X.to_numpy()), tt.transform(X))
+
+
+def test_messages_of_wide_durations_and_of_atoms_alone():
+    rng = np.random.default_rng(0)
+    wide = pd.DataFrame({"d": pd.to_timedelta(rng.integers(0, 2**60, 50), unit="ns")})
+    with pytest.warns(UserWarning, match=r"steps of 1 ns, more than the 2\*\*53"):  # "of 1"
+        TableTransformer(random_state=0).fit(wide)
+    # 5 was seen once: kept as the only other value, not for being frequent
+    tt = TableTransformer(random_state=0).fit(pd.DataFrame({"x": [0] * 99 + [5]}))
+    with pytest.raises(ValueError, match=r"kept exactly \(frequent enough .* or the only other"):
+        tt.transform(pd.DataFrame({"x": [3]}))
+
+
 def test_max_fit_samples_below_n_modes():
     # scikit-learn's "Expected n_samples >= n_components" for max_fit_samples of 2 to 9
     X = pd.DataFrame({"a": np.random.default_rng(0).normal(size=100)})

@@ -13,7 +13,7 @@ from sklearn.utils._param_validation import Interval, InvalidParameterError, Str
 from sklearn.utils._tags import InputTags, Tags
 from sklearn.utils.multiclass import type_of_target
 
-from ..preprocessing._transformer import validate_table
+from ..preprocessing._validation import validate_table
 from ..synthesizers import VAESynthesizer
 from ..synthesizers._base import BaseSynthesizer
 from ..utils._checks import refuse_bool_numbers

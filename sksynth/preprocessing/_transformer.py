@@ -13,7 +13,6 @@ from sklearn.utils.validation import (
     _check_feature_names_in,
     check_is_fitted,
     check_random_state,
-    validate_data,
 )
 
 from ..utils._checks import refuse_bool_numbers
@@ -32,108 +31,8 @@ from ._columns import (
 from ._continuous import ContinuousEncoder
 from ._discrete import DiscreteEncoder
 from ._spans import Span
+from ._validation import check_encoded, validate_table
 from ._warnings import warn_identifier, warn_inexact, warn_numbers_as_categories
-
-
-def check_encoded(X, n_columns: int, name: str = "X", dtype=None) -> np.ndarray:
-    """``X`` as a 2-D array of ``n_columns`` finite numbers, or a ``ValueError``
-    naming ``name`` and what it held."""
-    X = np.asarray(X, dtype=dtype)
-    if X.ndim != 2 or X.shape[1] != n_columns:
-        raise ValueError(f"{name} has shape {X.shape}; expected (n_samples, {n_columns}).")
-    if X.dtype.kind not in "biuf":
-        try:
-            X = X.astype(np.float64)
-        except (TypeError, ValueError):
-            raise ValueError(f"{name} must hold numbers; got dtype {X.dtype}.") from None
-    finite = np.isfinite(X)
-    if not finite.all():
-        row, column = np.argwhere(~finite)[0]
-        raise ValueError(
-            f"{name} holds {X[row, column]} at row {row}, column {column}; expected finite numbers."
-        )
-    return X
-
-
-def validate_table(estimator, X, *, reset: bool) -> pd.DataFrame | np.ndarray:
-    """Validate a user's table without coercing it to float.
-
-    DataFrames keep their dtypes (feature names and count are checked); anything
-    else goes through :func:`~sklearn.utils.check_array` with ``dtype=None``.
-    """
-    if isinstance(X, pd.DataFrame):
-        unnamed = [
-            k
-            for k, c in enumerate(X.columns)
-            if (isinstance(c, float) and c != c) or c is pd.NaT or c is pd.NA
-        ]
-        if unnamed:  # NaN never equals itself, so it could not be looked up
-            raise ValueError(
-                f"X has a missing (NaN) column label at position {unnamed[:10]}: every column "
-                "needs a name of its own."
-            )
-        duplicated = X.columns[X.columns.duplicated()].unique().tolist()
-        if duplicated:
-            raise ValueError(
-                f"X has duplicate column names {duplicated[:10]}: every column needs a "
-                "name of its own."
-            )
-        validate_data(estimator, X, reset=reset, skip_check_array=True)
-        if X.shape[0] == 0 or X.shape[1] == 0:
-            raise ValueError(
-                f"Found an empty table of shape {X.shape}: at least one row and one column "
-                "are required."
-            )
-        return X
-    _refuse_array_kinds(X)
-    return validate_data(
-        estimator,
-        _keep_mixed_values(X),
-        reset=reset,
-        dtype=None,
-        ensure_all_finite="allow-nan",
-        ensure_min_samples=1,
-    )
-
-
-def _refuse_array_kinds(X) -> None:
-    """Refuse the numpy arrays a table cannot be read from column by column: records
-    (a structured array, whose fields are the columns) and numpy 2's variable-width
-    strings (``StringDType``), which scikit-learn's checks cannot take."""
-    dtype = getattr(X, "dtype", None)
-    if not isinstance(dtype, np.dtype):
-        return
-    if dtype.kind == "V":  # structured (records) or raw void
-        raise ValueError(
-            f"X is a structured numpy array (dtype {dtype}); pass its fields as columns: "
-            "pd.DataFrame(X) for a 1-D array of records."
-        )
-    if dtype.kind == "T":
-        raise ValueError(
-            f"X holds numpy {dtype!r} strings, which scikit-learn's checks do not take; "
-            "pass X.astype(object) or a DataFrame."
-        )
-
-
-def _keep_mixed_values(X):
-    """A list (or tuple) of rows mixing text with numbers or missing values as an object
-    array: numpy would turn every value into text (39 into '39', NaN into 'nan'). A
-    column that itself mixes text with numbers is read as numpy reads it, as text."""
-    if isinstance(X, np.ndarray) or not isinstance(X, list | tuple):
-        return X
-    text = np.asarray(X)
-    if text.dtype.kind not in "US" or text.ndim != 2:
-        return X
-    values = np.asarray(X, dtype=object)
-    if all(isinstance(v, str) for v in values.ravel()):
-        return X
-    for j in range(values.shape[1]):
-        present = [v for v in values[:, j] if not (v is None or (isinstance(v, float) and v != v))]
-        if any(isinstance(v, str) for v in present) and not all(
-            isinstance(v, str) for v in present
-        ):
-            values[:, j] = text[:, j].astype(object)
-    return values
 
 
 def resolve_discrete_columns(frame: pd.DataFrame, discrete_columns) -> list[Any]:
@@ -477,9 +376,9 @@ class TableTransformer(TransformerMixin, BaseEstimator):
             raise ValueError(
                 f"Column {name!r} holds values not seen during fit: "
                 f"{pd.unique(series[unseen])[:5].tolist()}. Each of its values in fit "
-                f"({seen.tolist()[:10]}) was frequent enough to be kept exactly "
-                f"(atom_threshold={self.atom_threshold}), so it has no continuous mode "
-                "for other values."
+                f"({seen.tolist()[:10]}) was kept exactly (frequent enough for "
+                f"atom_threshold={self.atom_threshold}, or the only other value), so it has "
+                "no continuous mode for other values."
             )
 
     def _check_kinds(self, frame: pd.DataFrame) -> None:

@@ -90,7 +90,7 @@ def warn_inexact(values: np.ndarray, info: NumericInfo, name) -> None:
         return
     span = np.nanmax(values) - np.nanmin(values)
     if span >= FLOAT64_EXACT:
-        unit = f"{info.step} {info.unit}" if info.kind == "datetime" else "1"
+        unit = f"{info.step} {info.unit}" if info.kind in ("datetime", "timedelta") else "1"
         warnings.warn(
             f"Column {name!r} spans {span:.3g} steps of {unit}, more than the 2**53 that "
             "float64 counts exactly: its values will come back approximately (within a "

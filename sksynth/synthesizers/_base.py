@@ -22,7 +22,8 @@ from ..nn._net import make_generator
 from ..preprocessing import TableTransformer
 from ..preprocessing._columns import TARGET_COLUMN, as_frame
 from ..preprocessing._target import check_target, restore_target, target_values
-from ..preprocessing._transformer import resolve_discrete_columns, validate_table
+from ..preprocessing._transformer import resolve_discrete_columns
+from ..preprocessing._validation import validate_table
 from ..utils._blocks import stacked, stacked_chunks
 from ..utils._checks import (
     callback_class,

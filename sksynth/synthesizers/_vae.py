@@ -18,7 +18,7 @@ from ..nn._layers import CHUNK_ROWS, SpanLayout, expanded_chunks
 from ..nn._net import make_generator
 from ..nn._vae import ELBOLoss, VAEModule, VAENet
 from ..preprocessing._columns import TARGET_COLUMN, as_frame
-from ..preprocessing._transformer import check_encoded, validate_table
+from ..preprocessing._validation import check_encoded, validate_table
 from ..utils._blocks import stacked
 from ._base import BaseSynthesizer
 from ._latent_mixture import draw_latents, fit_latent_mixture
