@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import stat
 import warnings
 import zipfile
 from pathlib import Path
@@ -335,6 +336,15 @@ def _where(path) -> str:
     return repr(str(path))
 
 
+def _is_stream(path: Path) -> bool:
+    """Whether ``path`` names a file read once from start to end (a pipe, a device)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
+
+
 def _read(path) -> tuple[dict, dict]:
     if isinstance(path, io.TextIOBase):
         raise TypeError(
@@ -344,6 +354,8 @@ def _read(path) -> tuple[dict, dict]:
     source = path if hasattr(path, "read") else Path(path)
     if hasattr(path, "read") and not (hasattr(path, "seekable") and path.seekable()):
         source = io.BytesIO(path.read())  # a pipe: zip files are read from their end
+    elif isinstance(source, Path) and _is_stream(source):  # /dev/stdin, a FIFO
+        source = io.BytesIO(source.read_bytes())
     try:
         with zipfile.ZipFile(source) as archive:
             state = json.loads(archive.read("sksynth.json"))

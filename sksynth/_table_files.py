@@ -62,17 +62,19 @@ def read_table(path, dates=None) -> pd.DataFrame:
     path = Path(path)
     if path.is_dir():
         raise ValueError(f"{str(path)!r} is a folder; give a CSV or Parquet file")
-    if not path.is_file():
+    if not path.exists():
         raise ValueError(f"no such file: {str(path)!r}")
     kind = "Parquet" if is_parquet(path) else "CSV"
+    # a pipe or a device (/dev/stdin) is read once, whole, then read from memory
+    source = path if path.is_file() else path.read_bytes()
     try:
         if kind == "Parquet":
             pyarrow_module()
-            frame = pd.read_parquet(path)
+            frame = pd.read_parquet(_open(source))
         else:
-            frame = _read_csv(path)
-            _check_header(path)
-            frame = _whole_numbers(frame, path)
+            frame = _read_csv(source)
+            _check_header(source)
+            frame = _whole_numbers(frame, source)
     # pandas's and pyarrow's parse errors, undecodable text; a compressed file that is
     # not what its extension says: all said with the file's name
     except (ValueError, EOFError, OSError, *_ARCHIVE_ERRORS) as exc:
@@ -96,6 +98,11 @@ def read_table(path, dates=None) -> pd.DataFrame:
     return frame
 
 
+def _open(source):
+    """What pandas reads: a file's path, or a stream's bytes (read whole) from their start."""
+    return io.BytesIO(source) if isinstance(source, bytes) else source
+
+
 #: What reading a .zip, .tar or .xz file that is not one raises (no OSError)
 _ARCHIVE_ERRORS = (zipfile.BadZipFile, tarfile.TarError, lzma.LZMAError)
 
@@ -108,7 +115,7 @@ def _read_csv(path) -> pd.DataFrame:
     with warnings.catch_warnings():
         warnings.simplefilter("error", pd.errors.ParserWarning)
         try:
-            return pd.read_csv(path, index_col=False)
+            return pd.read_csv(_open(path), index_col=False)
         except pd.errors.ParserWarning:
             raise ValueError("some rows hold more fields than the header names") from None
 
@@ -129,7 +136,7 @@ def _whole_numbers(frame: pd.DataFrame, path) -> pd.DataFrame:
     ]
     if not candidates:
         return frame
-    text = pd.read_csv(path, index_col=False, usecols=candidates, dtype=str)
+    text = pd.read_csv(_open(path), index_col=False, usecols=candidates, dtype=str)
     for name in candidates:
         if text[name].dropna().str.strip().str.fullmatch(r"[+-]?\d+").all():
             frame[name] = frame[name].astype("Int64")
@@ -139,7 +146,7 @@ def _whole_numbers(frame: pd.DataFrame, path) -> pd.DataFrame:
 def _check_header(path) -> None:
     """Refuse a CSV header naming a column twice (pandas renames the second ``a.1``,
     which the synthetic table would then be written with)."""
-    header = pd.read_csv(path, nrows=1, header=None, dtype=str, keep_default_na=False)
+    header = pd.read_csv(_open(path), nrows=1, header=None, dtype=str, keep_default_na=False)
     names = [name for name in header.iloc[0] if name]  # empty ones: pandas's Unnamed: k
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:

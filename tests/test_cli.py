@@ -560,6 +560,24 @@ def fitted_model(tmp_path_factory, adult_small):
     return folder / "m.sksynth"
 
 
+def test_inputs_through_a_pipe(fitted_model, adult_csv, tmp_path):
+    # /dev/stdin is no regular file: "is not a sksynth model file" for a model, "no such
+    # file" for a table
+    script = str(Path(sys.executable).with_name("sksynth"))
+    out = tmp_path / "o.csv"
+    done = subprocess.run([script, "sample", "/dev/stdin", "-n", "7", "-o", str(out),
+                           "--seed", "0"], input=fitted_model.read_bytes(),
+                          capture_output=True, timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    expected = tmp_path / "e.csv"
+    assert main(["sample", str(fitted_model), "-n", "7", "-o", str(expected), "--seed", "0"]) == 0
+    assert out.read_bytes() == expected.read_bytes()
+    done = subprocess.run([script, "evaluate", str(adult_csv), "/dev/stdin"],
+                          input=out.read_bytes(), capture_output=True, timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert b"quality_score" in done.stdout
+
+
 def test_standard_output_through_a_pipe_and_appended(fitted_model, tmp_path):
     # a pipe's /dev/stdout led to no file ("cannot write"), and `>> file` replaced the
     # file; the "wrote" line went into the table (now standard error)
