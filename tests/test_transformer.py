@@ -791,3 +791,9 @@ def test_the_object_numbers_warning_gives_advice_that_works():
     assert "list the discrete" not in str(caught[0].message)  # refused when followed
     tt = TableTransformer(random_state=0).fit(X.astype({"num": float}))
     assert tt.discrete_columns_ == ["c"]
+    # an object array has no X.astype({column: ...}): the advice says how, and listing
+    # the discrete columns says the column holds numbers (it said "not numeric" alone)
+    with pytest.warns(UserWarning, match="pass such a table as a DataFrame with its dtypes"):
+        TableTransformer(random_state=0).fit(X.to_numpy())
+    with pytest.raises(ValueError, match="it holds numbers: give it a numeric dtype"):
+        TableTransformer(discrete_columns=[1]).fit(X.to_numpy())

@@ -32,7 +32,12 @@ from ._continuous import ContinuousEncoder
 from ._discrete import DiscreteEncoder
 from ._spans import Span
 from ._validation import check_encoded, validate_table
-from ._warnings import warn_identifier, warn_inexact, warn_numbers_as_categories
+from ._warnings import (
+    holds_numbers,
+    warn_identifier,
+    warn_inexact,
+    warn_numbers_as_categories,
+)
 
 
 def resolve_discrete_columns(frame: pd.DataFrame, discrete_columns) -> list[Any]:
@@ -56,9 +61,16 @@ def resolve_discrete_columns(frame: pd.DataFrame, discrete_columns) -> list[Any]
         )
     for c in columns:
         if c not in chosen and not is_numeric(frame[c].dtype):
+            numbers = frame[c].dtype == object and holds_numbers(frame[c])
             raise ValueError(
                 f"Column {c!r} of dtype {frame[c].dtype} is not numeric, so it cannot be "
-                "continuous: add it to discrete_columns (or use discrete_columns='auto')."
+                "continuous: add it to discrete_columns (or use discrete_columns='auto')"
+                + (
+                    "; it holds numbers: give it a numeric dtype (pass an object array's "
+                    "table as a DataFrame with its dtypes) to model it as a number."
+                    if numbers
+                    else "."
+                )
             )
     return [c for c in columns if c in chosen]
 

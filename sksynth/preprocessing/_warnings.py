@@ -29,7 +29,7 @@ def user_stacklevel() -> int:
     return 1
 
 
-def _holds_numbers(series: pd.Series) -> bool:
+def holds_numbers(series: pd.Series) -> bool:
     """Whether an object column holds numbers (ints, floats or both)."""
     return pd.api.types.infer_dtype(series, skipna=True) in NUMBER_KINDS
 
@@ -40,7 +40,7 @@ def warn_numbers_as_categories(frame: pd.DataFrame, discrete: list) -> None:
     their values are only ever copies of the real ones."""
     for c in discrete:
         series = frame[c]
-        if series.dtype != object or not _holds_numbers(series):
+        if series.dtype != object or not holds_numbers(series):
             continue  # (unhashable values are refused later, with a clear error)
         distinct = series.nunique()
         if distinct > _MANY_NUMBERS:
@@ -48,7 +48,8 @@ def warn_numbers_as_categories(frame: pd.DataFrame, discrete: list) -> None:
                 f"Column {c!r} is an object column of {distinct} distinct numbers: "
                 "discrete_columns='auto' models it as categories, so its synthetic values "
                 "are copies of real ones. Give it a numeric dtype (X.astype({column: float}), "
-                "say) to model it as a number.",
+                "say) to model it as a number; an object array makes every column object, so "
+                "pass such a table as a DataFrame with its dtypes.",
                 UserWarning,
                 stacklevel=user_stacklevel(),
             )
@@ -63,7 +64,7 @@ def warn_identifier(
     distinct, present = len(encoder.categories_), int(series.notna().sum())
     if distinct <= _MANY_NUMBERS or distinct <= present / 2:
         return
-    if series.dtype == object and _holds_numbers(series):  # warned about already
+    if series.dtype == object and holds_numbers(series):  # warned about already
         return
     if target:  # no column the user can drop: y of whole numbers, read as classes
         warnings.warn(
