@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import json
-import stat
 import warnings
 import zipfile
 from pathlib import Path
@@ -32,7 +31,7 @@ from .synthesizers._latent_mixture import (
     mixture_info,
     mixture_state,
 )
-from .utils._files import replaced_on_success
+from .utils._files import is_stream, replaced_on_success
 
 FORMAT = "sksynth-model"
 #: 2 adds a VAE's latent mixture; 3 residual columns and origins of wide int and
@@ -336,15 +335,6 @@ def _where(path) -> str:
     return repr(str(path))
 
 
-def _is_stream(path: Path) -> bool:
-    """Whether ``path`` names a file read once from start to end (a pipe, a device)."""
-    try:
-        mode = path.stat().st_mode
-    except OSError:
-        return False
-    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
-
-
 def _read(path) -> tuple[dict, dict]:
     if isinstance(path, io.TextIOBase):
         raise TypeError(
@@ -354,7 +344,7 @@ def _read(path) -> tuple[dict, dict]:
     source = path if hasattr(path, "read") else Path(path)
     if hasattr(path, "read") and not (hasattr(path, "seekable") and path.seekable()):
         source = io.BytesIO(path.read())  # a pipe: zip files are read from their end
-    elif isinstance(source, Path) and _is_stream(source):  # /dev/stdin, a FIFO
+    elif isinstance(source, Path) and is_stream(source):  # /dev/stdin, a FIFO
         source = io.BytesIO(source.read_bytes())
     try:
         with zipfile.ZipFile(source) as archive:

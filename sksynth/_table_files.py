@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
-from .preprocessing._columns import _NS_PER_UNIT
-from .utils._files import descriptor, output_target
+from .preprocessing._columns import _NS_PER_UNIT, DAY_NS
+from .utils._files import descriptor, is_stream, output_target
 
 PARQUET = (".parquet", ".pq")
 
@@ -66,7 +66,7 @@ def read_table(path, dates=None) -> pd.DataFrame:
         raise ValueError(f"no such file: {str(path)!r}")
     kind = "Parquet" if is_parquet(path) else "CSV"
     # a pipe or a device (/dev/stdin) is read once, whole, then read from memory
-    source = path if path.is_file() else path.read_bytes()
+    source = path.read_bytes() if is_stream(path) else path
     try:
         if kind == "Parquet":
             pyarrow_module()
@@ -207,26 +207,29 @@ def column_label(model, text: str):
     return labels[0] if labels else text
 
 
+def _internal_name(model, column) -> str | None:
+    """The transformer's name of a fitted model's ``column`` (None: not one of its)."""
+    if column not in list(model._container.columns):
+        return None
+    return model._internal_names([column])[0]
+
+
 def fitted_categories(model, column) -> list | None:
     """The values a fitted model's discrete ``column`` holds (None: not a discrete column)."""
-    labels = list(model._container.columns)
-    if column not in labels:
+    internal = _internal_name(model, column)
+    if internal is None:
         return None
-    internal = model._internal_names([column])[0]
     categories = getattr(model.transformer_._encoders.get(internal), "categories_", None)
     return None if categories is None else list(categories)
-
-
-_DAY_NS = 86_400 * 10**9
 
 
 def _datetime_step_ns(model, column) -> int | None:
     """Nanoseconds between the times a fitted model can draw in a datetime ``column``:
     a continuous column's step, or the greatest common divisor of a discrete one's
     times of day and a day (None: not a column of the model's, or not datetimes)."""
-    if column not in list(model._container.columns):
+    internal = _internal_name(model, column)
+    if internal is None:
         return None
-    internal = model._internal_names([column])[0]
     info = model.transformer_._numeric_info.get(internal)
     if info is not None:
         return info.step * _NS_PER_UNIT[info.unit] if info.kind == "datetime" else None
@@ -234,8 +237,8 @@ def _datetime_step_ns(model, column) -> int | None:
     stamps = pd.DatetimeIndex([c for c in categories if isinstance(c, pd.Timestamp)])
     if not len(stamps):
         return None
-    times = np.unique(stamps.as_unit("ns").asi8 % _DAY_NS)
-    return math.gcd(_DAY_NS, *map(int, times))
+    times = np.unique(stamps.as_unit("ns").asi8 % DAY_NS)
+    return math.gcd(DAY_NS, *map(int, times))
 
 
 class TableWriter:
@@ -291,21 +294,19 @@ class TableWriter:
             table = pa.Table.from_pandas(chunk, schema=self._schema, preserve_index=False)
             self._sink.write_table(table)
         else:
-            if self._sink is None:
+            first = self._sink is None
+            if first:
                 self._formats = self._datetime_formats(chunk)
-            if self._formats:  # one text format per column, whatever the chunk holds
-                chunk = chunk.copy(deep=False)
-                for column, form in self._formats.items():
-                    chunk[column] = chunk[column].dt.strftime(form)
-            if self._sink is None:
                 self._file = self._open_binary()
                 if self._compress is None:
                     self._sink = io.TextIOWrapper(self._file, encoding="utf-8", newline="")
                 else:
                     self._sink = self._compress(self._file, "wt", encoding="utf-8", newline="")
-                chunk.to_csv(self._sink, index=False)
-            else:
-                chunk.to_csv(self._sink, header=False, index=False)
+            if self._formats:  # one text format per column, whatever the chunk holds
+                chunk = chunk.copy(deep=False)
+                for column, form in self._formats.items():
+                    chunk[column] = chunk[column].dt.strftime(form)
+            chunk.to_csv(self._sink, header=first, index=False)
 
     def _datetime_formats(self, chunk: pd.DataFrame) -> dict:
         """``{column: format}`` for the naive datetime columns whose text pandas would
@@ -321,7 +322,7 @@ class TableWriter:
             if name == self.label or not ptypes.is_datetime64_dtype(dtype):
                 continue  # (a zoned column's times are always written whole)
             step = _datetime_step_ns(self.model, column_label(self.model, name))
-            if step is None or step % _DAY_NS == 0:
+            if step is None or step % DAY_NS == 0:
                 continue  # midnights alone, or the same time every day: one format
             if step % 10**9 == 0:
                 formats[name] = "%Y-%m-%d %H:%M:%S"

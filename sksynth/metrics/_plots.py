@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..preprocessing._columns import is_datetime, is_timedelta
 from ._fidelity import _correlations
-from ._tables import align, as_numbers, missing_as_nan
+from ._tables import align, as_numbers, value_shares
 
 
 def require_matplotlib() -> None:
@@ -125,10 +125,8 @@ def _duration_unit(seconds: np.ndarray) -> tuple[str, float]:
 def _bars(ax, columns: dict, top: int = 12) -> None:
     """Category shares: the ``top`` most frequent real values, then the rest of each
     table's rows (synthetic values the real table lacks included) as "(other)"."""
-    shares = {  # one missing marker: None in one table, NaN in the other are one bar
-        name: pd.Series(missing_as_nan(values)).value_counts(normalize=True, dropna=False)
-        for name, values in columns.items()
-    }
+    # one missing marker: None in one table, NaN in the other are one bar
+    shares = {name: value_shares(values) for name, values in columns.items()}
     labels = list(shares["real"].index[:top])
     rows = {name: [float(f.get(label, 0.0)) for label in labels] for name, f in shares.items()}
     names = _short_labels(labels, 12)

@@ -16,7 +16,7 @@ from ._detection import detection_score
 from ._fidelity import column_pair_trends, column_shapes, combined_quality
 from ._plots import correlations_figure, marginals_figure
 from ._privacy import distance_ratio, exact_copy_rate, neighbour_distances, privacy_score
-from ._tables import align, missing_as_nan
+from ._tables import align, value_shares
 from ._utility import check_target, tstr_score
 
 _MEANINGS = {
@@ -174,12 +174,7 @@ def _target_rows(real, synthetic, target, discrete, real_test, seed):
     if target in discrete:
         # None, NaN and pd.NA as one missing class (two tables may mark it differently)
         shares = pd.DataFrame(
-            {
-                name: pd.Series(missing_as_nan(table[target]), name=target).value_counts(
-                    normalize=True, dropna=False
-                )
-                for name, table in (("real", real), ("synthetic", synthetic))
-            }
+            {"real": value_shares(real[target]), "synthetic": value_shares(synthetic[target])}
         ).fillna(0.0)
         shares = shares.sort_values("real", ascending=False, kind="stable")
         for label, share in shares.head(_SUMMARY_CLASSES).iterrows():

@@ -225,6 +225,13 @@ def missing_as_nan(series: pd.Series) -> np.ndarray:
     return values
 
 
+def value_shares(series: pd.Series) -> pd.Series:
+    """Each value's share of a discrete column, every missing marker one value (NaN),
+    most frequent first; the index is named as the column."""
+    values = pd.Series(missing_as_nan(series), name=series.name)
+    return values.value_counts(normalize=True, dropna=False)
+
+
 def as_labels(real: pd.Series, synthetic: pd.Series) -> tuple[np.ndarray, np.ndarray, int]:
     """Integer codes over the union of both columns' values; missing is a value of its own."""
     both = pd.concat([real.astype(object), synthetic.astype(object)], ignore_index=True)

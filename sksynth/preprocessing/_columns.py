@@ -35,8 +35,10 @@ _SIGN_BIT = np.uint64(2**63)
 _BELOW_2_64 = float(np.nextafter(2.0**64, 0))  # the largest float64 that fits a uint64
 #: numpy's type of the columns counted in steps of a unit, by ``NumericInfo.kind``
 _NUMPY_TYPE = {"datetime": "datetime64", "timedelta": "timedelta64"}
+#: A day in nanoseconds
+DAY_NS = 86_400 * 10**9
 # Datetime (and duration) steps, coarsest first, in nanoseconds.
-_DATETIME_STEPS_NS = (86_400 * 10**9, 3_600 * 10**9, 60 * 10**9, 10**9, 10**6, 10**3, 1)
+_DATETIME_STEPS_NS = (DAY_NS, 3_600 * 10**9, 60 * 10**9, 10**9, 10**6, 10**3, 1)
 _NS_PER_UNIT = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}
 
 

@@ -24,6 +24,16 @@ def descriptor(path) -> int | None:
     return int(number) if number else _STANDARD[match[1]]
 
 
+def is_stream(path) -> bool:
+    """Whether ``path`` names an existing file that is no regular file nor folder (a
+    FIFO, a device such as ``/dev/stdin``): read once, from start to end, in place."""
+    try:
+        mode = Path(path).stat().st_mode
+    except OSError:
+        return False
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
+
+
 def output_target(path) -> tuple[Path, bool]:
     """The file ``path`` names once links are followed (a link keeps pointing at the
     file written), and whether it is written in place: a descriptor's path such as
@@ -32,11 +42,7 @@ def output_target(path) -> tuple[Path, bool]:
     if descriptor(path) is not None:
         return Path(os.path.abspath(path)), True
     target = Path(os.path.realpath(path))
-    try:
-        mode = target.stat().st_mode
-    except FileNotFoundError:
-        return target, False
-    return target, not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
+    return target, is_stream(target)
 
 
 @contextmanager
